@@ -1,0 +1,1 @@
+"""Sentence embedders: accurate (transformer) and fast (static), behind one protocol."""

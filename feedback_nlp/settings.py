@@ -1,0 +1,99 @@
+"""Settings, read from the environment (prefix ``FEEDBACK_NLP_``, nested groups joined by ``__``).
+
+No instance is created at import: the CLI's ``main()`` and the API's ``create_app()`` call
+:func:`load_settings` once and pass the result down.
+
+Examples:
+    ``FEEDBACK_NLP_DATABASE__URL=postgresql+psycopg://u:p@db/feedback``
+    ``FEEDBACK_NLP_MODELS__EMBEDDER=minilm-l6-en``
+    ``FEEDBACK_NLP_API__PORT=9000``
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_VAR_DIR = Path("var")
+
+
+class DatabaseSettings(BaseModel):
+    """Where feedback, themes and jobs are stored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(
+        default=f"sqlite:///{DEFAULT_VAR_DIR / 'feedback_nlp.sqlite3'}",
+        description="SQLAlchemy URL: an SQLite file (embedded default) or PostgreSQL.",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "sqlite+", "postgresql:", "postgresql+")):
+            raise ValueError(
+                f"database URL must start with 'sqlite' or 'postgresql'. Got {value!r} instead."
+            )
+        return value
+
+
+class ModelSettings(BaseModel):
+    """Which registered models the pipeline uses (names from ``feedback-nlp models list``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    embedder: str = Field(default="e5-small-multilingual", description="Accurate embedder.")
+    fast_embedder: str = Field(
+        default="e5-small-multilingual-static", description="Static embedder for large corpora."
+    )
+    language_identifier: str = Field(default="lingua", description="Language identifier.")
+
+
+class ApiSettings(BaseModel):
+    """The HTTP service."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    max_batch_items: int = Field(default=10_000, ge=1)
+    max_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+
+
+class LimitSettings(BaseModel):
+    """Guards on input sizes and work per call."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_text_chars: int = Field(default=20_000, ge=1, description="Longer texts are truncated.")
+    embed_batch_size: int = Field(default=64, ge=1)
+
+
+class Settings(BaseSettings):
+    """All settings of a feedback_nlp process."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FEEDBACK_NLP_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    var_dir: Path = Field(default=DEFAULT_VAR_DIR, description="Working files: DB, caches.")
+    database: DatabaseSettings = DatabaseSettings()
+    models: ModelSettings = ModelSettings()
+    api: ApiSettings = ApiSettings()
+    limits: LimitSettings = LimitSettings()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, with keyword overrides taking precedence.
+
+    Args:
+        **overrides: top-level fields to set explicitly (e.g. ``var_dir=Path("/tmp/x")``).
+
+    Returns:
+        Validated settings; invalid values raise pydantic's ``ValidationError`` at once.
+    """
+    return Settings(**overrides)  # type: ignore[arg-type]
