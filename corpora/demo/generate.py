@@ -1,0 +1,860 @@
+"""Generate the bundled demo corpus: ``feedback.csv`` and ``MANIFEST.json``.
+
+The corpus is synthetic customer feedback in English, Arabic, Hebrew, Persian and Lithuanian,
+written for this project. Nothing is copied from a dataset: every sentence comes from the
+hand-written phrase books in ``phrases/<lang>.json``, one file per language, so a native speaker
+can review a language without reading any code.
+
+How a row is made (all randomness comes from one ``random.Random(seed)``, so a seed and a row
+count always give the same bytes):
+
+1. **Profile.** Draw ``region``, then ``lang`` from that region's language mix (Lithuanian mostly
+   from ``baltics``, Arabic from ``mena``, Hebrew from ``israel``, Persian from ``iran``, English
+   everywhere), then ``plan``, ``channel`` and a ``source`` that fits the channel.
+2. **Time.** Draw a day in 2026-05-01 .. 2026-10-31 and a daytime-weighted hour (UTC).
+3. **Sentiment.** ``negative`` (one or two complaints), ``positive`` (one or two kinds of praise)
+   or ``mixed`` (praise and a complaint joined by a contrastive connective such as "but").
+4. **Themes.** Complaints and praise are drawn from base rates that are the same everywhere and
+   in which planted themes are rare. Then every planted complaint whose segment matches the row
+   fires with its own probability and is added on top: praise turns into that complaint, a
+   complaint gains it as a second theme. So each planted theme dominates its segment's
+   detractors (and lowers the segment's NPS), stays at a few percent elsewhere, and every other
+   theme keeps the same per-row rate in every segment, which is what makes a control segment.
+5. **Text.** Each theme picks one of its phrasings (and a filler such as "two weeks" for its
+   slots); the clauses are joined by a language-specific template; an opener and a closer may be
+   added (at most three sentences in all); about 3% get an emoji, about 2% a fake e-mail address
+   at ``example.com`` or a fake phone number for the PII stage. A text already used is redrawn.
+6. **Scores.** NPS follows the sentiment (complaints mostly 0-6, praise 9-10, mixed 7-8) and is
+   left empty on about 5% of rows; CSAT (1-5) is present on about 40%.
+
+Rows are then sorted by ``created_at`` and numbered ``demo-000001`` onwards. The theme labels
+never reach the CSV; :func:`generate_rows` returns them on :class:`DemoRow` for tests and
+evaluation, and ``MANIFEST.json`` records the planted complaints, the control segments, the
+planted spike and the shares actually observed.
+
+Usage::
+
+    python corpora/demo/generate.py --seed 13 --n 1500 --out corpora/demo/feedback.csv
+
+The script needs only the standard library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import random
+import string
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+PHRASES_DIR = HERE / "phrases"
+DEFAULT_SEED = 13
+DEFAULT_N = 1500
+CORPUS_NAME = "feedback_nlp demo corpus"
+LICENSE = "Apache-2.0"
+
+COLUMNS = ("id", "text", "source", "created_at", "nps", "csat", "plan", "region", "channel", "lang")
+LANGUAGES = ("en", "ar", "he", "fa", "lt")
+START_DAY = date(2026, 5, 1)
+END_DAY = date(2026, 10, 31)
+
+# --- Segments --------------------------------------------------------------------------------
+
+REGION_WEIGHTS = {
+    "north_america": 20,
+    "europe": 16,
+    "baltics": 16,
+    "mena": 19,
+    "israel": 16,
+    "iran": 13,
+}
+LANG_BY_REGION = {
+    "north_america": {"en": 90, "ar": 3, "he": 3, "fa": 4},
+    "europe": {"en": 80, "lt": 8, "ar": 5, "fa": 4, "he": 3},
+    "baltics": {"lt": 80, "en": 20},
+    "mena": {"ar": 82, "en": 15, "fa": 3},
+    "israel": {"he": 80, "en": 12, "ar": 8},
+    "iran": {"fa": 88, "en": 12},
+}
+PLAN_WEIGHTS = {"free": 35, "pro": 45, "enterprise": 20}
+CHANNEL_WEIGHTS = {"web": 36, "mobile_app": 34, "email": 17, "phone": 13}
+SOURCE_BY_CHANNEL = {
+    "web": {"survey": 45, "review": 15, "ticket": 25, "social": 15},
+    "mobile_app": {"survey": 35, "review": 35, "ticket": 15, "social": 15},
+    "email": {"survey": 40, "review": 10, "ticket": 50},
+    "phone": {"survey": 40, "ticket": 60},
+}
+
+# --- Themes and scores -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A recurring theme of the corpus.
+
+    Attributes:
+        id: Stable identifier, also the key in the phrase books.
+        name: Human-readable English name.
+        polarity: ``"negative"`` for complaints, ``"positive"`` for praise.
+    """
+
+    id: str
+    name: str
+    polarity: str
+
+
+THEMES = (
+    Theme("delivery_delay", "Delivery delays", "negative"),
+    Theme("app_crash", "App crashes and bugs after updates", "negative"),
+    Theme("billing_double_charge", "Double charges and slow refunds", "negative"),
+    Theme("login_sso", "Login and SSO failures", "negative"),
+    Theme("slow_support", "Slow support response", "negative"),
+    Theme("price_too_high", "Price too high", "negative"),
+    Theme("too_many_ads", "Too many ads in the free plan", "negative"),
+    Theme("missing_feature", "Missing feature (export, dark mode, offline)", "negative"),
+    Theme("product_quality", "Great product quality", "positive"),
+    Theme("friendly_support", "Friendly, helpful support", "positive"),
+)
+THEME_IDS = tuple(theme.id for theme in THEMES)
+
+# Complaint base rates. Planted themes are rare here; their segments make them common.
+BASE_COMPLAINT_WEIGHTS = {
+    "slow_support": 24.0,
+    "price_too_high": 22.0,
+    "missing_feature": 20.0,
+    "delivery_delay": 2.0,
+    "app_crash": 2.0,
+    "billing_double_charge": 2.0,
+    "login_sso": 2.0,
+    "too_many_ads": 1.0,
+}
+PRAISE_WEIGHTS = {"product_quality": 60.0, "friendly_support": 40.0}
+SENTIMENT_WEIGHTS = {"negative": 38, "mixed": 14, "positive": 48}
+SECOND_COMPLAINT_RATE = 0.06
+SECOND_PRAISE_RATE = 0.08
+# Share of praise rows hit by a planted complaint that also get a base complaint.
+CONVERTED_PAIR_RATE = 0.5
+
+NPS_WEIGHTS = {
+    "negative": {0: 7, 1: 4, 2: 6, 3: 8, 4: 10, 5: 13, 6: 14, 7: 5, 8: 2},
+    "mixed": {5: 5, 6: 12, 7: 35, 8: 38, 9: 10},
+    "positive": {7: 3, 8: 12, 9: 35, 10: 50},
+}
+CSAT_WEIGHTS = {
+    "negative": {1: 45, 2: 35, 3: 15, 4: 5},
+    "mixed": {2: 15, 3: 50, 4: 35},
+    "positive": {3: 5, 4: 35, 5: 60},
+}
+NPS_MISSING_RATE = 0.05
+CSAT_PRESENT_RATE = 0.40
+DETRACTOR_MAX_NPS = 6
+
+# --- Text decoration -------------------------------------------------------------------------
+
+OPENER_RATE = 0.30
+CLOSER_RATE = 0.40
+EMPHATIC_RATE = 0.12
+EMOJI_RATE = 0.03
+PII_RATE = 0.02
+CASUAL_RATE = 0.35  # share of English/Lithuanian social posts written in lower case
+CASUAL_LANGS = frozenset({"en", "lt"})
+MAX_SENTENCES = 3
+MAX_REDRAWS = 25
+EMOJI = {
+    "negative": ("😡", "😤", "👎", "😞"),
+    "mixed": ("🤷", "😐", "🙂"),
+    "positive": ("👍", "😊", "🙏", "⭐⭐⭐⭐⭐", "❤️"),
+}
+HOUR_WEIGHTS = [1, 1, 1, 1, 1, 1, 2, 3, 3, 3, 5, 5, 5, 5, 5, 5, 5, 5, 4, 4, 4, 4, 3, 2]
+
+
+# --- Planted ground truth --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spike:
+    """A planted rise of a planted complaint from ``start`` to the end of the corpus.
+
+    Attributes:
+        start: First day (UTC) of the spike.
+        probability: Firing probability of the complaint from ``start`` on.
+        story: What happened, in one line, for the manifest.
+    """
+
+    start: date
+    probability: float
+    story: str
+
+
+@dataclass(frozen=True)
+class PlantedComplaint:
+    """A complaint strongly over-represented in one segment and rare elsewhere.
+
+    Attributes:
+        attribute: Segment column (``plan``, ``region`` or ``channel``).
+        value: Segment value, for example ``"enterprise"``.
+        theme: Theme id planted in that segment.
+        probability: Chance that the complaint fires on a row of the segment.
+        intended_share: Target share of the segment's detractor rows that carry the theme.
+        spike: Optional rise of the probability late in the period.
+    """
+
+    attribute: str
+    value: str
+    theme: str
+    probability: float
+    intended_share: float
+    spike: Spike | None = None
+
+    def probability_at(self, day: date) -> float:
+        """Return the firing probability on ``day``."""
+        if self.spike is not None and day >= self.spike.start:
+            return self.spike.probability
+        return self.probability
+
+
+PLANTED = (
+    PlantedComplaint("plan", "enterprise", "login_sso", 0.28, 0.40),
+    PlantedComplaint("region", "mena", "delivery_delay", 0.28, 0.40),
+    PlantedComplaint(
+        "channel",
+        "mobile_app",
+        "app_crash",
+        0.20,
+        0.40,
+        Spike(date(2026, 9, 21), 0.58, "mobile app release of 2026-09-21 crashes on start"),
+    ),
+    PlantedComplaint("plan", "free", "too_many_ads", 0.28, 0.40),
+    PlantedComplaint("region", "baltics", "billing_double_charge", 0.28, 0.40),
+)
+CONTROL_SEGMENTS = (("plan", "pro"), ("region", "north_america"))
+# A control has no planted complaint. Its complaints follow the base rates, so against the rest
+# (which planted complaints dilute) each complaint's lift stays near 1 and below this bound.
+CONTROL_MAX_LIFT = 2.0
+ELSEWHERE_MAX_SHARE = 0.05
+
+
+# --- Phrase books ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhraseBook:
+    """The hand-written phrases of one language, loaded from ``phrases/<lang>.json``.
+
+    Attributes:
+        lang: ISO 639-1 code.
+        themes: Theme id to clause phrasings (no final punctuation, lower-case start).
+        fillers: Slot name to pre-inflected fillers, for ``{slot}`` in a clause.
+        openers: Sentiment to stand-alone opening sentences.
+        closers: Sentiment to stand-alone closing sentences.
+        joins: Template kind to templates over ``{a}`` and ``{b}``.
+        pii: Sentences with an ``{email}`` or ``{phone}`` slot.
+        emails: Fake addresses at ``example.com``.
+        phones: Fake phone numbers.
+        keywords: Theme id to a few words that mark the theme in this language.
+    """
+
+    lang: str
+    themes: Mapping[str, Sequence[str]]
+    fillers: Mapping[str, Sequence[str]]
+    openers: Mapping[str, Sequence[str]]
+    closers: Mapping[str, Sequence[str]]
+    joins: Mapping[str, Sequence[str]]
+    pii: Sequence[str]
+    emails: Sequence[str]
+    phones: Sequence[str]
+    keywords: Mapping[str, Sequence[str]]
+
+
+MIN_PHRASINGS = 6
+JOIN_KINDS = ("single", "emphatic", "contrast", "addition", "praise_addition")
+SENTIMENTS = ("negative", "mixed", "positive")
+
+
+def load_phrasebook(lang: str, directory: Path = PHRASES_DIR) -> PhraseBook:
+    """Load and check the phrase book of one language.
+
+    Args:
+        lang: ISO 639-1 code, one of :data:`LANGUAGES`.
+        directory: Folder holding ``<lang>.json``.
+
+    Returns:
+        The phrase book.
+
+    Raises:
+        ValueError: If a theme, join kind or sentiment is missing, a theme has fewer than
+            :data:`MIN_PHRASINGS` phrasings, or a clause uses a slot with no fillers.
+    """
+    path = directory / f"{lang}.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    book = PhraseBook(
+        lang=data["lang"],
+        themes=data["themes"],
+        fillers=data["fillers"],
+        openers=data["openers"],
+        closers=data["closers"],
+        joins=data["joins"],
+        pii=data["pii"],
+        emails=data["emails"],
+        phones=data["phones"],
+        keywords=data["keywords"],
+    )
+    _check_phrasebook(book, path)
+    return book
+
+
+def _check_phrasebook(book: PhraseBook, path: Path) -> None:
+    problems: list[str] = []
+    for theme_id in THEME_IDS:
+        phrasings = book.themes.get(theme_id, ())
+        if len(phrasings) < MIN_PHRASINGS:
+            problems.append(f"theme '{theme_id}' has {len(phrasings)} phrasings")
+        if not book.keywords.get(theme_id):
+            problems.append(f"theme '{theme_id}' has no keywords")
+        for clause in phrasings:
+            missing = set(slot_names(clause)) - set(book.fillers)
+            if missing:
+                problems.append(f"clause {clause!r} uses slots {sorted(missing)} with no fillers")
+    problems += [f"join kind '{kind}' is missing" for kind in JOIN_KINDS if kind not in book.joins]
+    for sentiment in SENTIMENTS:
+        if not book.openers.get(sentiment) or not book.closers.get(sentiment):
+            problems.append(f"openers or closers for '{sentiment}' are missing")
+    if problems:
+        raise ValueError(f"The phrase book {path} is incomplete: {'; '.join(problems)}.")
+
+
+def slot_names(template: str) -> list[str]:
+    """Return the ``{slot}`` names used in ``template``."""
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
+# --- Rows ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoRow:
+    """One feedback row with the generator's ground truth.
+
+    The first ten fields are the CSV columns; ``themes``, ``sentiment`` and ``has_pii`` are the
+    annotation that stays out of the CSV.
+    """
+
+    id: str
+    text: str
+    source: str
+    created_at: str
+    nps: int | None
+    csat: int | None
+    plan: str
+    region: str
+    channel: str
+    lang: str
+    themes: tuple[str, ...]
+    sentiment: str
+    has_pii: bool
+
+    @property
+    def is_detractor(self) -> bool:
+        """Whether the row has an NPS score of 0-6."""
+        return self.nps is not None and self.nps <= DETRACTOR_MAX_NPS
+
+    def segment(self, attribute: str) -> str:
+        """Return the value of a segment column (``plan``, ``region``, ``channel``, ...)."""
+        value = getattr(self, attribute)
+        if not isinstance(value, str):
+            raise ValueError(f"'{attribute}' is not a segment column of DemoRow.")
+        return value
+
+    def csv_values(self) -> list[str]:
+        """Return the CSV cells in :data:`COLUMNS` order; a missing score is an empty cell."""
+        return [
+            self.id,
+            self.text,
+            self.source,
+            self.created_at,
+            "" if self.nps is None else str(self.nps),
+            "" if self.csat is None else str(self.csat),
+            self.plan,
+            self.region,
+            self.channel,
+            self.lang,
+        ]
+
+
+def pick(rng: random.Random, weights: Mapping[Any, float]) -> Any:
+    """Draw one key of ``weights`` with probability proportional to its weight."""
+    keys = list(weights)
+    return rng.choices(keys, weights=[weights[key] for key in keys])[0]
+
+
+def sample_profile(rng: random.Random) -> dict[str, str]:
+    """Draw the segment columns of one row: region, lang, plan, channel and source."""
+    region = pick(rng, REGION_WEIGHTS)
+    channel = pick(rng, CHANNEL_WEIGHTS)
+    return {
+        "region": region,
+        "lang": pick(rng, LANG_BY_REGION[region]),
+        "plan": pick(rng, PLAN_WEIGHTS),
+        "channel": channel,
+        "source": pick(rng, SOURCE_BY_CHANNEL[channel]),
+    }
+
+
+def sample_timestamp(rng: random.Random) -> datetime:
+    """Draw a UTC time between :data:`START_DAY` and the end of :data:`END_DAY`."""
+    days = (END_DAY - START_DAY).days + 1
+    day = START_DAY + timedelta(days=rng.randrange(days))
+    hour = rng.choices(range(24), weights=HOUR_WEIGHTS)[0]
+    return datetime(
+        day.year, day.month, day.day, hour, rng.randrange(60), rng.randrange(60), tzinfo=UTC
+    )
+
+
+def choose_themes(
+    rng: random.Random, sentiment: str, profile: Mapping[str, str], day: date
+) -> tuple[str, tuple[str, ...]]:
+    """Choose the themes of one row, in the order the text will mention them.
+
+    Every planted complaint whose segment matches the row fires with its own probability. A
+    complaint that fires is added on top of the base draw, so the base themes keep the same
+    per-row rate in every segment: praise turns into a complaint about the planted theme (half
+    the time joined by a base complaint), a complaint gains the planted theme as a second theme,
+    and a mixed row swaps its complaint.
+
+    Args:
+        rng: The generator's random source.
+        sentiment: Drawn sentiment: ``negative``, ``mixed`` or ``positive``.
+        profile: The row's segment columns.
+        day: The row's day, for planted spikes.
+
+    Returns:
+        The final sentiment and one or two theme ids; a mixed row has one praise and one
+        complaint.
+    """
+    fired = [
+        planted.theme
+        for planted in PLANTED
+        if profile[planted.attribute] == planted.value
+        and rng.random() < planted.probability_at(day)
+    ]
+    rng.shuffle(fired)
+    if sentiment == "positive":
+        if fired and rng.random() < CONVERTED_PAIR_RATE:
+            return "negative", (fired[0], pick(rng, BASE_COMPLAINT_WEIGHTS))
+        if fired:
+            return "negative", tuple(fired[:2])
+        first = pick(rng, PRAISE_WEIGHTS)
+        if rng.random() < SECOND_PRAISE_RATE:
+            return sentiment, (first, *(theme for theme in PRAISE_WEIGHTS if theme != first))
+        return sentiment, (first,)
+    if sentiment == "mixed":
+        complaint = fired[0] if fired else pick(rng, BASE_COMPLAINT_WEIGHTS)
+        praise = pick(rng, PRAISE_WEIGHTS)
+        return sentiment, (praise, complaint) if rng.random() < 0.6 else (complaint, praise)
+    complaints = [pick(rng, BASE_COMPLAINT_WEIGHTS)]
+    if rng.random() < SECOND_COMPLAINT_RATE:
+        others = {k: w for k, w in BASE_COMPLAINT_WEIGHTS.items() if k != complaints[0]}
+        complaints.append(pick(rng, others))
+    if fired:
+        complaints = [*fired, *(c for c in complaints if c not in fired)][:2]
+        if rng.random() < 0.5:
+            complaints.reverse()
+    return sentiment, tuple(complaints)
+
+
+def sample_scores(rng: random.Random, sentiment: str) -> tuple[int | None, int | None]:
+    """Draw ``(nps, csat)`` coherent with the sentiment; either may be missing."""
+    nps: int | None = pick(rng, NPS_WEIGHTS[sentiment])
+    if rng.random() < NPS_MISSING_RATE:
+        nps = None
+    csat: int | None = None
+    if rng.random() < CSAT_PRESENT_RATE:
+        csat = pick(rng, CSAT_WEIGHTS[sentiment])
+    return nps, csat
+
+
+def render_clause(rng: random.Random, book: PhraseBook, theme: str) -> str:
+    """Pick a phrasing of ``theme`` and fill its slots."""
+    clause = rng.choice(book.themes[theme])
+    values = {name: rng.choice(book.fillers[name]) for name in slot_names(clause)}
+    return clause.format(**values)
+
+
+def capitalize_first(text: str) -> str:
+    """Upper-case the first character; scripts without case are left as they are."""
+    return text[:1].upper() + text[1:]
+
+
+def compose_body(
+    rng: random.Random, book: PhraseBook, sentiment: str, themes: Sequence[str]
+) -> tuple[str, int]:
+    """Write the sentences that carry the themes.
+
+    Returns:
+        The text and how many sentences it has.
+    """
+    clauses = [render_clause(rng, book, theme) for theme in themes]
+    if len(clauses) == 1:
+        kind = "emphatic" if sentiment != "mixed" and rng.random() < EMPHATIC_RATE else "single"
+    elif sentiment == "mixed":
+        kind = "contrast"
+    else:
+        kind = "addition" if sentiment == "negative" else "praise_addition"
+    template = rng.choice(book.joins[kind])
+    body = template.format(a=clauses[0], b=clauses[1] if len(clauses) > 1 else "")
+    return capitalize_first(body), 1 + template.count(". ")
+
+
+def compose_text(
+    rng: random.Random, book: PhraseBook, sentiment: str, themes: Sequence[str], source: str
+) -> tuple[str, bool]:
+    """Write one feedback text: body, optional opener, closer, PII sentence and emoji.
+
+    Returns:
+        The text and whether it contains a planted e-mail address or phone number.
+    """
+    body, n_sentences = compose_body(rng, book, sentiment, themes)
+    opener = rng.choice(book.openers[sentiment]) if rng.random() < OPENER_RATE else None
+    closer = rng.choice(book.closers[sentiment]) if rng.random() < CLOSER_RATE else None
+    pii = None
+    if rng.random() < PII_RATE:
+        template = rng.choice(book.pii)
+        pii = template.format(email=rng.choice(book.emails), phone=rng.choice(book.phones))
+    room = MAX_SENTENCES - n_sentences - (pii is not None)
+    if room < 2 and opener is not None and closer is not None:
+        opener = None
+    if room < 1:
+        opener = closer = None
+    text = " ".join(part for part in (opener, body, pii, closer) if part is not None)
+    if rng.random() < EMOJI_RATE:
+        text = f"{text} {rng.choice(EMOJI[sentiment])}"
+    if book.lang in CASUAL_LANGS and source == "social" and rng.random() < CASUAL_RATE:
+        text = text.lower().removesuffix(".")
+    return text, pii is not None
+
+
+@dataclass(frozen=True)
+class _Draft:
+    created: datetime
+    profile: dict[str, str]
+    text: str
+    nps: int | None
+    csat: int | None
+    themes: tuple[str, ...]
+    sentiment: str
+    has_pii: bool
+
+
+def generate_rows(seed: int = DEFAULT_SEED, n: int = DEFAULT_N) -> list[DemoRow]:
+    """Generate the corpus rows with their theme annotation.
+
+    Args:
+        seed: Seed of the single ``random.Random`` behind every choice.
+        n: Number of rows.
+
+    Returns:
+        ``n`` rows sorted by ``created_at`` with ids ``demo-000001`` onwards.
+
+    Raises:
+        ValueError: If ``n`` is not positive.
+    """
+    if n < 1:
+        raise ValueError(f"The 'n' parameter of generate_rows must be at least 1. Got {n}.")
+    rng = random.Random(seed)
+    books = {lang: load_phrasebook(lang) for lang in LANGUAGES}
+    seen: set[str] = set()
+    drafts: list[_Draft] = []
+    for _ in range(n):
+        profile = sample_profile(rng)
+        created = sample_timestamp(rng)
+        sentiment, themes = choose_themes(
+            rng, pick(rng, SENTIMENT_WEIGHTS), profile, created.date()
+        )
+        for _attempt in range(MAX_REDRAWS):
+            text, has_pii = compose_text(
+                rng, books[profile["lang"]], sentiment, themes, profile["source"]
+            )
+            if text not in seen:
+                break
+        seen.add(text)
+        nps, csat = sample_scores(rng, sentiment)
+        drafts.append(_Draft(created, profile, text, nps, csat, themes, sentiment, has_pii))
+    drafts.sort(key=lambda draft: draft.created)
+    return [
+        DemoRow(
+            id=f"demo-{index:06d}",
+            text=draft.text,
+            source=draft.profile["source"],
+            created_at=draft.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            nps=draft.nps,
+            csat=draft.csat,
+            plan=draft.profile["plan"],
+            region=draft.profile["region"],
+            channel=draft.profile["channel"],
+            lang=draft.profile["lang"],
+            themes=draft.themes,
+            sentiment=draft.sentiment,
+            has_pii=draft.has_pii,
+        )
+        for index, draft in enumerate(drafts, start=1)
+    ]
+
+
+# --- Ground-truth statistics -----------------------------------------------------------------
+
+
+def detractor_share(rows: Iterable[DemoRow], theme: str, keep: Callable[[DemoRow], bool]) -> float:
+    """Share of detractor rows selected by ``keep`` whose themes include ``theme``.
+
+    Args:
+        rows: Annotated rows.
+        theme: Theme id.
+        keep: Selects the rows of a segment, for example ``lambda r: r.plan == "free"``.
+
+    Returns:
+        The share in [0, 1], or 0.0 when the selection has no detractors.
+    """
+    selected = [row for row in rows if row.is_detractor and keep(row)]
+    if not selected:
+        return 0.0
+    return sum(theme in row.themes for row in selected) / len(selected)
+
+
+def _in_segment(attribute: str, value: str) -> Callable[[DemoRow], bool]:
+    return lambda row: row.segment(attribute) == value
+
+
+def _outside_segment(attribute: str, value: str) -> Callable[[DemoRow], bool]:
+    return lambda row: row.segment(attribute) != value
+
+
+def _on_or_after(day: date) -> Callable[[DemoRow], bool]:
+    return lambda row: row.created_at[:10] >= day.isoformat()
+
+
+def _before(day: date) -> Callable[[DemoRow], bool]:
+    return lambda row: row.created_at[:10] < day.isoformat()
+
+
+def _planted_entry(rows: Sequence[DemoRow], planted: PlantedComplaint) -> dict[str, Any]:
+    inside = _in_segment(planted.attribute, planted.value)
+    return {
+        "attribute": planted.attribute,
+        "value": planted.value,
+        "theme": planted.theme,
+        "intended_share": planted.intended_share,
+        "elsewhere_max_share": ELSEWHERE_MAX_SHARE,
+        "observed_share": round(detractor_share(rows, planted.theme, inside), 3),
+        "observed_share_elsewhere": round(
+            detractor_share(
+                rows, planted.theme, _outside_segment(planted.attribute, planted.value)
+            ),
+            3,
+        ),
+        "segment_detractors": sum(row.is_detractor and inside(row) for row in rows),
+    }
+
+
+def _spike_entry(
+    rows: Sequence[DemoRow], planted: PlantedComplaint, spike: Spike
+) -> dict[str, Any]:
+    inside = _in_segment(planted.attribute, planted.value)
+    after = _on_or_after(spike.start)
+    before = _before(spike.start)
+    return {
+        "theme": planted.theme,
+        "attribute": planted.attribute,
+        "value": planted.value,
+        "start": spike.start.isoformat(),
+        "end": END_DAY.isoformat(),
+        "story": spike.story,
+        "probability_before": planted.probability,
+        "probability_after": spike.probability,
+        "observed_share_before": round(
+            detractor_share(rows, planted.theme, lambda r: inside(r) and before(r)), 3
+        ),
+        "observed_share_after": round(
+            detractor_share(rows, planted.theme, lambda r: inside(r) and after(r)), 3
+        ),
+        "observed_share_before_all_segments": round(
+            detractor_share(rows, planted.theme, before), 3
+        ),
+        "observed_share_after_all_segments": round(detractor_share(rows, planted.theme, after), 3),
+    }
+
+
+def _control_entry(rows: Sequence[DemoRow], attribute: str, value: str) -> dict[str, Any]:
+    inside = _in_segment(attribute, value)
+    outside = _outside_segment(attribute, value)
+    themes = {}
+    for theme in THEMES:
+        if theme.polarity != "negative":
+            continue
+        share = detractor_share(rows, theme.id, inside)
+        rest = detractor_share(rows, theme.id, outside)
+        themes[theme.id] = {
+            "observed_share": round(share, 3),
+            "observed_share_elsewhere": round(rest, 3),
+            "lift": round(share / rest, 2) if rest else None,
+        }
+    return {
+        "attribute": attribute,
+        "value": value,
+        "planted_theme": None,
+        "max_complaint_lift": CONTROL_MAX_LIFT,
+        "complaints": themes,
+    }
+
+
+def _counts(values: Iterable[str]) -> dict[str, int]:
+    return dict(sorted(Counter(values).items()))
+
+
+# --- Files -----------------------------------------------------------------------------------
+
+
+def render_csv(rows: Iterable[DemoRow]) -> bytes:
+    """Render rows as UTF-8 CSV bytes with LF line endings and a header row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(row.csv_values() for row in rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def build_manifest(
+    rows: Sequence[DemoRow], csv_bytes: bytes, csv_name: str, seed: int
+) -> dict[str, Any]:
+    """Describe the corpus file, its themes and its planted ground truth.
+
+    Args:
+        rows: The annotated rows written to the CSV.
+        csv_bytes: The CSV file's bytes, for the checksum.
+        csv_name: The CSV file's name.
+        seed: The seed used.
+
+    Returns:
+        A JSON-ready mapping.
+    """
+    books = {lang: load_phrasebook(lang) for lang in LANGUAGES}
+    created = [row.created_at for row in rows]
+    phrase_files = {
+        lang: {
+            "path": f"phrases/{lang}.json",
+            "sha256": hashlib.sha256((PHRASES_DIR / f"{lang}.json").read_bytes()).hexdigest(),
+        }
+        for lang in LANGUAGES
+    }
+    return {
+        "name": CORPUS_NAME,
+        "license": LICENSE,
+        "file": csv_name,
+        "sha256": hashlib.sha256(csv_bytes).hexdigest(),
+        "encoding": "utf-8",
+        "rows": len(rows),
+        "columns": list(COLUMNS),
+        "generator": {
+            "script": "corpora/demo/generate.py",
+            "command": f"python corpora/demo/generate.py --seed {seed} --n {len(rows)}",
+            "seed": seed,
+            "n": len(rows),
+            "phrase_books": phrase_files,
+        },
+        "languages": {lang: sum(row.lang == lang for row in rows) for lang in LANGUAGES},
+        "date_range": {
+            "start": f"{START_DAY.isoformat()}T00:00:00Z",
+            "end": f"{END_DAY.isoformat()}T23:59:59Z",
+            "first_created_at": min(created),
+            "last_created_at": max(created),
+        },
+        "scores": {
+            "nps_missing": sum(row.nps is None for row in rows),
+            "csat_present": sum(row.csat is not None for row in rows),
+            "detractors": sum(row.is_detractor for row in rows),
+            "detractor_definition": f"nps 0-{DETRACTOR_MAX_NPS}",
+        },
+        "segments": {
+            attribute: _counts(row.segment(attribute) for row in rows)
+            for attribute in ("source", "plan", "region", "channel")
+        },
+        "themes": [
+            {
+                "id": theme.id,
+                "name": theme.name,
+                "polarity": theme.polarity,
+                "keywords": {lang: list(books[lang].keywords[theme.id]) for lang in LANGUAGES},
+                "rows": sum(theme.id in row.themes for row in rows),
+            }
+            for theme in THEMES
+        ],
+        "share_definition": (
+            "share of a segment's detractor rows (nps 0-6) whose generator themes include the "
+            "theme; 'elsewhere' is every detractor row outside the segment"
+        ),
+        "planted": [_planted_entry(rows, planted) for planted in PLANTED],
+        "control_segments": [_control_entry(rows, *segment) for segment in CONTROL_SEGMENTS],
+        "spikes": [
+            _spike_entry(rows, planted, planted.spike)
+            for planted in PLANTED
+            if planted.spike is not None
+        ],
+        "pii_rows": sum(row.has_pii for row in rows),
+        "mixed_rows": sum(row.sentiment == "mixed" for row in rows),
+    }
+
+
+def write_corpus(seed: int, n: int, out: Path, manifest_path: Path) -> list[DemoRow]:
+    """Generate the rows and write the CSV and its manifest.
+
+    Args:
+        seed: Random seed.
+        n: Number of rows.
+        out: CSV path.
+        manifest_path: Manifest path.
+
+    Returns:
+        The annotated rows that were written.
+    """
+    rows = generate_rows(seed, n)
+    csv_bytes = render_csv(rows)
+    manifest = build_manifest(rows, csv_bytes, out.name, seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(csv_bytes)
+    manifest_text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
+    manifest_path.write_bytes(manifest_text.encode("utf-8"))
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point; returns the exit status."""
+    parser = argparse.ArgumentParser(description="Generate the feedback_nlp demo corpus.")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
+    parser.add_argument("--n", type=int, default=DEFAULT_N, help="number of rows")
+    parser.add_argument("--out", type=Path, default=HERE / "feedback.csv", help="CSV path")
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        default=None,
+        help="manifest path (default: MANIFEST.json by --out)",
+    )
+    args = parser.parse_args(argv)
+    manifest_path = args.manifest or args.out.with_name("MANIFEST.json")
+    rows = write_corpus(args.seed, args.n, args.out, manifest_path)
+    languages = ", ".join(
+        f"{lang} {count}" for lang, count in _counts(r.lang for r in rows).items()
+    )
+    print(f"Wrote {len(rows)} rows to {args.out} ({languages}) and {manifest_path}.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
