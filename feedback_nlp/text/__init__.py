@@ -1,0 +1,1 @@
+"""Text stages: language identification, PII redaction, opinion units, normalisation."""
