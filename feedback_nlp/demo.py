@@ -18,6 +18,7 @@ from feedback_nlp.settings import Settings
 from feedback_nlp.text.langid import LanguageIdentifier
 from feedback_nlp.text.pii import PiiRedactor
 from feedback_nlp.text.units import OpinionUnitSplitter
+from feedback_nlp.themes.miner import MiningResult, ThemeMiner
 
 DEMO_CORPUS = Path(__file__).resolve().parent.parent / "corpora" / "demo" / "feedback.csv"
 
@@ -43,8 +44,8 @@ def build_pipeline(settings: Settings) -> TextPipeline:
     )
 
 
-def run_demo(settings: Settings, *, console: Console) -> ProcessedBatch:
-    """Process the demo corpus, print a summary and write ``var/demo/units.jsonl``."""
+def run_demo(settings: Settings, *, console: Console) -> tuple[ProcessedBatch, MiningResult]:
+    """Process and mine the demo corpus; print a summary; write ``var/demo/*.json[l]``."""
     texts = read_demo_texts()
     pipeline = build_pipeline(settings)
     started = time.perf_counter()
@@ -75,4 +76,32 @@ def run_demo(settings: Settings, *, console: Console) -> ProcessedBatch:
     table.add_row("seconds", f"{seconds:.1f}")
     table.add_row("units written to", str(out_dir / "units.jsonl"))
     console.print(table)
-    return batch
+
+    assert batch.embeddings is not None
+    started = time.perf_counter()
+    with console.status(f"Mining themes from {len(batch.units)} opinion units..."):
+        result = ThemeMiner(seed=0).fit(batch.embeddings, [u.text for u in batch.units], langs)
+    seconds = time.perf_counter() - started
+    (out_dir / "themes.json").write_text(
+        json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    console.print(_themes_table(result, seconds))
+    console.print(f"Themes written to {out_dir / 'themes.json'}")
+    return batch, result
+
+
+def _themes_table(result: MiningResult, seconds: float, top: int = 15) -> Table:
+    table = Table(
+        "#",
+        "size",
+        "conf.",
+        "label (per language)",
+        title=(
+            f"{len(result.themes)} themes, {len(result.parents)} parents, "
+            f"{result.outlier_share:.1%} unassigned, mined in {seconds:.1f} s"
+        ),
+    )
+    for theme in result.themes[:top]:
+        labels = "; ".join(f"{lang}: {label}" for lang, label in sorted(theme.label.items()))
+        table.add_row(str(theme.index), str(theme.size), f"{theme.confidence:.2f}", labels)
+    return table

@@ -45,9 +45,6 @@ class ModelSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     embedder: str = Field(default="e5-small-multilingual", description="Accurate embedder.")
-    fast_embedder: str = Field(
-        default="e5-small-multilingual-static", description="Static embedder for large corpora."
-    )
     language_identifier: str = Field(default="lingua", description="Language identifier.")
 
 

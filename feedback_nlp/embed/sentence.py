@@ -27,7 +27,7 @@ class SentenceTransformerEmbedder:
         self.name = name
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
-        dim = self._model.get_sentence_embedding_dimension()
+        dim = self._model.get_embedding_dimension()
         if dim is None:
             raise ValueError(f"Model in {model_dir} does not declare its embedding dimension.")
         self.dim = int(dim)

@@ -305,6 +305,7 @@ def test_pii_finds_a_phone_number_after_an_order_number() -> None:
         # "5086 5500 0000 0000" passes Luhn too, but would leave "050-000" and "0004" behind
         ("050-000-5086 5500 0000 0000 0004", "[PHONE] [CARD]"),
         ("4111 1111 1111 1111 0501234567", "[CARD] [PHONE]"),
+        ("050-010-0000 ۱۴۰۵", "[PHONE] ۱۴۰۵"),  # not "050-[PHONE]": leftmost first
         ("0912 345 6789 3 days", "[PHONE] 3 days"),
         ("8 612 34567 2026", "[PHONE] 2026"),
         ("2026-05-12 2026-05-12", "2026-05-12 2026-05-12"),

@@ -7,8 +7,8 @@ joined by spaces, dashes, dots or brackets (``order 12345 0501234567``, ``050-12
 1111 1111``). Each cluster is split from the left: at each group, the longest window of
 consecutive groups that is a valid card (16 digits first) or phone number is taken, and the
 search goes on after it; a group that starts no valid window is skipped. So a number next to
-another number is still found whole.
-Dates (``12.05.2026``, ``2026-05-12``) and numbers right after ``#`` or ``№`` are no phone numbers.
+another number is still found whole. Dates (``12.05.2026``, ``2026-05-12``) and numbers right
+after ``#`` or ``№`` are never phone numbers.
 """
 
 from __future__ import annotations

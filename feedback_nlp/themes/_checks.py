@@ -1,0 +1,97 @@
+"""Parameter and input checks shared by the theme-mining components.
+
+Every component validates its parameters with these helpers, so that every error reads the same:
+"The 'min_theme_size' parameter of ThemeClusterer must be an int in the range [1, inf). Got 0
+instead."
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from feedback_nlp.errors import InvalidInputError
+
+FloatMatrix = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+
+
+def check_int(owner: str, name: str, value: object, low: int, high: float = math.inf) -> int:
+    """Return ``value`` when it is an int in ``[low, high]``, else raise InvalidInputError."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | np.integer)
+        or not (low <= int(value) <= high)
+    ):
+        bound = "inf" if math.isinf(high) else str(int(high))
+        raise InvalidInputError(
+            f"The '{name}' parameter of {owner} must be an int in the range [{low}, {bound}]. "
+            f"Got {value!r} instead."
+        )
+    return int(value)
+
+
+def check_float(
+    owner: str, name: str, value: object, low: float, high: float, *, open_low: bool = False
+) -> float:
+    """Return ``value`` when it is a real number in ``[low, high]`` (``(low, high]``)."""
+    ok = isinstance(value, int | float | np.floating) and not isinstance(value, bool)
+    number = float(value) if ok else math.nan  # type: ignore[arg-type]
+    inside = (low < number if open_low else low <= number) and number <= high
+    if not ok or not inside:
+        left = "(" if open_low else "["
+        raise InvalidInputError(
+            f"The '{name}' parameter of {owner} must be a float in the range "
+            f"{left}{low}, {high}]. Got {value!r} instead."
+        )
+    return number
+
+
+def as_embeddings(embeddings: object, *, owner: str) -> FloatMatrix:
+    """Return ``embeddings`` as a finite float32 matrix with rows of unit length.
+
+    Rows are re-normalised (an all-zero row stays zero), so callers may pass raw vectors.
+
+    Raises:
+        InvalidInputError: the input is not a finite 2-D numeric array.
+    """
+    array = np.asarray(embeddings)
+    if array.ndim != 2 or not np.issubdtype(array.dtype, np.number):
+        raise InvalidInputError(
+            f"{owner} needs embeddings as a 2-D numeric array (units x dimensions). "
+            f"Got an array of shape {array.shape} and dtype {array.dtype}. "
+            "Pass the output of an embedder's encode()."
+        )
+    matrix = array.astype(np.float32, copy=True)
+    if not np.all(np.isfinite(matrix)):
+        raise InvalidInputError(
+            f"{owner} got embeddings with NaN or infinite values. Re-embed the affected texts."
+        )
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0.0] = 1.0
+    unit: FloatMatrix = (matrix / norms).astype(np.float32, copy=False)
+    return unit
+
+
+def as_langs(langs: Sequence[str] | None, n: int, *, owner: str) -> list[str]:
+    """Return one language code per unit; ``None`` means every unit is ``"und"`` (undetermined)."""
+    if langs is None:
+        return ["und"] * n
+    codes = [str(lang) for lang in langs]
+    if len(codes) != n:
+        raise InvalidInputError(
+            f"{owner} got {len(codes)} language codes for {n} units. Pass one code per unit "
+            "(or None when languages are unknown)."
+        )
+    return codes
+
+
+def check_same_length(owner: str, name: str, values: Sequence[object], n: int) -> None:
+    """Raise InvalidInputError unless ``values`` has one entry per unit."""
+    if len(values) != n:
+        raise InvalidInputError(
+            f"{owner} got {len(values)} {name} for {n} embeddings. Pass one per unit, in order."
+        )

@@ -1,0 +1,119 @@
+"""Embedding preparation before clustering: per-language centring and neighbour smoothing.
+
+Both steps are label-free and were chosen by measurement (``bench/RESULTS.md``):
+
+* **Per-language centring.** Sentence embeddings share a large common component (cosine similarity
+  of unrelated e5 sentences is ~0.8), and each language adds its own offset. Subtracting each
+  language's mean vector and re-normalising spreads the themes apart and moves translations of the
+  same complaint closer together (banking77 English + Arabic, oracle k: NMI 0.615 -> 0.660).
+* **Neighbour smoothing.** Each unit is replaced by the normalised sum of itself and its nearest
+  neighbours, drawn evenly from every major language present. This denoises single units and builds
+  bridges between languages (banking77, oracle k: NMI 0.738 -> 0.767; share of intents with the same
+  majority theme in English and Arabic: 0.44 -> 0.78).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from feedback_nlp.themes._checks import FloatMatrix
+
+__all__ = ["centre_by_language", "language_pools", "normalise_rows", "smooth_neighbours"]
+
+_BLOCK_ROWS = 1024
+
+
+def normalise_rows(vectors: npt.NDArray[np.floating]) -> FloatMatrix:
+    """Scale each row to unit length (all-zero rows stay zero); returns float32."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0.0] = 1.0
+    unit: FloatMatrix = (vectors / norms).astype(np.float32, copy=False)
+    return unit
+
+
+def language_pools(
+    langs: Sequence[str], *, min_share: float = 0.05, min_units: int = 10
+) -> list[npt.NDArray[np.int64]]:
+    """Group unit indices by language; small languages join the largest group.
+
+    A language forms its own pool when it holds at least ``min_share`` of the units and at least
+    ``min_units`` units; a pool of a handful of units would give a noisy mean and pull every other
+    unit towards it in :func:`smooth_neighbours`.
+
+    Returns:
+        Index arrays in order of first appearance, together covering ``range(len(langs))``.
+    """
+    n = len(langs)
+    if n == 0:
+        return []
+    order: dict[str, list[int]] = {}
+    for index, lang in enumerate(langs):
+        order.setdefault(lang, []).append(index)
+    threshold = max(min_units, math.ceil(min_share * n))
+    major = [members for members in order.values() if len(members) >= threshold]
+    minor = [i for members in order.values() if len(members) < threshold for i in members]
+    if not major:
+        return [np.arange(n, dtype=np.int64)]
+    largest = max(range(len(major)), key=lambda j: len(major[j]))
+    major[largest] = sorted(major[largest] + minor)
+    return [np.asarray(members, dtype=np.int64) for members in major]
+
+
+def centre_by_language(embeddings: FloatMatrix, langs: Sequence[str]) -> FloatMatrix:
+    """Subtract each language pool's mean vector and re-normalise the rows.
+
+    Args:
+        embeddings: unit-norm vectors, shape ``(n, d)``.
+        langs: one language code per row.
+
+    Returns:
+        Unit-norm float32 vectors of the same shape.
+    """
+    centred = embeddings.astype(np.float64, copy=True)
+    for pool in language_pools(langs):
+        centred[pool] -= centred[pool].mean(axis=0)
+    return normalise_rows(centred)
+
+
+def smooth_neighbours(
+    embeddings: FloatMatrix, langs: Sequence[str], *, n_neighbours: int = 5
+) -> FloatMatrix:
+    """Replace each row by the normalised sum of itself and its nearest neighbours.
+
+    With one language pool the neighbours are the ``n_neighbours`` most similar other rows. With
+    ``P`` pools, ``ceil(n_neighbours / P)`` neighbours come from each pool, so that every unit is
+    pulled towards its closest paraphrases in every major language.
+
+    Args:
+        embeddings: unit-norm vectors (usually the output of :func:`centre_by_language`).
+        langs: one language code per row.
+        n_neighbours: neighbours added to each row; ``0`` returns a copy.
+
+    Returns:
+        Unit-norm float32 vectors of the same shape.
+    """
+    n = embeddings.shape[0]
+    if n_neighbours == 0 or n < 2:
+        return embeddings.copy()
+    pools = language_pools(langs)
+    per_pool = math.ceil(n_neighbours / len(pools))
+    summed = embeddings.astype(np.float64, copy=True)
+    for start in range(0, n, _BLOCK_ROWS):
+        stop = min(n, start + _BLOCK_ROWS)
+        sims = embeddings[start:stop] @ embeddings.T
+        sims[np.arange(stop - start), np.arange(start, stop)] = -np.inf
+        for pool in pools:
+            take = min(per_pool, pool.size - 1) if pool.size > 1 else 0
+            if take <= 0:
+                continue
+            block = sims[:, pool]
+            nearest = np.argpartition(-block, take - 1, axis=1)[:, :take]
+            chosen = pool[nearest]
+            # A row's own index is at -inf and never chosen unless the pool is exhausted.
+            mask = np.isfinite(np.take_along_axis(block, nearest, axis=1))
+            summed[start:stop] += (embeddings[chosen] * mask[..., None]).sum(axis=1)
+    return normalise_rows(summed)

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from feedback_nlp.themes.label import KeyphraseLabeler, tokenize
+from feedback_nlp.themes.stopwords import STOP_WORDS, stop_words_for
+
+LANGS = ["en", "ar", "he", "fa", "lt"]
+# Two themes per language: (texts of theme 0, texts of theme 1, a word expected in each label).
+CASES: dict[str, tuple[list[str], list[str], str, str]] = {
+    "en": (
+        ["the delivery was late", "my delivery is late again", "late delivery today"],
+        ["refund never arrived", "where is my refund", "refund still missing"],
+        "delivery",
+        "refund",
+    ),
+    "ar": (
+        ["التوصيل متأخر جدا", "كان التوصيل متأخر", "التوصيل متأخر اليوم"],
+        ["لم يصل الاسترداد", "أين الاسترداد", "الاسترداد مفقود"],
+        "التوصيل",
+        "الاسترداد",
+    ),
+    "he": (
+        ["המשלוח מאחר שוב", "המשלוח מאחר היום", "למה המשלוח מאחר"],
+        ["ההחזר לא הגיע", "איפה ההחזר", "ההחזר חסר"],
+        "המשלוח",
+        "ההחזר",
+    ),
+    "fa": (
+        ["ارسال خیلی دیر است", "ارسال دیر رسید", "باز هم ارسال دیر"],
+        ["بازپرداخت نرسید", "بازپرداخت کجاست", "بازپرداخت گم‌شده"],
+        "ارسال",
+        "بازپرداخت",
+    ),
+    "lt": (
+        ["pristatymas vėluoja", "mano pristatymas vėl vėluoja", "pristatymas vėluoja šiandien"],
+        ["grąžinimas negautas", "kur mano grąžinimas", "grąžinimas dingo"],
+        "pristatymas",
+        "grąžinimas",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ačiū, pristatymas vėluoja!", ["ačiū", "pristatymas", "vėluoja"]),
+        ("التوصيل مُتأخر", ["التوصيل", "متأخر"]),
+        ("המשלוח של צה״ל", ["המשלוח", "של", "צה״ל"]),
+        ("بازپرداخت گم‌شده", ["بازپرداخت", "گم\u200cشده"]),
+        ("top-up didn't work 42", ["top-up", "didn't", "work"]),
+    ],
+)
+def test_tokenize_keeps_non_ascii_words(text: str, expected: list[str]) -> None:
+    assert tokenize(text) == expected
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_labeler_keeps_non_ascii_words_in_labels(lang: str) -> None:
+    first, second, word0, word1 = CASES[lang]
+    texts = first + second
+    labels = np.array([0] * len(first) + [1] * len(second))
+    result = KeyphraseLabeler().label(texts, [lang] * len(texts), labels, 2)
+    assert word0 in result[0].label[lang]
+    assert word1 in result[1].label[lang]
+    if lang != "en":
+        assert re.search(r"[^\x00-\x7f]", result[0].label[lang] + result[1].label[lang])
+
+
+def test_labeler_gives_one_label_per_language_present() -> None:
+    texts, langs, labels = [], [], []
+    for lang in LANGS:
+        first, second, _, _ = CASES[lang]
+        texts += first + second
+        langs += [lang] * (len(first) + len(second))
+        labels += [0] * len(first) + [1] * len(second)
+    result = KeyphraseLabeler().label(texts, langs, np.array(labels), 2)
+    for theme in result:
+        assert sorted(theme.label) == sorted(LANGS)
+        assert sorted(theme.keyphrases) == sorted(LANGS)
+    for lang in LANGS:
+        assert CASES[lang][2] in result[0].label[lang]
+
+
+def test_labeler_drops_stop_words_and_ignores_unassigned_units() -> None:
+    texts = ["the delivery is late", "my delivery was late", "it is the refund", "a refund is due"]
+    labels = np.array([0, 0, -1, -1])
+    result = KeyphraseLabeler().label(texts, ["en"] * 4, labels, 1)
+    words = {w for phrase in result[0].keyphrases["en"] for w in phrase.split()}
+    assert not words & STOP_WORDS["en"]
+    assert "refund" not in words
+
+
+def test_labeler_prefers_the_phrase_that_holds_a_word() -> None:
+    texts = [
+        "order a virtual card",
+        "virtual card please",
+        "is the virtual card free",
+        "my pin is blocked",
+        "pin blocked again",
+        "unblock my pin",
+    ]
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    result = KeyphraseLabeler().label(texts, ["en"] * 6, labels, 2)
+    assert result[0].label["en"].startswith("virtual card")
+
+
+def test_stop_words_exist_for_every_first_class_language() -> None:
+    for lang in LANGS:
+        assert len(STOP_WORDS[lang]) >= 40
+    assert stop_words_for("xx") >= STOP_WORDS["he"]
