@@ -93,7 +93,7 @@ def eval_themes(
     result = run_theme_eval(path, embedder_name=embedder or settings.models.embedder, seed=seed)
     console.print(format_theme_eval(result))
     if as_json:
-        print(json.dumps(result.to_json()))  # noqa: T201
+        print(json.dumps(result.to_json(), ensure_ascii=False))  # noqa: T201
 
 
 @app.command()
