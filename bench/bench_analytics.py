@@ -1,0 +1,197 @@
+"""CX analytics latency on 100k items: every report of :mod:`feedback_nlp.analytics`.
+
+Builds a synthetic workspace deterministically (seed 2026): ``--items`` items over 26 weeks with
+segments plan (3 values), region (6), channel (4) and source (4); NPS on 95% of items, CSAT on
+40%, CES on 20%; 1-3 opinion units per item over ``--themes`` themes (Zipf-like sizes), about 8%
+of units unassigned (half of them in 5 emerging candidates), unit sentiment and text. Times the
+frame build and each report (best of ``--repeats`` runs) and one full report set (what the API's
+insight endpoints compute), then appends a dated section to ``bench/RESULTS.md``.
+
+Usage::
+
+    python bench/bench_analytics.py              # 100,000 items; print and append
+    python bench/bench_analytics.py --items 20000 --no-write
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from feedback_nlp.analytics import (  # noqa: E402
+    FeedbackFrame,
+    detect_spikes,
+    emerging_themes,
+    nps,
+    scores_by_period,
+    scores_by_segment,
+    scores_by_theme,
+    segment_sentiment,
+    theme_impact,
+    theme_over_index,
+    theme_sentiment_by_segment,
+    theme_trends,
+    top_detractor_issues,
+)
+
+TARGET_SECONDS = 2.0
+SEGMENTS = {
+    "plan": ["free", "pro", "enterprise"],
+    "region": ["north_america", "europe", "baltics", "mena", "israel", "iran"],
+    "channel": ["web", "mobile_app", "email", "phone"],
+    "source": ["survey", "review", "ticket", "social"],
+}
+
+
+def make_tables(n_items: int, n_themes: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Synthetic item and unit tables (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    start = np.datetime64("2026-05-04T00:00:00")
+    seconds = rng.integers(0, 26 * 7 * 86_400, n_items)
+    nps_scores = rng.choice(11, n_items, p=np.r_[[0.04] * 7, [0.1, 0.12], [0.2, 0.3]])
+    items = pd.DataFrame(
+        {
+            "item_id": [f"it-{k:07d}" for k in range(n_items)],
+            "created_at": pd.to_datetime(start + seconds.astype("timedelta64[s]"), utc=True),
+            "nps": np.where(rng.random(n_items) < 0.05, np.nan, nps_scores),
+            "csat": np.where(rng.random(n_items) < 0.4, rng.integers(1, 6, n_items), np.nan),
+            "ces": np.where(rng.random(n_items) < 0.2, rng.integers(1, 8, n_items), np.nan),
+        }
+    )
+    for name, values in SEGMENTS.items():
+        items[name] = np.asarray(values, dtype=object)[rng.integers(0, len(values), n_items)]
+    per_item = rng.integers(1, 4, n_items)
+    unit_item = np.repeat(np.arange(n_items), per_item)
+    n_units = unit_item.size
+    weights = 1.0 / np.arange(1, n_themes + 1)
+    theme = rng.choice(n_themes, n_units, p=weights / weights.sum())
+    unassigned = rng.random(n_units) < 0.08
+    candidate = np.where(unassigned & (rng.random(n_units) < 0.5), rng.integers(0, 5, n_units), -1)
+    units = pd.DataFrame(
+        {
+            "item_id": items["item_id"].to_numpy()[unit_item],
+            "theme_id": np.where(
+                unassigned, None, np.char.add("T", np.char.zfill(theme.astype(str), 3))
+            ),
+            "sentiment": np.round(rng.uniform(-1.0, 1.0, n_units), 3),
+            "text": [f"unit {k} of item {i}" for k, i in enumerate(unit_item)],
+            "candidate": np.where(candidate >= 0, np.char.add("E", candidate.astype(str)), None),
+        }
+    )
+    return items, units
+
+
+def best_of(repeats: int, call: Callable[[], object]) -> float:
+    """Best wall time of ``repeats`` calls, in seconds."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def full_report(frame: FeedbackFrame) -> None:
+    """What the insight endpoints compute for one workspace, once each."""
+    nps(frame.scores("nps"))
+    for attribute in ("plan", "region", "channel"):
+        scores_by_segment(frame, attribute)
+        theme_over_index(frame, attribute)
+        segment_sentiment(frame, attribute)
+    scores_by_segment(frame, ("plan", "region"))
+    scores_by_theme(frame)
+    scores_by_period(frame, "week")
+    top_detractor_issues(frame)
+    top_detractor_issues(frame.where({"plan": "enterprise"}))
+    theme_trends(frame, "week")
+    emerging_themes(frame, "week")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; returns the exit status (1 when the full report misses the target)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--themes", type=int, default=50)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+
+    load = os.getloadavg()[0]
+    items, units = make_tables(args.items, args.themes, args.seed)
+    build = best_of(args.repeats, lambda: FeedbackFrame.from_frames(items, units))
+    frame = FeedbackFrame.from_frames(items, units)
+    enterprise = frame.where({"plan": "enterprise"})
+    cases: list[tuple[str, Callable[[], object]]] = [
+        ("nps (overall)", lambda: nps(frame.scores("nps"))),
+        ("scores_by_segment(region)", lambda: scores_by_segment(frame, "region")),
+        ("scores_by_segment((plan, region))", lambda: scores_by_segment(frame, ("plan", "region"))),
+        ("scores_by_theme", lambda: scores_by_theme(frame)),
+        ("scores_by_period(week)", lambda: scores_by_period(frame, "week")),
+        ("theme_impact", lambda: theme_impact(frame)),
+        ("top_detractor_issues (all)", lambda: top_detractor_issues(frame)),
+        (
+            "where(plan=enterprise) + top_detractor_issues",
+            lambda: top_detractor_issues(frame.where({"plan": "enterprise"})),
+        ),
+        ("top_detractor_issues (enterprise frame)", lambda: top_detractor_issues(enterprise)),
+        ("theme_over_index(region)", lambda: theme_over_index(frame, "region")),
+        ("theme_over_index((plan, region))", lambda: theme_over_index(frame, ("plan", "region"))),
+        ("segment_sentiment(region)", lambda: segment_sentiment(frame, "region")),
+        ("theme_sentiment_by_segment(region)", lambda: theme_sentiment_by_segment(frame, "region")),
+        ("theme_trends(week)", lambda: theme_trends(frame, "week")),
+        ("theme_trends(day)", lambda: theme_trends(frame, "day")),
+        ("detect_spikes(week)", lambda: detect_spikes(frame, "week")),
+        ("emerging_themes(week)", lambda: emerging_themes(frame, "week")),
+        ("full report set (all of the insight endpoints)", lambda: full_report(frame)),
+    ]
+    rows = [(name, best_of(args.repeats, call)) for name, call in cases]
+    full = rows[-1][1]
+
+    lines = [
+        f"## CX analytics latency — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"command: `python bench/bench_analytics.py --items {args.items} --themes {args.themes}`",
+        "",
+        f"Machine: nproc {os.cpu_count()}, Python {platform.python_version()}, numpy "
+        f"{np.__version__}, pandas {pd.__version__}; 1-minute load average at start {load:.1f} "
+        "(the machine is shared, so times are upper bounds).",
+        "",
+        f"Data: {args.items:,} items, {len(units):,} units, {args.themes} themes, segments "
+        f"{', '.join(f'{k} ({len(v)})' for k, v in SEGMENTS.items())}, 26 weeks, seed "
+        f"{args.seed}. Best of {args.repeats} runs.",
+        "",
+        f"Target: every report under {TARGET_SECONDS:.0f} s on 100k items.",
+        "",
+        "| step | seconds |",
+        "|---|---:|",
+        f"| FeedbackFrame.from_frames (build, once per data version) | {build:.3f} |",
+        *(f"| {name} | {seconds:.3f} |" for name, seconds in rows),
+        "",
+        f"Result: the slowest single report takes **{max(s for _, s in rows[:-1]):.3f} s**; "
+        f"the full report set takes **{full:.3f} s** "
+        f"({'meets' if full < TARGET_SECONDS else 'misses'} the {TARGET_SECONDS:.0f} s target).",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_write:
+        with (REPO_ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as handle:
+            handle.write("\n" + text)
+    return 0 if full < TARGET_SECONDS else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,307 @@
+"""Values shared by ingest, the store, the jobs and the API: frozen dataclasses, no behaviour.
+
+Data flows one way: raw rows are validated into :class:`FeedbackIn` (bad rows become
+:class:`RowError` values), redacted and language-identified into :class:`PreparedFeedback` (the
+only form the store accepts, so unredacted text cannot be stored), and read back as
+:class:`FeedbackRecord`. Jobs, themes and pages of results are plain records too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+__all__ = [
+    "JOB_KINDS",
+    "JOB_STATES",
+    "SENTIMENT_LABELS",
+    "SOURCES",
+    "TERMINAL_JOB_STATES",
+    "FeedbackFilter",
+    "FeedbackIn",
+    "FeedbackRecord",
+    "JobRecord",
+    "JobState",
+    "Page",
+    "PreparedFeedback",
+    "RowError",
+    "ThemeDetail",
+    "ThemeEvent",
+    "ThemeRecord",
+    "UnitRecord",
+    "UpsertResult",
+    "Workspace",
+]
+
+SOURCES: tuple[str, ...] = ("survey", "review", "ticket", "social")
+"""Where a feedback item came from."""
+
+SENTIMENT_LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
+"""The sentiment labels a unit can carry."""
+
+JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+JOB_STATES: tuple[JobState, ...] = ("queued", "running", "succeeded", "failed", "cancelled")
+TERMINAL_JOB_STATES: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
+JOB_KINDS: tuple[str, ...] = ("mine",)
+"""The kinds of job the worker knows how to run."""
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """Why one input row was rejected (a value, never an exception).
+
+    Attributes:
+        index: Position of the row in its batch, from 0.
+        field: The offending field (``"row"`` when the row as a whole is wrong).
+        reason: A coded message that says what came in and how to fix it.
+    """
+
+    index: int
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackIn:
+    """One validated feedback item, as the caller sent it (text not yet redacted).
+
+    Attributes:
+        external_id: The caller's id, unique within a workspace.
+        text: The feedback text (stripped, at most ``max_text_chars`` long).
+        source: One of :data:`SOURCES`, or ``None``.
+        created_at: When the feedback was given (timezone-aware, UTC); ``None`` when the row
+            had none: the store then uses the time of first ingest and keeps it on re-posts.
+        nps: Net Promoter answer 0..10.
+        csat: Satisfaction answer 1..5.
+        ces: Customer Effort answer 1..7.
+        segments: Flat ``key -> value`` attributes (values stringified).
+        truncated: Whether the text was cut to ``max_text_chars``.
+    """
+
+    external_id: str
+    text: str
+    created_at: datetime | None = None
+    source: str | None = None
+    nps: int | None = None
+    csat: int | None = None
+    ces: float | None = None
+    segments: Mapping[str, str] = field(default_factory=dict)
+    truncated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedFeedback:
+    """A feedback item after PII redaction and language identification: what the store keeps.
+
+    Attributes:
+        item: The validated item, its ``text`` replaced by the redacted text.
+        lang: ISO 639-1 code of the redacted text, or ``"unknown"``.
+        lang_confidence: The identifier's confidence in ``lang``.
+        pii_kinds: Kinds of PII that were replaced (``("email", "phone")``).
+    """
+
+    item: FeedbackIn
+    lang: str
+    lang_confidence: float
+    pii_kinds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    """Counts of one upsert batch (they add up to the number of distinct external ids)."""
+
+    created: int
+    updated: int
+    unchanged: int
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """A tenant: every item, theme and job belongs to exactly one."""
+
+    id: int
+    name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackFilter:
+    """Which items a listing or a mining job covers; ``None`` fields do not filter.
+
+    Attributes:
+        source: Only items of this source.
+        segments: Only items whose segment ``key`` equals ``value``, for every pair.
+        created_from: Only items created at or after this instant.
+        created_to: Only items created before this instant.
+        theme_id: Only items with at least one unit in this theme.
+        sentiment: Only items with at least one unit of this sentiment label.
+    """
+
+    source: str | None = None
+    segments: tuple[tuple[str, str], ...] = ()
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    theme_id: str | None = None
+    sentiment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackRecord:
+    """A stored feedback item (its text is the redacted text)."""
+
+    external_id: str
+    text: str
+    lang: str
+    lang_confidence: float
+    pii_kinds: tuple[str, ...]
+    truncated: bool
+    source: str | None
+    created_at: datetime
+    nps: int | None
+    csat: int | None
+    ces: float | None
+    segments: dict[str, str]
+    ingested_at: datetime
+    updated_at: datetime
+    theme_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRecord:
+    """A stored opinion unit."""
+
+    external_id: str
+    unit_index: int
+    start: int
+    end: int
+    text: str
+    lang: str
+    theme_id: str | None
+    sentiment_label: str | None
+    sentiment_score: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeEvent:
+    """One entry of a theme's history: created, matched (re-found), deactivated, renamed."""
+
+    theme_id: str
+    event: str
+    run_id: int | None
+    size: int | None
+    label: dict[str, str] | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a listing; pass ``next_cursor`` back to get the next (``None``: last page)."""
+
+    items: Sequence[T]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """A background job and where it stands.
+
+    Attributes:
+        progress: 0..1, updated as stages finish.
+        stage: Name of the stage last started (``"embed"``).
+        error: Why the job failed (``None`` unless ``state == "failed"``).
+        attempts: How many times a worker has claimed it.
+        cancel_requested: A cancel was asked for while it ran; the runner stops at the next stage.
+        result: What a finished job produced (e.g. the mining run's id and theme count).
+    """
+
+    id: str
+    workspace_id: int
+    kind: str
+    params: dict[str, Any]
+    state: JobState
+    progress: float
+    stage: str | None
+    error: str | None
+    attempts: int
+    cancel_requested: bool
+    result: dict[str, Any] | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    heartbeat_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeRecord:
+    """A theme of a workspace, with a stable id across mining runs.
+
+    Attributes:
+        theme_id: Stable id (``"t_000001"``; parent groups ``"p_000001"``).
+        level: 0 for a theme, 1 for a parent group of related themes.
+        label: Generated label per language.
+        custom_label: A name given by a person (rename), shown instead of ``label``.
+        keyphrases: Ranked keyphrases per language.
+        quotes: Representative units: ``{"text", "lang", "external_id"}``.
+        languages: Member units per language.
+        parent_id: The parent group's id, or ``None``.
+        size: Member units in the latest run that saw the theme.
+        confidence: Stability across resampled runs (``None``: not measured).
+        active: Whether the latest mining run found it.
+        first_seen_run: Id of the mining run that created it.
+        last_seen_run: Id of the latest mining run that found it.
+    """
+
+    theme_id: str
+    level: int
+    label: dict[str, str]
+    custom_label: str | None
+    keyphrases: dict[str, list[str]]
+    quotes: list[dict[str, str]]
+    languages: dict[str, int]
+    parent_id: str | None
+    size: int
+    confidence: float | None
+    active: bool
+    first_seen_run: int | None
+    last_seen_run: int | None
+
+    @property
+    def display_label(self) -> str:
+        """The custom label, else the label of the most frequent language, else ``""``."""
+        if self.custom_label:
+            return self.custom_label
+        for lang, _ in sorted(self.languages.items(), key=lambda kv: (-kv[1], kv[0])):
+            if lang in self.label:
+                return self.label[lang]
+        return next(iter(self.label.values()), "")
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeDetail:
+    """A theme with statistics of its members and their respondents.
+
+    Attributes:
+        theme: The theme.
+        n_units: Units currently assigned to it (children's units for a parent group).
+        n_items: Distinct feedback items with at least one such unit.
+        sentiment: Units per sentiment label (empty when no sentiment was computed).
+        sentiment_mean: Mean sentiment score of its units (``None`` when none was computed).
+        nps: Net Promoter Score (-100..100) of its items that carry an NPS answer.
+        n_nps: How many of its items carry an NPS answer.
+        segments: Items per segment value: ``{key: {value: count}}``.
+        children: Ids of the themes of a parent group.
+    """
+
+    theme: ThemeRecord
+    n_units: int
+    n_items: int
+    sentiment: dict[str, int]
+    sentiment_mean: float | None
+    nps: float | None
+    n_nps: int
+    segments: dict[str, dict[str, int]]
+    children: tuple[str, ...] = ()

@@ -1,0 +1,1 @@
+"""Ingest: raw rows -> validated :class:`~feedback_nlp.domain.FeedbackIn` -> redacted items."""

@@ -1,0 +1,43 @@
+"""Prepare validated items for storage: PII redaction, then language identification.
+
+This is the only road from :class:`~feedback_nlp.domain.FeedbackIn` to
+:class:`~feedback_nlp.domain.PreparedFeedback`, the type the store accepts, so the original text
+is never stored, logged or embedded: the language is identified on the redacted text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from feedback_nlp.domain import FeedbackIn, PreparedFeedback
+from feedback_nlp.text.langid import LanguageIdentifier
+from feedback_nlp.text.pii import PiiRedactor
+
+__all__ = ["prepare_items"]
+
+
+def prepare_items(
+    items: Sequence[FeedbackIn], redactor: PiiRedactor, identifier: LanguageIdentifier
+) -> list[PreparedFeedback]:
+    """Redact the PII of each item's text and identify its language.
+
+    Args:
+        items: Validated items, texts as the caller sent them.
+        redactor: The PII stage.
+        identifier: The language identification stage (run on the redacted texts).
+
+    Returns:
+        One prepared item per input, in order; each ``item.text`` is the redacted text.
+    """
+    redactions = redactor.redact_many([item.text for item in items])
+    guesses = identifier.identify_many([redaction.text for redaction in redactions])
+    return [
+        PreparedFeedback(
+            item=replace(item, text=redaction.text),
+            lang=guess.lang,
+            lang_confidence=float(guess.confidence),
+            pii_kinds=tuple(sorted({str(span.kind) for span in redaction.spans})),
+        )
+        for item, redaction, guess in zip(items, redactions, guesses, strict=True)
+    ]

@@ -1,0 +1,253 @@
+"""Validation of raw feedback rows (parsed JSON objects, CSV records) into :class:`FeedbackIn`.
+
+Pure: rows in, ``(good rows with their index, row errors)`` out. A bad row never stops the batch:
+it becomes a :class:`~feedback_nlp.domain.RowError` with its index and a coded message, and every
+good row is kept. Each row gets at most one error per field.
+
+Fields (anything else is rejected, so that a typo is not silently dropped):
+
+========== ========================================================================== =====
+field      rule                                                                       code
+========== ========================================================================== =====
+id         required string, 1..200 characters, no NUL                                  E102
+text       required string, not blank after strip, no NUL; longer texts truncated     E103
+source     one of survey, review, ticket, social                                      E107
+created_at ISO-8601 string; naive means UTC; absent: the time of first ingest           E108
+nps        int 0..10                                                                  E104
+csat       int 1..5                                                                   E105
+ces        number 1..7                                                                E106
+segments   flat object, key 1..64 chars -> string, finite number or bool (stringified) E109
+========== ========================================================================== =====
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from feedback_nlp.domain import SOURCES, FeedbackIn, RowError
+
+__all__ = [
+    "FIELDS",
+    "MAX_ID_CHARS",
+    "MAX_SEGMENTS",
+    "MAX_SEGMENT_KEY_CHARS",
+    "MAX_SEGMENT_VALUE_CHARS",
+    "validate_rows",
+]
+
+MAX_ID_CHARS = 200
+MAX_SEGMENT_KEY_CHARS = 64
+MAX_SEGMENT_VALUE_CHARS = 200
+MAX_SEGMENTS = 50
+_MAX_ABS_INT = 2**53  # larger integers lose precision in JSON clients; nobody means them
+FIELDS: tuple[str, ...] = ("id", "text", "source", "created_at", "nps", "csat", "ces", "segments")
+
+
+class _Bad(Exception):
+    """A field failed its rule: ``expected`` completes 'must be ...', ``fix`` says what to do."""
+
+    def __init__(self, code: str, expected: str, got: object, fix: str) -> None:
+        super().__init__(expected)
+        self.code, self.expected, self.got, self.fix = code, expected, got, fix
+
+
+def _shown(value: object) -> str:
+    """The value as quoted in a message: short, one line, its type when it is not a scalar."""
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    text = "null" if value is None else str(value).replace("\n", " ")
+    if len(text) > 50:
+        text = text[:47] + "..."
+    return f"'{text}'"
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _int_in(code: str, low: int, high: int) -> Callable[[object], int]:
+    def check(value: object) -> int:
+        if not _is_int(value) or not low <= value <= high:  # type: ignore[operator]
+            raise _Bad(code, f"an int in {low}..{high}", value, "Fix the value or drop the field.")
+        return int(value)  # type: ignore[call-overload,no-any-return]
+
+    return check
+
+
+def _ces(value: object) -> float:
+    if not _is_number(value) or not math.isfinite(value) or not 1 <= value <= 7:  # type: ignore[arg-type,operator]
+        raise _Bad("E106", "a number in 1..7", value, "Fix the value or drop the field.")
+    return float(value)  # type: ignore[arg-type]
+
+
+def _source(value: object) -> str:
+    if not isinstance(value, str) or value not in SOURCES:
+        raise _Bad("E107", f"one of {', '.join(SOURCES)}", value, "Use one of these or drop it.")
+    return value
+
+
+def _external_id(value: object) -> str:
+    ok = isinstance(value, str) and value.strip() and len(value) <= MAX_ID_CHARS
+    if not ok or "\x00" in value:  # type: ignore[operator]
+        raise _Bad(
+            "E102",
+            f"a non-empty string of at most {MAX_ID_CHARS} characters without NUL",
+            value,
+            "Give every row a unique string id.",
+        )
+    return value  # type: ignore[return-value]
+
+
+def _created_at(value: object) -> datetime:
+    bad = _Bad(
+        "E108",
+        "an ISO-8601 date-time such as '2024-05-01T12:30:00Z'",
+        value,
+        "Fix the value or drop the field (it then defaults to the time of ingest).",
+    )
+    if not isinstance(value, str) or len(value) > 64:
+        raise bad
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise bad from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _segments(value: object) -> dict[str, str]:
+    fix = "Send a flat object of short keys to strings, numbers or booleans."
+    if not isinstance(value, Mapping) or len(value) > MAX_SEGMENTS:
+        raise _Bad("E109", f"an object of at most {MAX_SEGMENTS} entries", value, fix)
+    out: dict[str, str] = {}
+    for key, raw in value.items():
+        if not isinstance(key, str) or not key.strip() or len(key) > MAX_SEGMENT_KEY_CHARS:
+            raise _Bad(
+                "E109", f"keyed by strings of 1..{MAX_SEGMENT_KEY_CHARS} characters", key, fix
+            )
+        if "\x00" in key:
+            raise _Bad("E109", "keyed by strings without NUL", key, fix)
+        out[key] = _segment_value(key, raw, fix)
+    return out
+
+
+def _segment_value(key: str, raw: object, fix: str) -> str:
+    expected = f"a string, finite number or boolean at key '{key}'"
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, int):
+        if abs(raw) > _MAX_ABS_INT:
+            raise _Bad("E109", f"{expected} (integers within +-2^53)", raw, fix)
+        return str(raw)
+    if isinstance(raw, float):
+        if not math.isfinite(raw):
+            raise _Bad("E109", expected, raw, fix)
+        return repr(raw)
+    if isinstance(raw, str) and len(raw) <= MAX_SEGMENT_VALUE_CHARS and "\x00" not in raw:
+        return raw
+    if isinstance(raw, str):
+        expected = f"a string of at most {MAX_SEGMENT_VALUE_CHARS} characters without NUL"
+    raise _Bad("E109", expected, raw, fix)
+
+
+_OPTIONAL: dict[str, Callable[[object], Any]] = {
+    "source": _source,
+    "created_at": _created_at,
+    "nps": _int_in("E104", 0, 10),
+    "csat": _int_in("E105", 1, 5),
+    "ces": _ces,
+    "segments": _segments,
+}
+
+
+def _text(value: object, max_text_chars: int) -> tuple[str, bool]:
+    fix = "Send the feedback text as a non-empty string."
+    if not isinstance(value, str) or not value.strip():
+        raise _Bad("E103", "a non-empty string", value, fix)
+    if "\x00" in value:
+        raise _Bad("E103", "a string without NUL bytes", value, "Remove the NUL characters.")
+    text = value.strip()
+    if len(text) > max_text_chars:
+        return text[:max_text_chars], True
+    return text, False
+
+
+def _message(bad: _Bad, field: str, index: int) -> str:
+    return (
+        f"[{bad.code}] The '{field}' field of row {index} must be {bad.expected}. "
+        f"Got {_shown(bad.got)}. {bad.fix}"
+    )
+
+
+def _validate_row(index: int, row: object, max_text_chars: int) -> FeedbackIn | list[RowError]:
+    if not isinstance(row, Mapping):
+        reason = f"[E101] Row {index} must be an object of fields. Got {_shown(row)}. Send one."
+        return [RowError(index, "row", reason)]
+    errors: list[RowError] = []
+    values: dict[str, Any] = {}
+    for field in row:
+        if field not in FIELDS:
+            reason = (
+                f"[E110] Row {index} has a field this service does not know. Got {_shown(field)}. "
+                f"Known fields: "
+                f"{', '.join(FIELDS)}. Remove it or put it under 'segments'."
+            )
+            errors.append(RowError(index, str(field), reason))
+    checks: list[tuple[str, Callable[[object], Any]]] = [
+        ("id", _external_id),
+        ("text", lambda value: _text(value, max_text_chars)),
+    ]
+    checks += [(field, check) for field, check in _OPTIONAL.items() if row.get(field) is not None]
+    for field, check in checks:
+        try:
+            values[field] = check(row.get(field))
+        except _Bad as bad:
+            errors.append(RowError(index, field, _message(bad, field, index)))
+    if errors:
+        return errors
+    text, truncated = values["text"]
+    return FeedbackIn(
+        external_id=values["id"],
+        text=text,
+        created_at=values.get("created_at"),
+        source=values.get("source"),
+        nps=values.get("nps"),
+        csat=values.get("csat"),
+        ces=values.get("ces"),
+        segments=values.get("segments", {}),
+        truncated=truncated,
+    )
+
+
+def validate_rows(
+    raw: Sequence[object], *, max_text_chars: int
+) -> tuple[list[tuple[int, FeedbackIn]], list[RowError]]:
+    """Validate a batch of raw rows; good rows are always kept.
+
+    Args:
+        raw: The rows, each normally a mapping of field name to JSON value.
+        max_text_chars: Longer texts are truncated to this length and flagged ``truncated``.
+
+    Returns:
+        ``(good, errors)``: each good row with its index in ``raw``, and one
+        :class:`~feedback_nlp.domain.RowError` per problem found in the other rows.
+    """
+    good: list[tuple[int, FeedbackIn]] = []
+    errors: list[RowError] = []
+    for index, row in enumerate(raw):
+        outcome = _validate_row(index, row, max_text_chars)
+        if isinstance(outcome, FeedbackIn):
+            good.append((index, outcome))
+        else:
+            errors.extend(outcome)
+    return good, errors

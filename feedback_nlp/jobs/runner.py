@@ -1,0 +1,186 @@
+"""The mining job: a workspace's stored (redacted) items in, themes with stable ids out.
+
+Stages, each reported through :class:`~feedback_nlp.jobs.context.JobContext` (which is also
+where a cancel or a shutdown stops the job, between stages and between embedding batches):
+
+=========  ========  ==================================================================
+stage      progress  work
+=========  ========  ==================================================================
+load       0.02      the items that match the job's filters
+split      0.10      opinion units (:class:`~feedback_nlp.text.units.OpinionUnitSplitter`)
+embed      0.15-0.6  unit vectors through a :class:`~feedback_nlp.embed.cache.CachedEmbedder`
+                     over the workspace's DB cache: unchanged units are never re-embedded
+sentiment  0.62      unit sentiment, when a sentiment head for this embedder is installed
+mine       0.65      :class:`~feedback_nlp.themes.miner.ThemeMiner`
+register   0.90      stable ids from the workspace's :class:`ThemeRegistry` (kept in the DB)
+save       0.95      one transaction: run row, units with theme ids, themes, history, registry
+=========  ========  ==================================================================
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from feedback_nlp.domain import JobRecord
+from feedback_nlp.embed.base import Embedder, FloatMatrix
+from feedback_nlp.embed.cache import CachedEmbedder
+from feedback_nlp.errors import FeedbackNLPError, InvalidInputError
+from feedback_nlp.jobs.context import JobContext
+from feedback_nlp.jobs.outcome import theme_rows, unit_rows
+from feedback_nlp.jobs.params import MineParams
+from feedback_nlp.models import MODEL_SPECS, ModelKind, load_model
+from feedback_nlp.settings import Settings
+from feedback_nlp.store import Store
+from feedback_nlp.store.base import utcnow
+from feedback_nlp.store.mining import MiningOutcome
+from feedback_nlp.text.units import OpinionUnitSplitter
+from feedback_nlp.themes.cluster import ThemeClusterer
+from feedback_nlp.themes.miner import ThemeMiner
+from feedback_nlp.themes.registry import ThemeRegistry
+
+__all__ = ["EMBED_BATCH", "SentimentHead", "find_sentiment_head", "run_mine_job"]
+
+logger = logging.getLogger(__name__)
+
+EMBED_BATCH = 512
+"""Units per embedding call; progress and stop checks happen between calls."""
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentHead:
+    """A loaded sentiment model and its name."""
+
+    name: str
+    model: Any  # feedback_nlp.sentiment.SentimentClassifier: predict(vectors) -> (labels, scores)
+
+
+def find_sentiment_head(embedder_name: str, dim: int) -> SentimentHead | None:
+    """Load the registered sentiment head trained on ``embedder_name``, if one is installed.
+
+    Returns ``None`` (and logs why) when there is none or it cannot be loaded: sentiment is
+    optional, themes are not.
+    """
+    for spec in MODEL_SPECS.values():
+        if spec.kind != ModelKind.SENTIMENT:
+            continue
+        try:
+            head = load_model(spec.name)
+        except FeedbackNLPError as error:
+            logger.warning("sentiment head %s not used: %s", spec.name, error)
+            continue
+        if getattr(head, "embedder", None) == embedder_name and getattr(head, "dim", None) == dim:
+            return SentimentHead(name=spec.name, model=head)
+    return None
+
+
+def _embed(
+    embedder: CachedEmbedder, texts: list[str], context: JobContext, start: float, end: float
+) -> FloatMatrix:
+    parts: list[FloatMatrix] = []
+    for first in range(0, len(texts), EMBED_BATCH):
+        parts.append(embedder.encode(texts[first : first + EMBED_BATCH]))
+        done = min(len(texts), first + EMBED_BATCH) / len(texts)
+        context.stage(start + (end - start) * done, "embed")
+    return np.vstack(parts) if parts else np.empty((0, embedder.dim), dtype=np.float32)
+
+
+def run_mine_job(
+    store: Store,
+    job: JobRecord,
+    settings: Settings,
+    context: JobContext | None = None,
+    *,
+    embedder: Embedder | None = None,
+    sentiment: SentimentHead | bool | None = True,
+) -> dict[str, Any]:
+    """Run a claimed ``mine`` job to the end; returns the job's result.
+
+    Args:
+        store: The store the job lives in.
+        job: The claimed (running) job; its params are read with :meth:`MineParams.from_json`.
+        settings: Where the embedder name comes from (``settings.models.embedder``).
+        context: Progress and stop checks (default: a fresh one for ``job``).
+        embedder: An already loaded embedder (default: load ``settings.models.embedder``).
+        sentiment: A loaded head, ``True`` to look one up, ``False``/``None`` to skip sentiment.
+
+    Returns:
+        ``run_id``, counts of items, units, themes and unassigned units, cache hits and misses,
+        and the sentiment head used (``None``: unit sentiment left empty).
+
+    Raises:
+        InvalidInputError: If the parameters are wrong or no item matches them.
+        JobCancelled: If the job was cancelled between stages.
+        JobInterrupted: If the worker is stopping.
+    """
+    context = context or JobContext(store, job)
+    params = MineParams.from_json(job.params)
+    started = utcnow()
+
+    context.stage(0.02, "load")
+    items = store.mining_items(job.workspace_id, params.filters)
+    if not items:
+        raise InvalidInputError(
+            "No feedback matches this mine job's filters. Ingest feedback first, or widen the "
+            "filters."
+        )
+
+    context.stage(0.10, "split")
+    units = OpinionUnitSplitter().split_many([i.text for i in items], [i.lang for i in items])
+    if not units:
+        raise InvalidInputError("The matching feedback has no text to mine (no opinion units).")
+    texts = [unit.text for unit in units]
+    langs = [items[unit.item_index].lang for unit in units]
+
+    context.stage(0.15, "embed")
+    model = embedder if embedder is not None else load_model(settings.models.embedder)
+    cached = CachedEmbedder(model, store.vector_cache(job.workspace_id))
+    vectors = _embed(cached, texts, context, 0.15, 0.6)
+
+    head = find_sentiment_head(model.name, model.dim) if sentiment is True else sentiment or None
+    predicted: tuple[list[str], Any] | None = None
+    if head is not None:
+        context.stage(0.62, "sentiment")
+        labels, scores = head.model.predict(vectors)
+        predicted = (list(labels), np.asarray(scores, dtype=np.float64))
+
+    context.stage(0.65, "mine")
+    clusterer = ThemeClusterer(min_theme_size=params.min_theme_size)
+    miner = ThemeMiner(clusterer=clusterer, n_resamples=params.n_resamples, seed=params.seed)
+    result = miner.fit(vectors, texts, langs)
+
+    context.stage(0.90, "register")
+    registry = store.load_registry(job.workspace_id) or ThemeRegistry()
+    keys = [f"{items[u.item_index].item_id}:{u.unit_index}" for u in units]
+    ids = registry.update(result, vectors, keys, langs)
+    unit_themes = [ids[t] if t >= 0 else None for t in result.assignments.tolist()]
+
+    context.stage(0.95, "save")
+    run_id = store.save_mining(
+        job.workspace_id,
+        MiningOutcome(
+            job_id=job.id,
+            embedder=model.name,
+            started_at=started,
+            item_ids=[item.item_id for item in items],
+            units=unit_rows(units, items, unit_themes, predicted),
+            themes=theme_rows(result, ids, units, items, registry.id_prefix),
+            registry=registry,
+            n_unassigned=result.n_unassigned,
+            config={"params": params.to_json(), "miner": result.config},
+        ),
+    )
+    return {
+        "run_id": run_id,
+        "n_items": len(items),
+        "n_units": len(units),
+        "n_themes": len(result.themes),
+        "n_unassigned": result.n_unassigned,
+        "embedded": cached.misses,
+        "cache_hits": cached.hits,
+        "embedder": model.name,
+        "sentiment": None if head is None else head.name,
+    }

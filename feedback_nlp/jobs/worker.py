@@ -1,0 +1,159 @@
+"""The embedded job worker: a background thread that runs queued jobs one at a time.
+
+At start it calls :meth:`~feedback_nlp.store.Store.recover_jobs`: jobs a crashed worker left
+``running`` are queued again (or failed with a reason after ``max_attempts``). It assumes it is
+the only worker of its database. While a job runs, a heartbeat thread stamps it every
+``heartbeat_s`` seconds. :meth:`JobWorker.stop` asks the running job to stop at its next stage
+boundary (it then goes back to the queue, its attempt not counted) and waits up to ``timeout``
+seconds; the thread is a daemon, so a stage that outlasts the wait never blocks the process from
+exiting, and the job it leaves ``running`` is recovered at the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from feedback_nlp.domain import JobRecord
+from feedback_nlp.embed.base import Embedder
+from feedback_nlp.errors import FeedbackNLPError
+from feedback_nlp.jobs.context import JobCancelled, JobContext, JobInterrupted
+from feedback_nlp.jobs.runner import run_mine_job
+from feedback_nlp.models import load_model
+from feedback_nlp.settings import Settings
+from feedback_nlp.store import Store
+
+__all__ = ["JobWorker"]
+
+logger = logging.getLogger(__name__)
+
+Runner = Callable[..., dict[str, Any]]
+
+
+class JobWorker:
+    """Claims and runs jobs in a background thread.
+
+    Args:
+        store: The store holding the jobs.
+        settings: Passed to the runners (embedder name, limits).
+        poll_s: Seconds between looks at the queue when it is empty (:meth:`notify` wakes early).
+        heartbeat_s: Seconds between heartbeats of a running job.
+        max_attempts: Claims a job may have before a crash makes it fail for good.
+        embedder: A loaded embedder to use instead of loading ``settings.models.embedder``.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        *,
+        poll_s: float = 1.0,
+        heartbeat_s: float = 10.0,
+        max_attempts: int = 3,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.poll_s = poll_s
+        self.heartbeat_s = heartbeat_s
+        self.max_attempts = max_attempts
+        self._embedder = embedder
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.recovered: list[str] = []
+        self.runners: dict[str, Runner] = {"mine": self._run_mine}
+
+    @property
+    def running(self) -> bool:
+        """Whether the background thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Recover jobs interrupted by a crash, then start the background thread."""
+        if self.running:
+            return
+        self.recovered = self.store.recover_jobs(self.max_attempts)
+        if self.recovered:
+            logger.warning(
+                "recovered %d interrupted job(s): %s", len(self.recovered), self.recovered
+            )
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="feedback-nlp-jobs", daemon=True)
+        self._thread.start()
+
+    def notify(self) -> None:
+        """Look at the queue now (call after queueing a job)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Ask the thread to stop and wait up to ``timeout`` seconds; returns whether it ended."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                ran = self.run_once()
+            except Exception:  # the loop must survive a database hiccup
+                logger.exception("job worker: could not claim or finish a job")
+                ran = None
+            if ran is None:
+                self._wake.wait(self.poll_s)
+                self._wake.clear()
+
+    def run_once(self) -> JobRecord | None:
+        """Claim one queued job and run it to its end in this thread; ``None``: queue empty."""
+        job = self.store.claim_next_job()
+        if job is None:
+            return None
+        beating = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(job.id, beating), daemon=True)
+        beat.start()
+        try:
+            self._run(job)
+        finally:
+            beating.set()
+            beat.join()
+        return self.store.get_job(job.workspace_id, job.id)
+
+    def _heartbeat(self, job_id: str, done: threading.Event) -> None:
+        while not done.wait(self.heartbeat_s):
+            try:
+                self.store.heartbeat(job_id)
+            except Exception:
+                logger.exception("job %s: heartbeat failed", job_id)
+
+    def _run(self, job: JobRecord) -> None:
+        context = JobContext(self.store, job, self._stop.is_set)
+        runner = self.runners.get(job.kind)
+        try:
+            if runner is None:
+                raise FeedbackNLPError(f"No runner for jobs of kind {job.kind!r}.")
+            result = runner(job, context)
+        except JobCancelled as stage:
+            logger.info("job %s cancelled at stage %s", job.id, stage)
+            self.store.finish_job(job.id, "cancelled")
+        except JobInterrupted:
+            logger.info("job %s released: the worker is stopping", job.id)
+            self.store.release_job(job.id)
+        except FeedbackNLPError as error:
+            logger.warning("job %s failed: %s", job.id, error)
+            self.store.finish_job(job.id, "failed", error=str(error))
+        except Exception as error:
+            logger.exception("job %s failed with an unexpected error", job.id)
+            reason = f"internal error ({type(error).__name__}: {error}); see the server log"
+            self.store.finish_job(job.id, "failed", error=reason)
+        else:
+            self.store.finish_job(job.id, "succeeded", result=result)
+
+    def _run_mine(self, job: JobRecord, context: JobContext) -> dict[str, Any]:
+        if self._embedder is None:  # loaded once, on the first job, then kept
+            self._embedder = load_model(self.settings.models.embedder)
+        return run_mine_job(self.store, job, self.settings, context, embedder=self._embedder)

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from feedback_nlp.domain import FeedbackFilter
+from feedback_nlp.errors import InvalidInputError
+from feedback_nlp.jobs.params import MineParams
+
+
+def test_mine_params_defaults() -> None:
+    params = MineParams.from_json({})
+    assert params == MineParams(
+        filters=FeedbackFilter(), seed=0, min_theme_size=None, n_resamples=3
+    )
+
+
+def test_mine_params_round_trip() -> None:
+    raw = {
+        "source": "review",
+        "segments": {"region": "eu", "plan": "pro"},
+        "created_from": "2024-01-01T02:00:00+02:00",
+        "created_to": "2024-07-01",
+        "seed": 7,
+        "min_theme_size": 4,
+        "n_resamples": 0,
+    }
+    params = MineParams.from_json(raw)
+    assert params.filters.segments == (("plan", "pro"), ("region", "eu"))
+    assert params.filters.created_from == datetime(2024, 1, 1, tzinfo=UTC)
+    assert params.filters.created_to == datetime(2024, 7, 1, tzinfo=UTC)
+    assert MineParams.from_json(params.to_json()) == params
+
+
+@pytest.mark.parametrize(
+    ("raw", "match"),
+    [
+        ({"colour": "red"}, "no parameter 'colour'"),
+        ({"source": "email"}, "'source'"),
+        ({"segments": {"plan": 3}}, "'segments'"),
+        ({"created_from": "soon"}, "'created_from'"),
+        ({"seed": -1}, "'seed'"),
+        ({"seed": True}, "'seed'"),
+        ({"min_theme_size": 1}, "'min_theme_size'"),
+        ({"n_resamples": 50}, "'n_resamples'"),
+    ],
+)
+def test_mine_params_reject(raw: dict[str, object], match: str) -> None:
+    with pytest.raises(InvalidInputError, match=match):
+        MineParams.from_json(raw)
