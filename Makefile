@@ -22,17 +22,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 $(DEV_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e ".[dev,ray]"
 	touch $@
 
 install: $(STAMP)
 
 install-dev: $(DEV_STAMP)
 
-## make run: install, process the bundled demo corpus into the embedded store, serve.
+## make run: install, check the models, store and mine the demo corpus (SQLite under var/),
+## print a demo API key, then serve the API on http://127.0.0.1:8000 (docs at /docs; Ctrl-C stops).
 run: install
 	$(BIN)/feedback-nlp models check
-	$(BIN)/feedback-nlp demo
+	$(BIN)/feedback-nlp demo --serve
 
 ## make test: install with dev extras, then the whole pytest suite (exit 5 = no tests = failure).
 test: install-dev

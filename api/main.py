@@ -1,39 +1,109 @@
 """The FastAPI application factory.
 
-Run it with ``uvicorn --factory api.main:create_app``. Settings are read once here and handed to
-the routes; nothing is created at import time.
+Run it with ``uvicorn --factory api.main:create_app`` (or ``feedback-nlp serve``). Settings are
+read once here and handed down; the database engine, the store, the ingest stages and the
+embedded job worker are created by the lifespan, never at import time.
 """
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from pydantic import BaseModel
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import IngestStages
+from api.limits import BodyLimitMiddleware
+from api.metrics import ApiMetrics, MetricsMiddleware
+from api.problems import install_problem_handlers
+from api.routes import feedback, health, insights, jobs, scores, themes
+from api.ui import routes as ui_routes
 from feedback_nlp import __version__
 from feedback_nlp.settings import Settings, load_settings
+from feedback_nlp.store.engine import make_engine, upgrade
+from feedback_nlp.store.store import Store
+from feedback_nlp.text.langid import LanguageIdentifier
+from feedback_nlp.text.pii import PiiRedactor
 
+if TYPE_CHECKING:
+    from feedback_nlp.jobs.worker import JobWorker
 
-class HealthPublic(BaseModel):
-    """The answer of ``GET /v1/health``."""
+DESCRIPTION = """
+Recurring complaint themes, sentiment and NPS analytics from customer feedback.
 
-    status: str
-    version: str
+Every `/v1` route except `/v1/health` needs `Authorization: Bearer <key>`; create a key with
+`feedback-nlp keys create --workspace NAME`. A key sees only its own workspace's data. Errors are
+RFC 9457 `application/problem+json`.
+"""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the application for ``settings`` (read from the environment when omitted)."""
+    """Build the application for ``settings`` (read from the environment when omitted).
+
+    Args:
+        settings: The process settings; ``None`` reads them from the environment once.
+
+    Returns:
+        The app. Its lifespan migrates the database to head, opens the store and starts the
+        embedded job worker (unless ``settings.api.embedded_worker`` is false).
+    """
     settings = settings or load_settings()
+    metrics = ApiMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database.url)
+        await run_in_threadpool(upgrade, engine)
+        store = Store(engine)
+        app.state.store = store
+        app.state.ingest_stages = await run_in_threadpool(_ingest_stages)
+        worker = _start_worker(store, settings) if settings.api.embedded_worker else None
+        app.state.worker = worker
+        try:
+            yield
+        finally:
+            if worker is not None:
+                await run_in_threadpool(worker.stop)
+            app.state.store = app.state.worker = None
+            engine.dispose()
+
     app = FastAPI(
         title="feedback_nlp",
         version=__version__,
         summary="Recurring complaint themes, sentiment and NPS analytics from customer feedback.",
+        description=DESCRIPTION,
         docs_url="/docs",
+        lifespan=lifespan,
     )
     app.state.settings = settings
-
-    @app.get("/v1/health", tags=["service"])
-    def health() -> HealthPublic:
-        """Report that the service is up, and its version."""
-        return HealthPublic(status="ok", version=__version__)
-
+    app.state.metrics = metrics
+    app.state.store = app.state.worker = None
+    metrics.watch_jobs(lambda: _job_counts(app))
+    install_problem_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.api.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: also counts 413s
+    for module in (health, feedback, jobs, themes, scores, insights):
+        app.include_router(module.router)
+    app.include_router(ui_routes.router)  # the dashboard (/ui), server-rendered HTML
     return app
+
+
+def _start_worker(store: Store, settings: Settings) -> JobWorker:
+    # Imported here: the jobs pull in the mining stack, which an API without a worker never needs.
+    from feedback_nlp.jobs.worker import JobWorker
+
+    worker = JobWorker(store, settings)
+    worker.start()
+    return worker
+
+
+def _ingest_stages() -> IngestStages:
+    # Preloaded: lingua otherwise loads its models inside the first request (15 s on 2 cores).
+    return IngestStages(redactor=PiiRedactor(), identifier=LanguageIdentifier(preload=True))
+
+
+def _job_counts(app: FastAPI) -> Mapping[str, int]:
+    store: Store | None = app.state.store
+    return {} if store is None else store.count_jobs_by_state()

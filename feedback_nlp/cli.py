@@ -13,7 +13,7 @@ from rich.table import Table
 from feedback_nlp import __version__
 from feedback_nlp.errors import FeedbackNLPError
 from feedback_nlp.models import MODEL_SPECS, check_model
-from feedback_nlp.settings import load_settings
+from feedback_nlp.settings import Settings, load_settings
 
 app = typer.Typer(
     help="Turn free-text customer feedback into recurring complaint themes.",
@@ -22,8 +22,12 @@ app = typer.Typer(
 )
 models_app = typer.Typer(help="List and check the models the pipeline uses.", no_args_is_help=True)
 eval_app = typer.Typer(help="Measure the pipeline on labelled data.", no_args_is_help=True)
+keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+db_app = typer.Typer(help="Manage the database.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
 app.add_typer(eval_app, name="eval")
+app.add_typer(keys_app, name="keys")
+app.add_typer(db_app, name="db")
 
 console = Console()
 
@@ -96,12 +100,298 @@ def eval_themes(
         print(json.dumps(result.to_json(), ensure_ascii=False))  # noqa: T201
 
 
-@app.command()
-def demo() -> None:
-    """Run the text pipeline over the bundled demo corpus and print a summary."""
-    from feedback_nlp.demo import run_demo
+@eval_app.command("sentiment")
+def eval_sentiment(
+    path: Annotated[Path, typer.Argument(help="CSV with columns text,label[,lang].")],
+    model: Annotated[str, typer.Option(help="Registered sentiment head.")] = (
+        "sentiment-e5-head-v1"
+    ),
+    as_json: JsonFlag = False,
+) -> None:
+    """Classify the texts of PATH; print accuracy and macro-F1 overall and per language."""
+    from feedback_nlp.sentiment.evaluate import format_sentiment_eval, run_sentiment_eval
 
-    run_demo(load_settings(), console=console)
+    result = run_sentiment_eval(path, model_name=model)
+    console.print(format_sentiment_eval(result))
+    if as_json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))  # noqa: T201
+
+
+@app.command()
+def demo(
+    serve_api: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Store the demo corpus, create a key, mine themes, then serve the API.",
+        ),
+    ] = False,
+) -> None:
+    """Run the pipeline over the bundled demo corpus (with --serve: and serve the API)."""
+    settings = load_settings()
+    if not serve_api:
+        from feedback_nlp.demo import run_demo
+
+        run_demo(settings, console=console)
+        return
+    from feedback_nlp.demo_service import prepare_demo_workspace
+    from feedback_nlp.store import open_store
+
+    store = open_store(settings.database.url)
+    try:
+        ready = prepare_demo_workspace(store, settings, console=console)
+    finally:
+        store.close()
+    url = f"http://{settings.api.host}:{settings.api.port}"
+    console.print(f"Demo API key (workspace '{ready.workspace.name}'): [bold]{ready.key}[/bold]")
+    console.print(f"API docs: {url}/docs  (Authorize with the key; Ctrl-C stops the server)")
+    _serve(settings, settings.api.host, settings.api.port)
+
+
+@app.command()
+def report(
+    workspace: Annotated[str, typer.Option(help="Workspace name.")],
+    segment: Annotated[
+        list[str] | None, typer.Option(help="Filter 'key:value' (repeatable): plan:enterprise.")
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option(help="Window: 2026, 2026-09, 2026-W38 or 2026-09-21 (UTC).")
+    ] = None,
+    start: Annotated[str | None, typer.Option("--from", help="From this ISO instant.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Before this ISO instant.")] = None,
+    granularity: Annotated[str, typer.Option(help="Trend period: day, week or month.")] = "week",
+    as_json: JsonFlag = False,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="Write a self-contained HTML report to this file instead."),
+    ] = None,
+) -> None:
+    """CX report of a workspace: NPS/CSAT/CES with CIs, detractor issues, segments, trends."""
+    from feedback_nlp.report.tables import run_report
+
+    if html is not None:
+        from feedback_nlp.report.html import export_report
+
+        export_report(
+            load_settings(),
+            workspace,
+            html,
+            segment=segment or (),
+            period=period,
+            start=start,
+            end=end,
+            granularity=granularity,
+        )
+        console.print(f"HTML report written to {html}")
+        return
+    run_report(
+        load_settings(),
+        workspace,
+        segment=segment or (),
+        period=period,
+        start=start,
+        end=end,
+        granularity=granularity,
+        as_json=as_json,
+        console=console,
+    )
+
+
+ColumnOption = Annotated[str | None, typer.Option(help="Column of this field.")]
+
+
+@app.command()
+def ingest(
+    path: Annotated[Path, typer.Argument(help="CSV, JSONL or Parquet file.")],
+    workspace: Annotated[str, typer.Option(help="Workspace the rows go to (created if new).")],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv, jsonl or parquet (default: extension).")
+    ] = None,
+    id_col: Annotated[str, typer.Option(help="Column of the item id.")] = "id",
+    text_col: Annotated[str, typer.Option(help="Column of the feedback text.")] = "text",
+    time_col: ColumnOption = None,
+    source_col: ColumnOption = None,
+    nps_col: ColumnOption = None,
+    csat_col: ColumnOption = None,
+    ces_col: ColumnOption = None,
+    segment_cols: Annotated[
+        str, typer.Option(help="Comma-separated columns stored as segments: plan,region.")
+    ] = "",
+    source: Annotated[
+        str | None, typer.Option(help="Source of rows without one: survey/review/ticket/social.")
+    ] = None,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Rejected rows (JSONL); default FILE.rejects.jsonl.")
+    ] = None,
+    delimiter: Annotated[str | None, typer.Option(help="CSV delimiter (default , or tab).")] = None,
+    max_row_bytes: Annotated[
+        int, typer.Option(help="Longer lines/records are rejected.", min=1024)
+    ] = 16 * 1024 * 1024,
+    chunk_size: Annotated[int, typer.Option(help="Rows per transaction.", min=1)] = 1000,
+    as_json: JsonFlag = False,
+) -> None:
+    """Stream a file into a workspace: validate, redact PII, identify languages, upsert.
+
+    Optional columns default to a column of the field's name (created_at, source, nps, csat,
+    ces) when the file has one. Exit code 0 when the file was read (rejected rows are listed in
+    the rejects file), 2 when it could not be read at all.
+    """
+    from feedback_nlp.cli_batch import run_ingest
+    from feedback_nlp.ingest.batch import IngestOptions
+    from feedback_nlp.ingest.mapping import ColumnMapping
+    from feedback_nlp.store import open_store
+
+    mapping = ColumnMapping(
+        id_col=id_col,
+        text_col=text_col,
+        time_col=time_col,
+        source_col=source_col,
+        nps_col=nps_col,
+        csat_col=csat_col,
+        ces_col=ces_col,
+        segment_cols=tuple(c.strip() for c in segment_cols.split(",") if c.strip()),
+        default_source=source,
+    )
+    options = IngestOptions(
+        format=fmt,
+        delimiter=delimiter,
+        rejects_path=rejects,
+        chunk_size=chunk_size,
+        max_row_bytes=max_row_bytes,
+    )
+    settings = load_settings()
+    try:
+        store = open_store(settings.database.url)
+        try:
+            run_ingest(console, store, settings, path, workspace, mapping, options, as_json=as_json)
+        finally:
+            store.close()
+    except FeedbackNLPError as error:
+        console.print(f"[red]{error.title}:[/red] {error}")
+        raise typer.Exit(code=2) from None
+
+
+@app.command()
+def mine(
+    workspace: Annotated[str, typer.Option(help="Workspace to mine.")],
+    wait: Annotated[
+        bool, typer.Option("--wait/--no-wait", help="Run the job here, or only queue it.")
+    ] = True,
+    source: Annotated[str | None, typer.Option(help="Only items of this source.")] = None,
+    segment: Annotated[
+        list[str] | None, typer.Option(help="Filter 'key:value' (repeatable): plan:pro.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed of the run.")] = 0,
+    min_theme_size: Annotated[int | None, typer.Option(help="Smallest theme, in units.")] = None,
+    n_resamples: Annotated[int, typer.Option(help="Resamples behind confidences.")] = 3,
+    top: Annotated[int, typer.Option(help="Themes shown.")] = 20,
+    engine: Annotated[
+        str, typer.Option(help="Where embedding and mining run: local (this process) or ray.")
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="Ray cluster to join (auto, ray://HEAD:10001); default: a local one."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Mine the themes of a workspace as a job, with a progress bar; Ctrl-C cancels it.
+
+    With --engine ray, embedding (cache misses only) and mining run on a Ray cluster; loading,
+    caching and saving stay here. Needs pip install 'feedback-nlp[ray]'.
+
+    Exit code 0 when the job succeeded (or was queued with --no-wait), 1 when it failed, 130
+    when it was cancelled, 2 when it could not be queued.
+    """
+    from feedback_nlp.cli_batch import mine_params, run_mine
+    from feedback_nlp.engines import get_engine
+    from feedback_nlp.errors import InvalidInputError
+    from feedback_nlp.store import open_store
+
+    settings = load_settings()
+    try:
+        params = mine_params(
+            source=source,
+            segments=segment or [],
+            seed=seed,
+            min_theme_size=min_theme_size,
+            n_resamples=n_resamples,
+        )
+        if not wait and (engine != "local" or ray_address is not None):
+            raise InvalidInputError(
+                "--engine and --ray-address choose where this command runs the job: they need "
+                "--wait. A queued job (--no-wait) runs on the server's worker."
+            )
+        runner = get_engine(engine, ray_address)
+        store = open_store(settings.database.url)
+        try:
+            _, code = run_mine(
+                console,
+                store,
+                settings,
+                workspace,
+                params,
+                wait=wait,
+                top=top,
+                as_json=as_json,
+                engine=runner,
+            )
+        finally:
+            store.close()
+            runner.close()
+    except FeedbackNLPError as error:
+        console.print(f"[red]{error.title}:[/red] {error}")
+        raise typer.Exit(code=2) from None
+    if code:
+        raise typer.Exit(code=code)
+
+
+@keys_app.command("create")
+def keys_create(
+    workspace: Annotated[str, typer.Option(help="Workspace the key belongs to (created if new).")],
+) -> None:
+    """Create an API key for WORKSPACE and print it once (only its hash is stored)."""
+    from feedback_nlp.store.engine import make_engine, upgrade
+    from feedback_nlp.store.store import Store
+
+    engine = make_engine(load_settings().database.url)
+    try:
+        upgrade(engine)
+        key = Store(engine).create_api_key(workspace)
+    finally:
+        engine.dispose()
+    typer.echo(f"API key for workspace '{workspace}' (shown once, keep it secret):", err=True)
+    typer.echo(key)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database named by FEEDBACK_NLP_DATABASE__URL to the newest schema."""
+    from feedback_nlp.store.engine import current_revision, make_engine, upgrade
+
+    engine = make_engine(load_settings().database.url)
+    try:
+        upgrade(engine)
+        console.print(f"database at revision {current_revision(engine)}")
+    finally:
+        engine.dispose()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface (default: api.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: api.port).")] = None,
+) -> None:
+    """Serve the HTTP API (docs at /docs) until interrupted."""
+    settings = load_settings()
+    _serve(settings, host or settings.api.host, port or settings.api.port)
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from api.main import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
 def main() -> None:

@@ -29,6 +29,30 @@ def read_demo_texts(path: Path = DEMO_CORPUS) -> list[str]:
         return [row["text"] for row in csv.DictReader(handle)]
 
 
+DEMO_SEGMENTS = ("plan", "region", "channel")
+
+
+def read_demo_items(path: Path = DEMO_CORPUS) -> list[dict[str, object]]:
+    """Return the demo corpus as ``POST /v1/feedback`` items (empty scores left out).
+
+    ``plan``, ``region`` and ``channel`` become ``segments``; the ``lang`` column (the
+    generator's truth) is dropped, since the service identifies languages itself.
+    """
+    items: list[dict[str, object]] = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            item: dict[str, object] = {
+                "id": row["id"],
+                "text": row["text"],
+                "source": row["source"],
+                "created_at": row["created_at"],
+                "segments": {key: row[key] for key in DEMO_SEGMENTS if row.get(key)},
+            }
+            item |= {key: int(row[key]) for key in ("nps", "csat") if row.get(key)}
+            items.append(item)
+    return items
+
+
 def build_pipeline(settings: Settings) -> TextPipeline:
     """Assemble the text pipeline the settings describe, with a persistent embedding cache."""
     embedder = CachedEmbedder(

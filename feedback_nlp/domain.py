@@ -19,6 +19,7 @@ __all__ = [
     "SENTIMENT_LABELS",
     "SOURCES",
     "TERMINAL_JOB_STATES",
+    "AnalyticsRecords",
     "FeedbackFilter",
     "FeedbackIn",
     "FeedbackRecord",
@@ -305,3 +306,24 @@ class ThemeDetail:
     n_nps: int
     segments: dict[str, dict[str, int]]
     children: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyticsRecords:
+    """A workspace's feedback as the analytics read it: column lists, one entry per row.
+
+    Attributes:
+        version: Identifies the data it was read from (counts, newest ids and timestamps, latest
+            mining run); equal versions mean equal data, so a frame built from it can be reused.
+        items: Item columns ``item_id`` (external id), ``created_at`` (datetime or ISO text),
+            ``nps``, ``csat``,
+            ``ces``, ``source`` and ``segments`` (one ``{key: value}`` dict per item).
+        units: Unit columns ``item_id`` (external id of the unit's item), ``theme_id``
+            (``None``: unassigned), ``sentiment`` (score), ``label`` (sentiment label), ``text``.
+        theme_ids: Ids of the workspace's level-0 themes, active or not.
+    """
+
+    version: tuple[Any, ...]
+    items: dict[str, list[Any]]
+    units: dict[str, list[Any]]
+    theme_ids: tuple[str, ...]

@@ -69,3 +69,19 @@ class ConfigurationError(FeedbackNLPError, ValueError):
     code = "E300"
     status = 500
     title = "Configuration error"
+
+
+class EngineNotInstalledError(FeedbackNLPError, ImportError):
+    """An execution engine's optional packages (e.g. Ray) are missing."""
+
+    code = "E203"
+    status = 503
+    title = "Engine not installed"
+
+    def __init__(self, engine: str, requirement: str, reason: str) -> None:
+        super().__init__(
+            f"The '{engine}' engine needs the package '{requirement}': {reason}. "
+            f"Install it with: pip install '{requirement}'"
+        )
+        self.engine = engine
+        self.requirement = requirement

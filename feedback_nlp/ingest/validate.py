@@ -230,21 +230,24 @@ def _validate_row(index: int, row: object, max_text_chars: int) -> FeedbackIn | 
 
 
 def validate_rows(
-    raw: Sequence[object], *, max_text_chars: int
+    raw: Sequence[object], *, max_text_chars: int, row_numbers: Sequence[int] | None = None
 ) -> tuple[list[tuple[int, FeedbackIn]], list[RowError]]:
     """Validate a batch of raw rows; good rows are always kept.
 
     Args:
         raw: The rows, each normally a mapping of field name to JSON value.
         max_text_chars: Longer texts are truncated to this length and flagged ``truncated``.
+        row_numbers: The number that names each row in messages and results (a file's line
+            numbers, say); default: its index in ``raw``.
 
     Returns:
-        ``(good, errors)``: each good row with its index in ``raw``, and one
-        :class:`~feedback_nlp.domain.RowError` per problem found in the other rows.
+        ``(good, errors)``: each good row with its index in ``raw`` (or its row number), and
+        one :class:`~feedback_nlp.domain.RowError` per problem found in the other rows.
     """
     good: list[tuple[int, FeedbackIn]] = []
     errors: list[RowError] = []
-    for index, row in enumerate(raw):
+    numbers = range(len(raw)) if row_numbers is None else row_numbers
+    for index, row in zip(numbers, raw, strict=True):
         outcome = _validate_row(index, row, max_text_chars)
         if isinstance(outcome, FeedbackIn):
             good.append((index, outcome))

@@ -28,6 +28,7 @@ import numpy as np
 from feedback_nlp.domain import JobRecord
 from feedback_nlp.embed.base import Embedder, FloatMatrix
 from feedback_nlp.embed.cache import CachedEmbedder
+from feedback_nlp.engines import Engine, EngineEmbedder, LocalEngine
 from feedback_nlp.errors import FeedbackNLPError, InvalidInputError
 from feedback_nlp.jobs.context import JobContext
 from feedback_nlp.jobs.outcome import theme_rows, unit_rows
@@ -78,12 +79,17 @@ def find_sentiment_head(embedder_name: str, dim: int) -> SentimentHead | None:
 
 
 def _embed(
-    embedder: CachedEmbedder, texts: list[str], context: JobContext, start: float, end: float
+    embedder: CachedEmbedder,
+    texts: list[str],
+    context: JobContext,
+    start: float,
+    end: float,
+    chunk: int = EMBED_BATCH,
 ) -> FloatMatrix:
     parts: list[FloatMatrix] = []
-    for first in range(0, len(texts), EMBED_BATCH):
-        parts.append(embedder.encode(texts[first : first + EMBED_BATCH]))
-        done = min(len(texts), first + EMBED_BATCH) / len(texts)
+    for first in range(0, len(texts), chunk):
+        parts.append(embedder.encode(texts[first : first + chunk]))
+        done = min(len(texts), first + chunk) / len(texts)
         context.stage(start + (end - start) * done, "embed")
     return np.vstack(parts) if parts else np.empty((0, embedder.dim), dtype=np.float32)
 
@@ -96,6 +102,7 @@ def run_mine_job(
     *,
     embedder: Embedder | None = None,
     sentiment: SentimentHead | bool | None = True,
+    engine: Engine | None = None,
 ) -> dict[str, Any]:
     """Run a claimed ``mine`` job to the end; returns the job's result.
 
@@ -104,8 +111,10 @@ def run_mine_job(
         job: The claimed (running) job; its params are read with :meth:`MineParams.from_json`.
         settings: Where the embedder name comes from (``settings.models.embedder``).
         context: Progress and stop checks (default: a fresh one for ``job``).
-        embedder: An already loaded embedder (default: load ``settings.models.embedder``).
+        embedder: An already loaded embedder, run in this process (default: embed with
+            ``settings.models.embedder`` on ``engine``).
         sentiment: A loaded head, ``True`` to look one up, ``False``/``None`` to skip sentiment.
+        engine: Where embedding (cache misses only) and mining run (default: this process).
 
     Returns:
         ``run_id``, counts of items, units, themes and unassigned units, cache hits and misses,
@@ -136,9 +145,11 @@ def run_mine_job(
     langs = [items[unit.item_index].lang for unit in units]
 
     context.stage(0.15, "embed")
-    model = embedder if embedder is not None else load_model(settings.models.embedder)
+    engine = engine or LocalEngine()
+    model = embedder if embedder is not None else EngineEmbedder(engine, settings.models.embedder)
+    chunk = EMBED_BATCH if embedder is not None else engine.chunk_size
     cached = CachedEmbedder(model, store.vector_cache(job.workspace_id))
-    vectors = _embed(cached, texts, context, 0.15, 0.6)
+    vectors = _embed(cached, texts, context, 0.15, 0.6, chunk)
 
     head = find_sentiment_head(model.name, model.dim) if sentiment is True else sentiment or None
     predicted: tuple[list[str], Any] | None = None
@@ -150,7 +161,7 @@ def run_mine_job(
     context.stage(0.65, "mine")
     clusterer = ThemeClusterer(min_theme_size=params.min_theme_size)
     miner = ThemeMiner(clusterer=clusterer, n_resamples=params.n_resamples, seed=params.seed)
-    result = miner.fit(vectors, texts, langs)
+    result = engine.mine(miner, vectors, texts, langs)
 
     context.stage(0.90, "register")
     registry = store.load_registry(job.workspace_id) or ThemeRegistry()
@@ -182,5 +193,6 @@ def run_mine_job(
         "embedded": cached.misses,
         "cache_hits": cached.hits,
         "embedder": model.name,
+        "engine": engine.name,
         "sentiment": None if head is None else head.name,
     }

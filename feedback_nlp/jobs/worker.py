@@ -18,6 +18,7 @@ from typing import Any
 
 from feedback_nlp.domain import JobRecord
 from feedback_nlp.embed.base import Embedder
+from feedback_nlp.engines import Engine
 from feedback_nlp.errors import FeedbackNLPError
 from feedback_nlp.jobs.context import JobCancelled, JobContext, JobInterrupted
 from feedback_nlp.jobs.runner import run_mine_job
@@ -42,6 +43,7 @@ class JobWorker:
         heartbeat_s: Seconds between heartbeats of a running job.
         max_attempts: Claims a job may have before a crash makes it fail for good.
         embedder: A loaded embedder to use instead of loading ``settings.models.embedder``.
+        engine: Where jobs embed and mine (default: this process, the model loaded once here).
     """
 
     def __init__(
@@ -53,6 +55,7 @@ class JobWorker:
         heartbeat_s: float = 10.0,
         max_attempts: int = 3,
         embedder: Embedder | None = None,
+        engine: Engine | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -60,6 +63,7 @@ class JobWorker:
         self.heartbeat_s = heartbeat_s
         self.max_attempts = max_attempts
         self._embedder = embedder
+        self.engine = engine
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -154,6 +158,8 @@ class JobWorker:
             self.store.finish_job(job.id, "succeeded", result=result)
 
     def _run_mine(self, job: JobRecord, context: JobContext) -> dict[str, Any]:
-        if self._embedder is None:  # loaded once, on the first job, then kept
+        if self._embedder is None and self.engine is None:  # loaded once, on the first job
             self._embedder = load_model(self.settings.models.embedder)
-        return run_mine_job(self.store, job, self.settings, context, embedder=self._embedder)
+        return run_mine_job(
+            self.store, job, self.settings, context, embedder=self._embedder, engine=self.engine
+        )

@@ -2,7 +2,8 @@
 
 :class:`Store` gathers the parts, one module each: workspaces and API keys
 (:mod:`.workspaces`), feedback upserts (:mod:`.feedback`) and reads (:mod:`.listing`), jobs
-(:mod:`.jobs`), themes (:mod:`.themes`) and mining runs with the theme registry (:mod:`.mining`).
+(:mod:`.jobs`), themes (:mod:`.themes`), mining runs with the theme registry (:mod:`.mining`)
+and the rows behind the analytics (:mod:`.analytics`).
 Every per-workspace method takes ``workspace_id`` and filters on it.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from feedback_nlp.store.analytics import AnalyticsReader
 from feedback_nlp.store.engine import make_engine, upgrade
 from feedback_nlp.store.feedback import FeedbackWriter
 from feedback_nlp.store.jobs import JobStore
@@ -22,7 +24,15 @@ from feedback_nlp.store.workspaces import WorkspaceStore
 __all__ = ["Store", "open_store"]
 
 
-class Store(WorkspaceStore, FeedbackWriter, FeedbackReader, JobStore, ThemeStore, MiningWriter):
+class Store(
+    WorkspaceStore,
+    FeedbackWriter,
+    FeedbackReader,
+    JobStore,
+    ThemeStore,
+    MiningWriter,
+    AnalyticsReader,
+):
     """Workspaces, keys, feedback, units, themes and jobs in one SQL database.
 
     Args:

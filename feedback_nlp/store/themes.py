@@ -115,7 +115,8 @@ class ThemeStore(StoreBase):
                     func.coalesce(func.sum(case((items.nps >= 9, 1), else_=0)), 0),
                     func.coalesce(func.sum(case((items.nps <= 6, 1), else_=0)), 0),
                 ).where(
-                    items.workspace_id == workspace_id,
+                    # ``item_ids`` is already limited to the workspace; filtering on the primary key
+                    # alone lets SQLite's planner use it instead of scanning the workspace index.
                     items.id.in_(item_ids),
                     items.nps.is_not(None),
                 )
@@ -124,7 +125,7 @@ class ThemeStore(StoreBase):
             seg = feedback_segments.c
             for key, value, count in connection.execute(
                 select(seg.key, seg.value, func.count())
-                .where(seg.workspace_id == workspace_id, seg.item_id.in_(item_ids))
+                .where(seg.item_id.in_(item_ids))  # the primary key (item_id, key) drives it
                 .group_by(seg.key, seg.value)
                 .order_by(seg.key, func.count().desc(), seg.value)
             ):

@@ -1,0 +1,220 @@
+"""Response bodies of the CX analytics routes (``/v1/metrics``, ``/v1/insights``): ``XPublic``.
+
+They mirror the JSON-ready sections of :mod:`feedback_nlp.report.sections`; ``None`` stands for
+a value that is undefined (the NPS of a group where nobody answered, a lift without a rest).
+NPS and CSAT are in percent points, shares in 0..1, sentiment in -1..1.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EstimatePublic(BaseModel):
+    """A score with its confidence interval."""
+
+    value: float | None = Field(description="Point estimate; null when n is 0.")
+    ci_low: float | None
+    ci_high: float | None
+    n: int = Field(description="Answers used.")
+    n_missing: int = Field(description="Items without an answer (excluded, never counted as 0).")
+    method: str = Field(description="adjusted-wald (NPS), wilson (CSAT %), student-t (means).")
+    confidence: float
+
+
+class FiltersPublic(BaseModel):
+    """The filters a result was computed under."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    segment: dict[str, str]
+    period: str | None
+    from_: datetime | None = Field(alias="from")
+    to: datetime | None
+
+
+class ScoreGroupPublic(BaseModel):
+    """Every score of one group of respondents (a segment value, theme, period, or all)."""
+
+    group: str
+    label: str | None = Field(description="The theme's display label when the group is a theme.")
+    n_items: int
+    nps: EstimatePublic
+    promoters: int
+    passives: int
+    detractors: int
+    csat: EstimatePublic = Field(description="Share of 4-5 answers on the 1-5 scale, in %.")
+    csat_mean: EstimatePublic
+    ces: EstimatePublic = Field(description="Mean effort score, 1-7.")
+    sentiment: EstimatePublic = Field(description="Mean item sentiment, -1..1.")
+
+
+class ScoresPublic(BaseModel):
+    """``GET /v1/metrics/scores``: all scores overall and per group."""
+
+    filters: FiltersPublic
+    by: str | None
+    overall: ScoreGroupPublic
+    groups: list[ScoreGroupPublic]
+
+
+class MetricGroupPublic(BaseModel):
+    """One metric of one group."""
+
+    group: str
+    label: str | None
+    n_items: int
+    estimate: EstimatePublic
+    promoters: int | None = Field(default=None, description="NPS only.")
+    passives: int | None = Field(default=None, description="NPS only.")
+    detractors: int | None = Field(default=None, description="NPS only.")
+    mean: EstimatePublic | None = Field(default=None, description="CSAT only: mean on 1-5.")
+
+
+class MetricPublic(BaseModel):
+    """``GET /v1/metrics/{nps,csat,ces}``: one metric overall and per group."""
+
+    metric: Literal["nps", "csat", "ces"]
+    filters: FiltersPublic
+    by: str | None
+    overall: MetricGroupPublic
+    groups: list[MetricGroupPublic]
+
+
+class IssueQuotePublic(BaseModel):
+    """A detractor's words about a theme."""
+
+    item_id: str
+    text: str
+
+
+class DetractorIssuePublic(BaseModel):
+    """A theme that pulls NPS down (impact = NPS - NPS of those who do not mention it)."""
+
+    rank: int
+    theme_id: str
+    label: str
+    n_respondents: int = Field(description="Respondents with an NPS answer.")
+    n_mentioning: int
+    share_mentioning: float | None
+    nps_mentioning: float | None
+    nps_not_mentioning: float | None
+    impact: float | None = Field(description="NPS points; negative drags the score down.")
+    impact_low: float | None
+    impact_high: float | None
+    detractors_mentioning: int
+    share_of_detractors: float | None
+    share_of_promoters: float | None
+    share_gap: float | None
+    rank_share_gap: int
+    quotes: list[IssueQuotePublic]
+
+
+class DetractorIssuesPublic(BaseModel):
+    """``GET /v1/insights/top-detractor-issues``."""
+
+    filters: FiltersPublic
+    n_items: int
+    nps: EstimatePublic
+    issues: list[DetractorIssuePublic]
+
+
+class OverIndexPublic(BaseModel):
+    """A theme a segment value mentions significantly more (or less) than the rest."""
+
+    segment: str
+    theme_id: str
+    label: str
+    n_segment: int
+    n_rest: int
+    mentions_segment: int
+    mentions_rest: int
+    share_segment: float | None
+    share_rest: float | None
+    lift: float | None
+    lift_low: float | None
+    lift_high: float | None
+    test: str
+    p_value: float | None
+    q_value: float | None = Field(description="Benjamini-Hochberg adjusted over every cell.")
+    direction: Literal["over", "under", "none"]
+
+
+class SegmentSentimentPublic(BaseModel):
+    """Sentiment of one segment value."""
+
+    segment: str
+    n_items: int
+    sentiment: float | None
+    sentiment_low: float | None
+    sentiment_high: float | None
+    sentiment_n: int
+    n_units: int
+    share_negative: float | None
+
+
+class SegmentsPublic(BaseModel):
+    """``GET /v1/insights/segments``."""
+
+    filters: FiltersPublic
+    by: list[str]
+    scores: list[ScoreGroupPublic]
+    sentiment: list[SegmentSentimentPublic]
+    over_index: list[OverIndexPublic]
+
+
+class TrendSeriesPublic(BaseModel):
+    """One theme's volume per period."""
+
+    theme_id: str
+    label: str
+    total: int
+    mentions: list[int]
+    share: list[float | None]
+    sentiment: list[float | None]
+
+
+class SpikePublic(BaseModel):
+    """A period in which a theme's share jumped above its trailing baseline."""
+
+    period: str
+    theme_id: str
+    label: str
+    n_items: int
+    mentions: int
+    share: float | None
+    sentiment: float | None
+    sentiment_n: int
+    baseline: float | None
+    z: float | None
+    spike: bool
+
+
+class EmergingPublic(BaseModel):
+    """Growth of the unassigned pool (candidate ``(unassigned)``) or of a candidate group."""
+
+    candidate: str
+    n_units: int
+    counts: list[int]
+    recent_count: int
+    recent_share: float | None
+    before_share: float | None
+    growth: float | None
+    p_value: float | None
+    q_value: float | None
+    emerging: bool
+
+
+class TrendsPublic(BaseModel):
+    """``GET /v1/insights/trends``."""
+
+    filters: FiltersPublic
+    period: Literal["day", "week", "month"]
+    periods: list[str]
+    n_items: list[int]
+    series: list[TrendSeriesPublic]
+    spikes: list[SpikePublic]
+    emerging: list[EmergingPublic]

@@ -1,0 +1,134 @@
+"""``/v1/feedback``: ingest batches (idempotent on the item id) and list stored items."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import IngestStagesDep, MetricsDep, SettingsDep, StoreDep, WorkspaceDep
+from api.problems import TooManyItemsError
+from api.schemas import (
+    FeedbackBatchCreate,
+    FeedbackBatchPublic,
+    FeedbackPagePublic,
+    FeedbackPublic,
+    RowErrorPublic,
+    SentimentLabel,
+    Source,
+)
+from feedback_nlp.domain import FeedbackFilter, FeedbackRecord, UpsertResult
+from feedback_nlp.errors import InvalidInputError
+from feedback_nlp.ingest.prepare import prepare_items
+from feedback_nlp.ingest.validate import validate_rows
+
+router = APIRouter(prefix="/v1/feedback", tags=["feedback"])
+
+MAX_PAGE = 1000
+
+
+@router.post("")
+def ingest_feedback(
+    batch: FeedbackBatchCreate,
+    workspace: WorkspaceDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    stages: IngestStagesDep,
+    metrics: MetricsDep,
+) -> FeedbackBatchPublic:
+    """Store a batch of feedback items; invalid items are reported, valid ones kept.
+
+    Items are validated one by one; PII is redacted and the language identified before anything
+    is stored. Resending an id updates that item (or leaves it unchanged when nothing differs).
+    """
+    limit = settings.api.max_batch_items
+    if len(batch.items) > limit:
+        raise TooManyItemsError(
+            f"The batch has {len(batch.items)} items; the limit is {limit} "
+            "(FEEDBACK_NLP_API__MAX_BATCH_ITEMS). Split it into smaller batches."
+        )
+    good, errors = validate_rows(batch.items, max_text_chars=settings.limits.max_text_chars)
+    prepared = prepare_items([item for _, item in good], stages.redactor, stages.identifier)
+    result = store.upsert_feedback(workspace.id, prepared) if prepared else UpsertResult(0, 0, 0)
+    rejected = len({error.index for error in errors})
+    metrics.items.labels(result="created").inc(result.created)
+    metrics.items.labels(result="updated").inc(result.updated)
+    metrics.items.labels(result="unchanged").inc(result.unchanged)
+    metrics.items.labels(result="rejected").inc(rejected)
+    return FeedbackBatchPublic(
+        received=len(batch.items),
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        rejected=rejected,
+        errors=[RowErrorPublic(index=e.index, field=e.field, reason=e.reason) for e in errors],
+    )
+
+
+@router.get("")
+def list_feedback(
+    workspace: WorkspaceDep,
+    store: StoreDep,
+    source: Annotated[Source | None, Query(description="Only items of this source.")] = None,
+    segment: Annotated[
+        list[str] | None,
+        Query(description="'key:value', repeatable; every pair must match (plan:enterprise)."),
+    ] = None,
+    created_from: Annotated[
+        datetime | None, Query(description="Only items created at or after this instant.")
+    ] = None,
+    created_to: Annotated[
+        datetime | None, Query(description="Only items created before this instant.")
+    ] = None,
+    theme: Annotated[str | None, Query(description="Only items with a unit in this theme.")] = None,
+    sentiment: Annotated[
+        SentimentLabel | None,
+        Query(description="Only items with a unit of this sentiment."),
+    ] = None,
+    cursor: Annotated[str | None, Query(description="'next_cursor' of the previous page.")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Items per page.")] = 100,
+) -> FeedbackPagePublic:
+    """List stored items, oldest first, one page at a time."""
+    filters = FeedbackFilter(
+        source=source,
+        segments=tuple(_segment_pair(value) for value in segment or ()),
+        created_from=created_from,
+        created_to=created_to,
+        theme_id=theme,
+        sentiment=sentiment,
+    )
+    page = store.list_feedback(workspace.id, filters, cursor=cursor, limit=limit)
+    return FeedbackPagePublic(
+        items=[_public(record) for record in page.items], next_cursor=page.next_cursor
+    )
+
+
+def _segment_pair(value: str) -> tuple[str, str]:
+    key, sep, wanted = value.partition(":")
+    if not sep or not key:
+        raise InvalidInputError(
+            f"The 'segment' query parameter must be 'key:value' (plan:enterprise). "
+            f"Got '{value}'. Fix the value or drop the parameter."
+        )
+    return key, wanted
+
+
+def _public(record: FeedbackRecord) -> FeedbackPublic:
+    return FeedbackPublic(
+        id=record.external_id,
+        text=record.text,
+        lang=record.lang,
+        lang_confidence=record.lang_confidence,
+        pii_kinds=list(record.pii_kinds),
+        truncated=record.truncated,
+        source=record.source,
+        created_at=record.created_at,
+        nps=record.nps,
+        csat=record.csat,
+        ces=record.ces,
+        segments=dict(record.segments),
+        theme_ids=list(record.theme_ids),
+        ingested_at=record.ingested_at,
+        updated_at=record.updated_at,
+    )

@@ -1,0 +1,218 @@
+"""Request and response bodies: ``XCreate`` (what a client sends), ``XUpdate``, ``XPublic``.
+
+These are API shapes only; table models live in :mod:`feedback_nlp.store`, domain records in
+:mod:`feedback_nlp.domain`. Feedback items are validated row by row by
+:func:`feedback_nlp.ingest.validate.validate_rows`, not here, so that one bad item never rejects
+the whole batch: :class:`FeedbackBatchCreate` accepts any JSON objects and documents the fields.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+Source = Literal["survey", "review", "ticket", "social"]
+SentimentLabel = Literal["negative", "neutral", "positive"]
+
+
+class FeedbackItemCreate(BaseModel):
+    """One feedback item as a client sends it (documentation of the accepted fields)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="Your id of the item; resending an id updates the item.")
+    text: str = Field(description="The free text, any language; PII is redacted before storing.")
+    source: Source | None = None
+    created_at: datetime | None = Field(
+        default=None, description="ISO 8601; naive means UTC; default: the time it arrived."
+    )
+    nps: int | None = Field(default=None, ge=0, le=10, description="Likelihood to recommend.")
+    csat: int | None = Field(default=None, ge=1, le=5, description="Satisfaction, 1-5.")
+    ces: float | None = Field(default=None, ge=1, le=7, description="Customer effort, 1-7.")
+    segments: dict[str, str] | None = Field(
+        default=None, description='Flat segment attributes, e.g. {"plan": "enterprise"}.'
+    )
+
+
+_ITEMS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": FeedbackItemCreate.model_json_schema(),
+    "description": "Up to FEEDBACK_NLP_API__MAX_BATCH_ITEMS items; each is checked on its own.",
+}
+
+
+class FeedbackBatchCreate(BaseModel):
+    """The body of ``POST /v1/feedback``."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "id": "t-1001",
+                            "text": "The parcel arrived a week late. Call me on +1 415 555 0100.",
+                            "source": "ticket",
+                            "created_at": "2026-05-01T08:20:19Z",
+                            "nps": 4,
+                            "segments": {"plan": "enterprise", "region": "europe"},
+                        }
+                    ]
+                }
+            ]
+        },
+    )
+
+    items: Annotated[list[Any], WithJsonSchema(_ITEMS_SCHEMA)]
+
+
+class RowErrorPublic(BaseModel):
+    """Why one item of a batch was rejected."""
+
+    index: int = Field(description="Position of the item in the batch, from 0.")
+    field: str = Field(description="The offending field ('row' when the row as a whole is).")
+    reason: str = Field(description="A coded message: what came in and how to fix it.")
+
+
+class FeedbackBatchPublic(BaseModel):
+    """What ``POST /v1/feedback`` did with a batch."""
+
+    received: int
+    created: int = Field(description="New ids stored.")
+    updated: int = Field(description="Known ids whose content changed.")
+    unchanged: int = Field(description="Known ids resent with the same content.")
+    rejected: int = Field(description="Items not stored; see 'errors'.")
+    errors: list[RowErrorPublic]
+
+
+class FeedbackPublic(BaseModel):
+    """A stored feedback item (text as stored: PII redacted)."""
+
+    id: str
+    text: str
+    lang: str
+    lang_confidence: float
+    pii_kinds: list[str]
+    truncated: bool
+    source: str | None
+    created_at: datetime
+    nps: int | None
+    csat: int | None
+    ces: float | None
+    segments: dict[str, str]
+    theme_ids: list[str] = Field(description="Themes of its opinion units (after a mining job).")
+    ingested_at: datetime
+    updated_at: datetime
+
+
+class FeedbackPagePublic(BaseModel):
+    """One page of ``GET /v1/feedback``; pass ``next_cursor`` back as ``cursor`` for the next."""
+
+    items: list[FeedbackPublic]
+    next_cursor: str | None
+
+
+class FeedbackFiltersCreate(BaseModel):
+    """Which items a mining job reads (all of the workspace's items when empty)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: Source | None = None
+    segments: dict[str, str] = Field(default_factory=dict)
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+class JobCreate(BaseModel):
+    """The body of ``POST /v1/jobs``: what to mine and how (every field optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["mine"] = "mine"
+    filters: FeedbackFiltersCreate = Field(default_factory=FeedbackFiltersCreate)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1, description="Seed of every random step.")
+    min_theme_size: int | None = Field(
+        default=None, ge=2, le=100_000, description="Smallest theme in units (null: automatic)."
+    )
+    n_resamples: int = Field(
+        default=3, ge=0, le=20, description="Resampled runs behind each theme's confidence."
+    )
+
+
+class JobPublic(BaseModel):
+    """A job and how far it got."""
+
+    id: str
+    kind: str
+    state: Literal["queued", "running", "succeeded", "failed", "cancelled"]
+    progress: float = Field(ge=0.0, le=1.0)
+    stage: str | None
+    error: str | None
+    attempts: int
+    cancel_requested: bool
+    params: dict[str, Any]
+    result: dict[str, Any] | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class ThemePublic(BaseModel):
+    """A theme as listed by ``GET /v1/themes``."""
+
+    id: str = Field(description="Stable across mining runs.")
+    level: int = Field(description="0: a theme; 1: a parent group of related themes.")
+    label: str = Field(
+        description="Display label: the custom label if renamed, else the generated label of the "
+        "theme's most frequent language, else (no label could be generated) the id."
+    )
+    labels: dict[str, str] = Field(description="Generated label per language.")
+    custom_label: str | None
+    keyphrases: dict[str, list[str]] = Field(description="Ranked keyphrases per language.")
+    languages: dict[str, int] = Field(description="Member units per language.")
+    parent_id: str | None
+    size: int = Field(description="Member units in the latest run that found the theme.")
+    confidence: float | None = Field(description="Stability across resampled runs.")
+    active: bool = Field(description="Whether the latest mining run found it.")
+
+
+class QuotePublic(BaseModel):
+    """A representative quote of a theme (PII redacted)."""
+
+    text: str
+    lang: str | None = None
+    item_id: str | None = None
+
+
+class ThemeDetailPublic(ThemePublic):
+    """A theme with its quotes and the analytics of its respondents."""
+
+    quotes: list[QuotePublic]
+    n_units: int = Field(description="Units assigned to it now.")
+    n_items: int = Field(description="Distinct items with at least one such unit.")
+    sentiment: dict[str, int] = Field(description="Units per sentiment label.")
+    sentiment_mean: float | None
+    nps: float | None = Field(description="NPS (-100..100) of its items that carry an answer.")
+    n_nps: int = Field(description="Items with an NPS answer.")
+    segments: dict[str, dict[str, int]] = Field(description="Items per segment value.")
+    children: list[str] = Field(description="Theme ids of a parent group.")
+
+
+class ThemeUpdate(BaseModel):
+    """The body of ``PATCH /v1/themes/{id}``: a custom display label."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str | None = Field(
+        max_length=200, description="The new label; null goes back to the generated one."
+    )
+
+
+class HealthPublic(BaseModel):
+    """The answer of ``GET /v1/health``."""
+
+    status: str
+    version: str

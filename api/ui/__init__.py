@@ -1,0 +1,1 @@
+"""The web dashboard at ``/ui``: browser sign-in (:mod:`.auth`) and pages (:mod:`.routes`)."""

@@ -1,0 +1,163 @@
+"""Build a :class:`~feedback_nlp.analytics.frame.FeedbackFrame` from stored rows, and cache it.
+
+The rows come from any *source* with two methods (the :class:`~feedback_nlp.store.Store` is
+one; see :class:`AnalyticsSource`): ``analytics_version(workspace_id)``, cheap, and
+``analytics_records(workspace_id)``, which reads everything. :class:`FrameCache` keeps the
+frames of the last few workspaces and rebuilds one only when its version changed, so repeated
+requests over unchanged data skip both the read and the build. No SQL here.
+
+Mapping of stored fields to frame columns:
+
+* ``item_id`` is the item's external id (quotes name it); ``created_at``, ``nps``, ``csat`` as
+  stored. ``ces`` is rounded to the nearest whole point: ingest accepts any number in 1..7,
+  while the frame's CES scale is whole points.
+* Every segment key becomes a column (items without it have no value). Keys that collide with a
+  frame field (``item_id``, ``created_at``, ``nps``, ``csat``, ``ces``, ``sentiment``,
+  ``segments``) are left out. ``source`` becomes a segment column too, unless a segment key
+  already has that name.
+* Item sentiment is not stored, so the frame falls back to the mean of the item's unit scores.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from feedback_nlp.analytics._columns import ITEM_FIELDS
+from feedback_nlp.analytics.frame import FeedbackFrame
+from feedback_nlp.domain import AnalyticsRecords
+from feedback_nlp.themes._checks import check_int
+
+__all__ = ["AnalyticsSource", "FrameCache", "LoadedFrame", "frame_from_records"]
+
+
+class AnalyticsSource(Protocol):
+    """Where feedback rows for the analytics come from (e.g. the store)."""
+
+    def analytics_version(self, workspace_id: int) -> tuple[Any, ...]:
+        """A value that changes whenever the workspace's rows change."""
+        ...
+
+    def analytics_records(self, workspace_id: int) -> AnalyticsRecords:
+        """Every row the analytics need."""
+        ...
+
+
+def _floats(values: list[Any]) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def _instants(values: list[Any]) -> pd.Series:
+    """UTC instants from datetimes or ISO text (SQLite returns text: naive means UTC)."""
+    series = pd.Series(values, dtype=object)
+    if all(isinstance(value, str) for value in values):
+        return pd.to_datetime(series, utc=True, format="ISO8601")
+    return pd.to_datetime(series, utc=True)
+
+
+def frame_from_records(records: AnalyticsRecords) -> FeedbackFrame:
+    """The frame of one workspace's rows (see the module docstring for the mapping).
+
+    Args:
+        records: From ``analytics_records``.
+
+    Returns:
+        The frame; its themes are the workspace's level-0 themes plus any a unit names.
+    """
+    items = records.items
+    table = pd.DataFrame(
+        {
+            "item_id": pd.Series(items["item_id"], dtype=object),
+            "created_at": _instants(items["created_at"]),
+            "nps": _floats(items["nps"]),
+            "csat": _floats(items["csat"]),
+            "ces": np.rint(_floats(items["ces"])),
+        }
+    )
+    segment_dicts: list[dict[str, Any]] = items["segments"]
+    keys = sorted({key for segments in segment_dicts for key in segments} - ITEM_FIELDS)
+    for key in keys:
+        table[key] = pd.Series([s.get(key) for s in segment_dicts], dtype=object)
+    if "source" not in keys and any(v is not None for v in items["source"]):
+        table["source"] = pd.Series(items["source"], dtype=object)
+        keys = sorted([*keys, "source"])
+    units = pd.DataFrame(
+        {
+            "item_id": pd.Series(records.units["item_id"], dtype=object),
+            "theme_id": pd.Series(records.units["theme_id"], dtype=object),
+            "sentiment": _floats(records.units["sentiment"]),
+            "label": pd.Series(records.units["label"], dtype=object),
+            "text": pd.Series(records.units["text"], dtype=object),
+        }
+    )
+    named = {t for t in records.units["theme_id"] if t is not None}
+    theme_ids = sorted(set(records.theme_ids) | named)
+    return FeedbackFrame.from_frames(table, units, segments=keys, theme_ids=theme_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedFrame:
+    """A workspace's frame and how it was obtained.
+
+    Attributes:
+        frame: The frame.
+        version: The data version it was built from.
+        cached: Whether it came from the cache (no read, no build).
+        read_seconds: Time spent reading the rows (0 when cached).
+        build_seconds: Time spent building the frame (0 when cached).
+    """
+
+    frame: FeedbackFrame
+    version: tuple[Any, ...]
+    cached: bool
+    read_seconds: float
+    build_seconds: float
+
+
+class FrameCache:
+    """The frames of the most recently used workspaces, each valid while its version holds.
+
+    Thread-safe: concurrent requests for the same stale workspace build it once.
+
+    Args:
+        max_workspaces: How many workspaces' frames to keep (least recently used go first).
+    """
+
+    def __init__(self, max_workspaces: int = 8) -> None:
+        self.max_workspaces = check_int("FrameCache", "max_workspaces", max_workspaces, 1)
+        self._frames: OrderedDict[Hashable, LoadedFrame] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, source: AnalyticsSource, workspace_id: int) -> LoadedFrame:
+        """The frame of ``workspace_id``: cached when its data did not change, else rebuilt."""
+        version = source.analytics_version(workspace_id)
+        key = (id(source), workspace_id)
+        with self._lock:
+            hit = self._frames.get(key)
+            if hit is not None and hit.version == version:
+                self._frames.move_to_end(key)
+                return LoadedFrame(hit.frame, hit.version, True, 0.0, 0.0)
+            started = time.perf_counter()
+            records = source.analytics_records(workspace_id)
+            read = time.perf_counter() - started
+            frame = frame_from_records(records)
+            loaded = LoadedFrame(
+                frame, records.version, False, read, time.perf_counter() - started - read
+            )
+            self._frames[key] = loaded
+            self._frames.move_to_end(key)
+            while len(self._frames) > self.max_workspaces:
+                self._frames.popitem(last=False)
+            return loaded
+
+    def clear(self) -> None:
+        """Forget every frame."""
+        with self._lock:
+            self._frames.clear()

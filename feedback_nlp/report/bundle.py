@@ -1,0 +1,222 @@
+"""The report bundle: every CX number of a workspace, computed once, rendered many ways.
+
+:func:`build_report_bundle` reads the workspace (through a :class:`FrameCache`, so unchanged data
+is not read twice), applies the filters and runs every report; the Rich tables of
+``feedback-nlp report``, its ``--json`` output, the HTML report and the dashboard all render the
+same :class:`ReportBundle`. Its JSON form (:meth:`ReportBundle.to_json`) is the contract between
+them; the field list below is stable (new fields may be added, none renamed or removed).
+
+**Fields** (estimates are ``{"value", "ci_low", "ci_high", "n", "n_missing", "method",
+"confidence"}`` with ``None`` where undefined; NPS and CSAT in percent points; shares 0-1;
+see :mod:`feedback_nlp.report.sections` for every row shape):
+
+* ``workspace`` (name), ``generated_at`` (ISO-8601 UTC), ``data_version`` (list; changes when the
+  stored data does), ``filters`` (``{"segment": {k: v}, "period", "from", "to"}``),
+  ``granularity`` (``day``/``week``/``month`` of the trends), ``confidence``.
+* ``counts``: ``{"items_total"`` (whole workspace), ``"items"`` (after filters), ``"units"``,
+  ``"units_unassigned"``, ``"themes"}``.
+* ``overall``: one score row (group ``"all"``): ``nps``, ``promoters``, ``passives``,
+  ``detractors``, ``csat``, ``csat_mean``, ``ces``, ``sentiment``, ``n_items``.
+* ``themes``: ``[{"theme_id", "label" (custom label, else generated), "parent_id", "active",
+  "size"}]`` -- the level-0 themes in the frame, largest first.
+* ``top_detractor_issues``: ranked themes with a negative NPS impact (``impact``,
+  ``impact_low``, ``impact_high`` in points, ``share_of_detractors``, ``quotes`` from
+  detractors: ``[{"item_id", "text"}]``, ``label`` ...).
+* ``scores_by_theme``: a score row per theme (the respondents who mention it), with ``label``.
+* ``scores_by_period``: a score row per period of ``granularity``.
+* ``segments``: ``{attribute: {"by", "scores", "sentiment", "over_index"}}`` for every segment
+  attribute with 2..``max_segment_values`` values after filtering; ``over_index`` holds the
+  significant (BH, ``fdr``) over/under-indexed (segment value, theme) cells only.
+* ``trends``: ``{"period", "periods", "n_items", "series" (top themes), "spikes", "emerging"}``.
+* ``timings``: seconds spent ``read`` (database), ``build`` (frame; both 0 when cached),
+  ``reports`` and ``total``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from feedback_nlp.analytics.breakdown import scores_by_period, scores_by_theme
+from feedback_nlp.analytics.frame import PERIODS, FeedbackFrame
+from feedback_nlp.analytics.loader import FrameCache
+from feedback_nlp.errors import InvalidInputError
+from feedback_nlp.report import sections
+from feedback_nlp.report.filters import ReportFilters
+
+if TYPE_CHECKING:
+    from feedback_nlp.store import Store
+
+__all__ = ["ReportBundle", "build_report_bundle", "theme_labels"]
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ReportBundle:
+    """Every report of one workspace under one set of filters (see the module docstring)."""
+
+    workspace: str
+    generated_at: str
+    data_version: list[Any]
+    filters: Record
+    granularity: str
+    confidence: float
+    counts: dict[str, int]
+    overall: Record
+    themes: list[Record]
+    top_detractor_issues: list[Record]
+    scores_by_theme: list[Record]
+    scores_by_period: list[Record]
+    segments: dict[str, Record]
+    trends: Record
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> Record:
+        """The bundle as one JSON-ready dict (``json.dumps`` it with ``ensure_ascii=False``)."""
+        return asdict(self)
+
+
+def theme_labels(store: Store, workspace_id: int) -> tuple[dict[str, str], list[Record]]:
+    """Display labels of a workspace's themes, and a summary row per level-0 theme.
+
+    Returns:
+        ``({theme_id: label}, [{"theme_id", "label", "parent_id", "active", "size"}])``; the
+        label is the custom label, else the generated label of the theme's main language, else
+        the id.
+    """
+    found = store.list_themes(workspace_id, include_inactive=True)
+    labels = {theme.theme_id: theme.display_label or theme.theme_id for theme in found}
+    rows = [
+        {
+            "theme_id": theme.theme_id,
+            "label": labels[theme.theme_id],
+            "parent_id": theme.parent_id,
+            "active": theme.active,
+            "size": theme.size,
+        }
+        for theme in found
+        if theme.level == 0
+    ]
+    return labels, rows
+
+
+def _segment_attributes(frame: FeedbackFrame, fixed: set[str], max_values: int) -> list[str]:
+    chosen = []
+    for attribute in frame.segments:
+        if attribute in fixed:
+            continue
+        n_values = frame.items[attribute].dropna().nunique()
+        if 2 <= n_values <= max_values:
+            chosen.append(attribute)
+    return chosen
+
+
+def build_report_bundle(
+    store: Store,
+    workspace_id: int,
+    filters: ReportFilters | None = None,
+    *,
+    granularity: str = "week",
+    cache: FrameCache | None = None,
+    confidence: float = 0.95,
+    fdr: float = 0.05,
+    limit: int = 10,
+    n_quotes: int = 3,
+    min_detractors: int = 3,
+    max_segment_values: int = 50,
+    trend_themes: int = 10,
+) -> ReportBundle:
+    """Compute every report of a workspace once.
+
+    Args:
+        store: Where the workspace's data lives.
+        workspace_id: Whose data.
+        filters: Segment and time window to restrict to (default: everything).
+        granularity: Period of the trends and of ``scores_by_period``: day, week or month.
+        cache: Frame cache to use (default: a fresh one, i.e. always read).
+        confidence: Confidence level of every interval.
+        fdr: False discovery rate of the over-indexing and emerging tests.
+        limit: Most detractor issues listed.
+        n_quotes: Quotes per detractor issue.
+        min_detractors: Fewest detractors mentioning a theme for it to be an issue.
+        max_segment_values: Segment attributes with more distinct values are not broken down.
+        trend_themes: How many of the most mentioned themes get a trend series.
+
+    Returns:
+        The bundle.
+
+    Raises:
+        InvalidInputError: If ``granularity`` is not day/week/month or a filter names an
+            unknown segment attribute.
+        NotFoundError: If the workspace does not exist.
+    """
+    if granularity not in PERIODS:
+        raise InvalidInputError(
+            f"The granularity must be one of {list(PERIODS)}. Got {granularity!r}."
+        )
+    filters = filters or ReportFilters()
+    started = time.perf_counter()
+    workspace = store.get_workspace(workspace_id)
+    loaded = (cache or FrameCache(max_workspaces=1)).get(store, workspace_id)
+    reports_started = time.perf_counter()
+    labels, theme_rows = theme_labels(store, workspace_id)
+    frame = filters.apply(loaded.frame)
+    in_frame = set(frame.theme_ids)
+    themes = sorted(
+        (row for row in theme_rows if row["theme_id"] in in_frame),
+        key=lambda row: (-int(row["size"]), str(row["theme_id"])),
+    )
+    fixed = {key for key, _ in filters.segment}
+    segments = {
+        attribute: sections.segment_overview(
+            frame, attribute, labels, fdr=fdr, confidence=confidence
+        )
+        for attribute in _segment_attributes(frame, fixed, max_segment_values)
+    }
+    unassigned = int((frame.units["theme"].to_numpy() < 0).sum())
+    parts: Record = {
+        "overall": sections.overall_scores(frame, confidence=confidence),
+        "top_detractor_issues": sections.detractor_issues(
+            frame,
+            labels,
+            limit=limit,
+            n_quotes=n_quotes,
+            min_detractors=min_detractors,
+            confidence=confidence,
+        ),
+        "scores_by_theme": sections.score_rows(
+            scores_by_theme(frame, confidence=confidence), labels, confidence=confidence
+        ),
+        "scores_by_period": sections.score_rows(
+            scores_by_period(frame, granularity, confidence=confidence), confidence=confidence
+        ),
+        "trends": sections.trend_overview(frame, granularity, labels, top=trend_themes, fdr=fdr),
+    }
+    done = time.perf_counter()
+    return ReportBundle(
+        workspace=workspace.name,
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        data_version=list(loaded.version),
+        filters=filters.to_json(),
+        granularity=granularity,
+        confidence=confidence,
+        counts={
+            "items_total": loaded.frame.n_items,
+            "items": frame.n_items,
+            "units": len(frame.units),
+            "units_unassigned": unassigned,
+            "themes": len(frame.theme_ids),
+        },
+        themes=themes,
+        segments=segments,
+        timings={
+            "read": round(loaded.read_seconds, 4),
+            "build": round(loaded.build_seconds, 4),
+            "reports": round(done - reports_started, 4),
+            "total": round(done - started, 4),
+        },
+        **parts,
+    )

@@ -1,0 +1,206 @@
+"""The report bundle as Rich tables: the body of ``feedback-nlp report``.
+
+:func:`run_report` opens the database of ``settings.database.url``, builds the
+:class:`~feedback_nlp.report.bundle.ReportBundle` once and hands it to the renderers:
+:func:`render_tables` (always) and, with ``as_json``, one JSON line printed last.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from feedback_nlp.errors import NotFoundError
+from feedback_nlp.report.bundle import ReportBundle, build_report_bundle
+from feedback_nlp.report.filters import ReportFilters
+from feedback_nlp.settings import Settings
+
+__all__ = ["format_estimate", "render_tables", "run_report"]
+
+
+def _fmt(value: object, digits: int = 1) -> str:
+    return "-" if value is None else f"{float(value):.{digits}f}"  # type: ignore[arg-type]
+
+
+def format_estimate(est: dict[str, Any], digits: int = 1) -> str:
+    """``"12.5 [3.1, 20.0]"`` (``"-"`` when undefined)."""
+    if est["value"] is None:
+        return "-"
+    low, high = _fmt(est["ci_low"], digits), _fmt(est["ci_high"], digits)
+    return f"{_fmt(est['value'], digits)} [{low}, {high}]"
+
+
+def _scores_table(title: str, rows: Sequence[dict[str, Any]], first: str) -> Table:
+    table = Table(title=title)
+    for column in (first, "items", "NPS [95% CI]", "n", "CSAT % [CI]", "CES [CI]", "sentiment"):
+        table.add_column(column, justify="left" if column == first else "right")
+    for row in rows:
+        table.add_row(
+            row["label"] or row["group"],
+            str(row["n_items"]),
+            format_estimate(row["nps"]),
+            str(row["nps"]["n"]),
+            format_estimate(row["csat"]),
+            format_estimate(row["ces"], 2),
+            _fmt(row["sentiment"]["value"], 2),
+        )
+    return table
+
+
+def render_tables(bundle: ReportBundle, console: Console) -> None:
+    """Print the bundle: overall scores, detractor issues, segments, trends."""
+    counts = bundle.counts
+    filters = bundle.filters
+    scope = ", ".join(f"{k}={v}" for k, v in filters["segment"].items())
+    window = filters["period"] or (
+        f"{filters['from'] or '…'} to {filters['to'] or '…'}"
+        if filters["from"] or filters["to"]
+        else "all time"
+    )
+    console.print(
+        f"[bold]Workspace {bundle.workspace}[/bold]: {counts['items']:,} of "
+        f"{counts['items_total']:,} items ({scope or 'all segments'}; {window}), "
+        f"{counts['units']:,} units ({counts['units_unassigned']:,} unassigned), "
+        f"{counts['themes']} themes"
+    )
+    overall = bundle.overall
+    table = Table(title="Overall scores (95% confidence intervals)")
+    for column in ("score", "value", "CI low", "CI high", "n", "missing", "method"):
+        table.add_column(column, justify="left" if column in ("score", "method") else "right")
+    for name, key in (
+        ("NPS", "nps"),
+        ("CSAT % (4-5)", "csat"),
+        ("CSAT mean", "csat_mean"),
+        ("CES mean", "ces"),
+        ("sentiment", "sentiment"),
+    ):
+        est = overall[key]
+        table.add_row(
+            name,
+            _fmt(est["value"], 2),
+            _fmt(est["ci_low"], 2),
+            _fmt(est["ci_high"], 2),
+            str(est["n"]),
+            str(est["n_missing"]),
+            est["method"],
+        )
+    console.print(table)
+
+    issues = Table(title="Top detractor issues (impact = NPS points the theme costs)")
+    for column in ("#", "theme", "impact [CI]", "mentioning", "of detractors", "quote"):
+        issues.add_column(column, justify="right" if column in ("#", "mentioning") else "left")
+    for issue in bundle.top_detractor_issues:
+        quote = issue["quotes"][0]["text"] if issue["quotes"] else ""
+        impact = {
+            "value": issue["impact"],
+            "ci_low": issue["impact_low"],
+            "ci_high": issue["impact_high"],
+        }
+        issues.add_row(
+            str(issue["rank"]),
+            issue["label"],
+            format_estimate(impact),
+            str(issue["n_mentioning"]),
+            f"{100 * (issue['share_of_detractors'] or 0):.0f}%",
+            f"“{quote}”" if quote else "",
+        )
+    if not bundle.top_detractor_issues:
+        issues.caption = "No theme has a negative impact mentioned by enough detractors."
+    console.print(issues)
+
+    for attribute, overview in bundle.segments.items():
+        console.print(_scores_table(f"Scores by {attribute}", overview["scores"], attribute))
+        cells = overview["over_index"]
+        if cells:
+            over = Table(title=f"Themes over/under-indexed by {attribute} (BH q ≤ FDR)")
+            for column in (attribute, "theme", "direction", "share in", "share rest", "lift", "q"):
+                over.add_column(column)
+            for cell in cells:
+                over.add_row(
+                    cell["segment"],
+                    cell["label"],
+                    cell["direction"],
+                    f"{100 * (cell['share_segment'] or 0):.1f}%",
+                    f"{100 * (cell['share_rest'] or 0):.1f}%",
+                    _fmt(cell["lift"], 2),
+                    f"{cell['q_value']:.2g}" if cell["q_value"] is not None else "-",
+                )
+            console.print(over)
+        else:
+            console.print(
+                f"[dim]No theme is significantly over/under-indexed by {attribute}.[/dim]"
+            )
+
+    trends = bundle.trends
+    spikes = Table(title=f"Spikes ({trends['period']})")
+    for column in ("period", "theme", "mentions", "share", "baseline", "z"):
+        spikes.add_column(column)
+    for spike in trends["spikes"]:
+        spikes.add_row(
+            spike["period"],
+            spike["label"],
+            str(spike["mentions"]),
+            f"{100 * (spike['share'] or 0):.1f}%",
+            f"{100 * (spike['baseline'] or 0):.1f}%",
+            _fmt(spike["z"], 1),
+        )
+    if not trends["spikes"]:
+        spikes.caption = "No spike."
+    console.print(spikes)
+    emerging = Table(title=f"Unassigned feedback, last periods vs before ({trends['period']})")
+    for column in ("group", "units", "recent items", "recent share", "before", "growth", "q"):
+        emerging.add_column(column)
+    for row in trends["emerging"]:
+        emerging.add_row(
+            row["candidate"] + (" [bold](emerging)[/bold]" if row["emerging"] else ""),
+            str(row["n_units"]),
+            str(row["recent_count"]),
+            f"{100 * (row['recent_share'] or 0):.1f}%",
+            f"{100 * (row['before_share'] or 0):.1f}%",
+            _fmt(row["growth"], 2),
+            f"{row['q_value']:.2g}" if row["q_value"] is not None else "-",
+        )
+    console.print(emerging)
+
+
+def run_report(
+    settings: Settings,
+    workspace: str,
+    *,
+    segment: Sequence[str] = (),
+    period: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    granularity: str = "week",
+    as_json: bool = False,
+    console: Console | None = None,
+) -> ReportBundle:
+    """Build the bundle of ``workspace`` from ``settings.database.url`` and print it.
+
+    Raises:
+        NotFoundError: If there is no such workspace.
+        InvalidInputError: If a filter does not parse or names an unknown segment attribute.
+    """
+    from feedback_nlp.store import open_store
+
+    console = console or Console()
+    filters = ReportFilters.parse(segment=segment, period=period, start=start, end=end)
+    store = open_store(settings.database.url)
+    try:
+        found = store.get_workspace_by_name(workspace)
+        if found is None:
+            raise NotFoundError(
+                f"No workspace is called {workspace!r}. Create it by ingesting feedback or with "
+                "'feedback-nlp keys create --workspace NAME'."
+            )
+        bundle = build_report_bundle(store, found.id, filters, granularity=granularity)
+    finally:
+        store.close()
+    render_tables(bundle, console)
+    if as_json:
+        print(json.dumps(bundle.to_json(), ensure_ascii=False))  # noqa: T201
+    return bundle

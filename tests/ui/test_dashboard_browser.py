@@ -1,0 +1,198 @@
+"""The dashboard and the HTML report in headless Chromium, against the real server.
+
+One server (``feedback-nlp serve`` subprocess on 127.0.0.1, temporary SQLite database) is seeded
+through the real ingest route with a quarter of the demo corpus (English, Arabic, Hebrew,
+Persian, Lithuanian) plus twelve planted complaints whose text holds ``<script>alert(1)</script>``,
+and mined by its embedded worker. The tests sign in with a key, filter by a segment, open the
+theme of the planted items, rename it, take a screenshot, and check that hostile text shows as
+text; then they open the HTML report of the same database through ``file://`` and check the
+computed direction of its quotes.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ui_support import (
+    HOSTILE_SEGMENT,
+    HOSTILE_TEXT,
+    api_support,
+    chromium_paths,
+    seed_items,
+    start_chromium,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+EMBEDDER = "minilm-l6-en"
+NEW_NAME = "Export failures — ייצוא"
+RTL_LANGS = ("ar", "he", "fa")
+
+
+@dataclass
+class Seeded:
+    server: Any
+    env: dict[str, str]
+    key: str
+    planted_theme: str
+    root: Path
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
+    chromium_paths()  # skip before the expensive part when there is no browser
+    root = tmp_path_factory.mktemp("ui-browser")
+    env = api_support.server_env(
+        f"sqlite:///{root / 'feedback.sqlite3'}",
+        root / "var",
+        FEEDBACK_NLP_MODELS__EMBEDDER=EMBEDDER,
+    )
+    key = api_support.cli_create_key(env, "demo")
+    items = seed_items()
+    with (
+        api_support.running_server(env, root / "server.log") as server,
+        server.client(key) as client,
+    ):
+        for start in range(0, len(items), 500):
+            response = client.post("/v1/feedback", json={"items": items[start : start + 500]})
+            assert response.status_code == 200, response.text
+            assert response.json()["rejected"] == 0
+        job = client.post("/v1/jobs", json={"kind": "mine"}).json()
+        job = api_support.wait_for_job(client, job["id"])
+        assert job["state"] == "succeeded", (job, server.log_tail())
+        page = client.get(
+            "/v1/feedback", params={"segment": f"partner:{HOSTILE_SEGMENT}", "limit": 1}
+        )
+        planted = page.raise_for_status().json()["items"][0]
+        assert planted["id"] == "planted-xss-00"  # the oldest planted item
+        assert planted["theme_ids"], f"the planted complaint is in no theme: {planted}"
+        yield Seeded(server, env, key, planted["theme_ids"][0], root)
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    driver = start_chromium(*chromium_paths(), tmp_path)
+    driver.set_page_load_timeout(120)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _no_alert(driver: Any) -> None:
+    from selenium.common.exceptions import NoAlertPresentException
+
+    with pytest.raises(NoAlertPresentException):
+        driver.switch_to.alert  # noqa: B018 - the property raises when no alert is open
+
+
+def test_dashboard_login_filter_open_rename_in_chromium(
+    seeded: Seeded, browser: Any, record_property: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    base = seeded.server.url
+    browser.get(f"{base}/ui")
+    assert browser.current_url.startswith(f"{base}/ui/login?next=")
+
+    browser.find_element(By.NAME, "api_key").send_keys(seeded.key)
+    browser.find_element(By.ID, "sign-in").click()
+    assert browser.current_url == f"{base}/ui"
+    assert browser.find_element(By.ID, "overview").is_displayed()
+    cookie = browser.get_cookie("fnlp_ui_key")
+    assert cookie is not None
+    assert (cookie["httpOnly"], cookie["sameSite"], cookie["path"]) == (True, "Strict", "/ui")
+    assert browser.execute_script("return document.cookie") == ""  # invisible to scripts
+
+    # the hostile segment value is an option's text, not markup
+    options = [o.text for o in Select(browser.find_element(By.ID, "filter-segment")).options]
+    assert f"partner = {HOSTILE_SEGMENT}" in options
+    assert browser.find_elements(By.CSS_SELECTOR, "img") == []
+
+    Select(browser.find_element(By.ID, "filter-segment")).select_by_value("plan:pro")
+    browser.find_element(By.ID, "apply-filters").click()
+    assert "segment=plan%3Apro" in browser.current_url
+    assert "plan:pro" in browser.find_element(By.CSS_SELECTOR, ".active-filters").text
+
+    link = browser.find_element(
+        By.CSS_SELECTOR,
+        f'table.themes tr[data-theme-id="{seeded.planted_theme}"] a.theme-link',
+    )
+    link.click()
+    assert f"/ui/themes/{seeded.planted_theme}?segment=plan%3Apro" in browser.current_url
+    planted = browser.find_element(
+        By.CSS_SELECTOR, '[data-item-id="planted-xss-00"] blockquote.quote'
+    )
+    assert HOSTILE_TEXT in planted.text  # shown as text ...
+    assert planted.find_elements(By.CSS_SELECTOR, "script") == []  # ... not parsed as markup
+    assert browser.execute_script("return document.scripts.length") == 0
+    _no_alert(browser)
+
+    field = browser.find_element(By.ID, "rename-label")
+    field.clear()
+    field.send_keys(NEW_NAME)
+    browser.find_element(By.ID, "rename-submit").click()
+    assert browser.current_url.endswith(f"/ui/themes/{seeded.planted_theme}?renamed=true")
+    assert browser.find_element(By.CSS_SELECTOR, ".flash").text == "Theme renamed."
+    assert browser.find_element(By.CSS_SELECTOR, "#theme-title .label").text == NEW_NAME
+
+    browser.find_element(By.ID, "back").click()
+    row = browser.find_element(
+        By.CSS_SELECTOR, f'table.themes tr[data-theme-id="{seeded.planted_theme}"] .theme-link'
+    )
+    assert row.text == NEW_NAME
+    screenshot = seeded.root / "dashboard.png"
+    browser.set_window_size(1280, 1600)
+    assert browser.save_screenshot(str(screenshot))
+    assert screenshot.stat().st_size > 10_000
+    record_property("screenshot", str(screenshot))
+    print(f"dashboard screenshot: {screenshot}")  # noqa: T201
+
+
+def test_html_report_quotes_have_their_direction_in_chromium(
+    seeded: Seeded, browser: Any, record_property: Any
+) -> None:
+    path = seeded.root / "report.html"
+    done = subprocess.run(
+        [*api_support.CLI, "report", "--workspace", "demo", "--html", str(path)],
+        env=seeded.env,
+        cwd=api_support.REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    browser.get(path.as_uri())
+    directions = browser.execute_script(
+        """
+        const out = {};
+        for (const el of document.querySelectorAll('blockquote.quote[lang]')) {
+            const lang = el.getAttribute('lang');
+            (out[lang] = out[lang] || []).push(getComputedStyle(el).direction);
+        }
+        return out;
+        """
+    )
+    for lang in RTL_LANGS:
+        assert directions.get(lang), f"no {lang} quote in the report: {sorted(directions)}"
+        assert set(directions[lang]) == {"rtl"}, (lang, directions[lang])
+    assert directions.get("en")
+    assert set(directions["en"]) == {"ltr"}
+    assert browser.execute_script("return getComputedStyle(document.body).direction") == "ltr"
+    # nothing was fetched: the only resource of the page is the page itself
+    resources = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+    )
+    assert resources == []
+    _no_alert(browser)
+    screenshot = seeded.root / "report.png"
+    assert browser.save_screenshot(str(screenshot))
+    record_property("screenshot", str(screenshot))
+    print(f"report screenshot: {screenshot}")  # noqa: T201

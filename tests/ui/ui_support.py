@@ -1,0 +1,113 @@
+"""Helpers of the browser tests: headless Chromium through chromedriver, and the seed corpus.
+
+The real server and CLI helpers live in ``tests/api/api_support.py``; they are loaded from there
+by path (``tests/ui`` is its own directory on ``sys.path``), not copied.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from feedback_nlp.demo import read_demo_items
+
+HOSTILE_TEXT = "<script>alert(1)</script>"
+HOSTILE_SEGMENT = '"><img src=x onerror=alert(2)>'
+
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
+CHROMEDRIVER_CANDIDATES = ("chromedriver",)
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,1600",
+)
+
+
+def _load_api_support() -> ModuleType:
+    if "api_support" in sys.modules:  # the API tests of the same session imported it already
+        return sys.modules["api_support"]
+    path = Path(__file__).resolve().parents[1] / "api" / "api_support.py"
+    spec = importlib.util.spec_from_file_location("api_support", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["api_support"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+api_support = _load_api_support()
+
+
+def chromium_paths() -> tuple[str, str]:
+    """The Chromium and chromedriver executables; skips the test when either is missing."""
+    browser = next(filter(None, map(shutil.which, CHROMIUM_CANDIDATES)), None)
+    driver = next(filter(None, map(shutil.which, CHROMEDRIVER_CANDIDATES)), None)
+    if browser is None:
+        pytest.skip(
+            "no Chromium binary on PATH (install Debian's 'chromium' and 'chromium-driver'; "
+            ".ci/run does it)"
+        )
+    if driver is None:
+        pytest.skip(
+            "Chromium is installed but chromedriver is not (apt-get install chromium-driver)"
+        )
+    return browser, driver
+
+
+def start_chromium(browser: str, driver: str, profile_root: Path) -> Any:
+    """A headless Chromium session driven by selenium, with a fresh profile directory."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    profile = tempfile.mkdtemp(prefix="chromium-profile-", dir=profile_root)
+    options.add_argument(f"--user-data-dir={profile}")
+    # Selenium Manager must never try to download a driver: the service names the Debian one.
+    return webdriver.Chrome(options=options, service=Service(executable_path=driver))
+
+
+def seed_items(step: int = 4) -> list[dict[str, object]]:
+    """Every ``step``-th demo item (all five languages, all weeks) plus planted items.
+
+    Planted: twelve near-identical English complaints whose text holds ``<script>`` markup (so
+    they form a theme of their own, or join the export complaints), with detractor NPS and a
+    hostile segment value, dated before the demo corpus so they come first in their theme's
+    feedback list.
+    """
+    items = read_demo_items()[::step]
+    hostile_variants = (
+        "The export button is broken",
+        "Export to CSV is broken again",
+        "The export feature is broken",
+        "CSV export broken, nothing downloads",
+    )
+    for i in range(12):
+        items.append(
+            {
+                "id": f"planted-xss-{i:02d}",
+                "text": f"{hostile_variants[i % 4]} {HOSTILE_TEXT} and nothing gets exported.",
+                "source": "ticket",
+                "created_at": f"2026-04-{10 + i:02d}T09:00:00Z",  # before the demo corpus
+                "nps": 1,
+                "segments": {"plan": "pro", "region": "europe", "partner": HOSTILE_SEGMENT},
+            }
+        )
+    return items
