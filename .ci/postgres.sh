@@ -15,3 +15,5 @@ as_pg "'$pg_bin/initdb' -D '$pg_dir/data' -U postgres --auth=trust -E UTF8 >/dev
 as_pg "'$pg_bin/pg_ctl' -D '$pg_dir/data' -o \"-p $pg_port -k '$pg_dir' -c listen_addresses=127.0.0.1\" -l '$pg_dir/log' -w start >/dev/null" || return 1
 as_pg "'$pg_bin/createdb' -h 127.0.0.1 -p $pg_port -U postgres feedback_nlp_test" || return 1
 export FEEDBACK_NLP_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:${pg_port}/feedback_nlp_test"
+# Stops this throw-away server (`.ci/run` calls it on exit, so a port is never left taken).
+ci_postgres_stop() { as_pg "'$pg_bin/pg_ctl' -D '$pg_dir/data' -m fast stop >/dev/null" || true; }
