@@ -144,6 +144,7 @@ def demo(
         store.close()
     url = f"http://{settings.api.host}:{settings.api.port}"
     console.print(f"Demo API key (workspace '{ready.workspace.name}'): [bold]{ready.key}[/bold]")
+    console.print(f"Dashboard: {url}/ui  (sign in with the key)")
     console.print(f"API docs: {url}/docs  (Authorize with the key; Ctrl-C stops the server)")
     _serve(settings, settings.api.host, settings.api.port)
 
