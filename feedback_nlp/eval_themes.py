@@ -14,7 +14,6 @@ A CSV with columns ``text,label[,lang]`` is embedded (one unit per row), mined w
 
 from __future__ import annotations
 
-import csv
 import resource
 import sys
 import time
@@ -26,7 +25,8 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from feedback_nlp.errors import InvalidInputError, NotFoundError
+from feedback_nlp.errors import InvalidInputError
+from feedback_nlp.labelled_csv import open_labelled_csv
 from feedback_nlp.themes import MiningResult, ThemeMiner
 from feedback_nlp.themes._checks import IntArray
 
@@ -88,18 +88,9 @@ class ThemeEvalResult:
 
 def load_labelled_csv(path: Path) -> LabelledUnits:
     """Read a UTF-8 CSV with a header ``text,label[,lang]``; rows with empty text are skipped."""
-    if not path.is_file():
-        raise NotFoundError(f"No evaluation file at '{path}'. Pass a CSV with text,label[,lang].")
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        fields = set(reader.fieldnames or [])
-        if not {"text", "label"} <= fields:
-            raise InvalidInputError(
-                f"The evaluation file '{path}' must have the columns text,label[,lang]. "
-                f"Got {sorted(fields)}. Rename the columns in the header row."
-            )
+    with open_labelled_csv(path) as reader:
         rows = [row for row in reader if (row.get("text") or "").strip()]
-    has_lang = "lang" in fields
+        has_lang = "lang" in (reader.fieldnames or [])
     return LabelledUnits(
         texts=[row["text"] for row in rows],
         labels=[row["label"] for row in rows],

@@ -9,7 +9,6 @@ models is timed apart).
 
 from __future__ import annotations
 
-import csv
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -17,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from feedback_nlp.errors import InvalidInputError, NotFoundError
+from feedback_nlp.errors import InvalidInputError
+from feedback_nlp.labelled_csv import open_labelled_csv
 from feedback_nlp.sentiment.classifier import LABELS, SentimentClassifier
 
 __all__ = [
@@ -74,22 +74,11 @@ class SentimentEvalResult:
 
 def load_sentiment_csv(path: Path) -> LabelledTexts:
     """Read and validate ``text,label[,lang]``; every problem names its row (header = row 1)."""
-    if not path.is_file():
-        raise NotFoundError(
-            f"No evaluation file at '{path}'. Pass a CSV with the columns text,label[,lang]."
-        )
     texts: list[str] = []
     labels: list[str] = []
     langs: list[str] = []
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            fields = set(reader.fieldnames or [])
-            if not {"text", "label"} <= fields:
-                raise InvalidInputError(
-                    f"The evaluation file '{path}' must have the columns text,label[,lang]. "
-                    f"Got {sorted(fields)}. Rename the columns in the header row."
-                )
+        with open_labelled_csv(path) as reader:
             for row_number, row in enumerate(reader, start=2):
                 text, label = row.get("text"), row.get("label")
                 if text is None or label is None or None in row:
