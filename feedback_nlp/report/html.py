@@ -32,6 +32,7 @@ from feedback_nlp.errors import NotFoundError
 from feedback_nlp.report import charts
 from feedback_nlp.report.bundle import ReportBundle, build_report_bundle
 from feedback_nlp.report.filters import ReportFilters
+from feedback_nlp.report.workspace import open_named_workspace
 
 if TYPE_CHECKING:
     from feedback_nlp.domain import ThemeRecord
@@ -377,17 +378,6 @@ def export_report(
         NotFoundError: If there is no such workspace.
         InvalidInputError: If a filter does not parse or names an unknown segment attribute.
     """
-    from feedback_nlp.store import open_store
-
     filters = ReportFilters.parse(segment=segment, period=period, start=start, end=end)
-    store = open_store(settings.database.url)
-    try:
-        found = store.get_workspace_by_name(workspace)
-        if found is None:
-            raise NotFoundError(
-                f"No workspace is called {workspace!r}. Create it by ingesting feedback or with "
-                "'feedback-nlp keys create --workspace NAME'."
-            )
-        return write_report(store, found.id, path, filters, granularity=granularity)
-    finally:
-        store.close()
+    with open_named_workspace(settings, workspace) as (store, workspace_id):
+        return write_report(store, workspace_id, path, filters, granularity=granularity)

@@ -14,9 +14,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from feedback_nlp.errors import NotFoundError
 from feedback_nlp.report.bundle import ReportBundle, build_report_bundle
 from feedback_nlp.report.filters import ReportFilters
+from feedback_nlp.report.workspace import open_named_workspace
 from feedback_nlp.settings import Settings
 
 __all__ = ["format_estimate", "render_tables", "run_report"]
@@ -185,21 +185,10 @@ def run_report(
         NotFoundError: If there is no such workspace.
         InvalidInputError: If a filter does not parse or names an unknown segment attribute.
     """
-    from feedback_nlp.store import open_store
-
     console = console or Console()
     filters = ReportFilters.parse(segment=segment, period=period, start=start, end=end)
-    store = open_store(settings.database.url)
-    try:
-        found = store.get_workspace_by_name(workspace)
-        if found is None:
-            raise NotFoundError(
-                f"No workspace is called {workspace!r}. Create it by ingesting feedback or with "
-                "'feedback-nlp keys create --workspace NAME'."
-            )
-        bundle = build_report_bundle(store, found.id, filters, granularity=granularity)
-    finally:
-        store.close()
+    with open_named_workspace(settings, workspace) as (store, workspace_id):
+        bundle = build_report_bundle(store, workspace_id, filters, granularity=granularity)
     render_tables(bundle, console)
     if as_json:
         print(json.dumps(bundle.to_json(), ensure_ascii=False))  # noqa: T201
