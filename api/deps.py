@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.metrics import ApiMetrics
 from api.problems import UnauthorizedError
+from api.rate_limit import AUTH_STATE
 from feedback_nlp.domain import Workspace
 from feedback_nlp.settings import Settings
 from feedback_nlp.store.store import Store
@@ -76,10 +77,14 @@ WorkerDep = Annotated["JobWorker | None", Depends(get_worker)]
 
 
 def get_workspace(
+    request: Request,
     store: StoreDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Workspace:
     """The workspace of the request's API key (``Authorization: Bearer <key>``).
+
+    A key the rate limiter already authenticated for this request (see
+    :mod:`api.rate_limit`) is not looked up again.
 
     Raises:
         UnauthorizedError: If the header is missing, not a bearer token, or the key is unknown
@@ -90,7 +95,11 @@ def get_workspace(
             "This route needs an API key: send 'Authorization: Bearer <key>'. "
             "Create one with: feedback-nlp keys create --workspace NAME"
         )
-    workspace = store.authenticate(credentials.credentials)
+    checked: tuple[str, Workspace] | None = getattr(request.state, AUTH_STATE, None)
+    if checked is not None and checked[0] == credentials.credentials.strip():
+        workspace: Workspace | None = checked[1]
+    else:
+        workspace = store.authenticate(credentials.credentials)
     if workspace is None:
         raise UnauthorizedError(
             "The API key is not valid (unknown or revoked). "

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import PROBLEM_JSON, TYPE_PREFIX, ContentTooLargeError
+from feedback_nlp.text.pii import redact
 
 
 class BodyLimitMiddleware:
@@ -57,7 +58,7 @@ class BodyLimitMiddleware:
             "title": ContentTooLargeError.title,
             "status": 413,
             "detail": self._detail(str(declared)),
-            "instance": scope.get("path", ""),
+            "instance": redact(str(scope.get("path", ""))).text,
             "code": ContentTooLargeError.code,
         }
         payload = json.dumps(body).encode("utf-8")

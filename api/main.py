@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -17,11 +17,12 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import IngestStages
 from api.limits import BodyLimitMiddleware
 from api.metrics import ApiMetrics, MetricsMiddleware
-from api.problems import install_problem_handlers
+from api.problems import add_problem_schema, install_problem_handlers
+from api.rate_limit import RateLimitMiddleware, TokenBucketLimiter
 from api.routes import feedback, health, insights, jobs, scores, themes
 from api.ui import routes as ui_routes
 from feedback_nlp import __version__
-from feedback_nlp.settings import Settings, load_settings
+from feedback_nlp.settings import ApiSettings, Settings, load_settings
 from feedback_nlp.store.engine import make_engine, upgrade
 from feedback_nlp.store.store import Store
 from feedback_nlp.text.langid import LanguageIdentifier
@@ -35,7 +36,9 @@ Recurring complaint themes, sentiment and NPS analytics from customer feedback.
 
 Every `/v1` route except `/v1/health` needs `Authorization: Bearer <key>`; create a key with
 `feedback-nlp keys create --workspace NAME`. A key sees only its own workspace's data. Errors are
-RFC 9457 `application/problem+json`.
+RFC 9457 `application/problem+json`. Requests are rate-limited per key (per client address
+without one): over the limit the answer is 429 with `Retry-After`; every limited answer carries
+`RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`.
 """
 
 
@@ -83,11 +86,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     metrics.watch_jobs(lambda: _job_counts(app))
     install_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.api.max_body_bytes)
-    app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: also counts 413s
+    app.add_middleware(RateLimitMiddleware, limiter=rate_limiter(settings.api))  # before bodies
+    app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: also counts 413s, 429s
     for module in (health, feedback, jobs, themes, scores, insights):
         app.include_router(module.router)
     app.include_router(ui_routes.router)  # the dashboard (/ui), server-rendered HTML
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:  # built once, with the Problem schema of error answers
+            app.openapi_schema = add_problem_schema(default_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def rate_limiter(api: ApiSettings) -> TokenBucketLimiter | None:
+    """The request rate limiter of ``api`` settings (``None`` when the limit is 0: no limit)."""
+    if api.rate_limit_per_minute == 0:
+        return None
+    burst = api.rate_limit_burst or api.rate_limit_per_minute
+    return TokenBucketLimiter(per_minute=api.rate_limit_per_minute, burst=burst)
 
 
 def _start_worker(store: Store, settings: Settings) -> JobWorker:

@@ -3,6 +3,13 @@
 One handler renders every :class:`~feedback_nlp.errors.FeedbackNLPError` (it carries ``code``,
 ``status`` and ``title``); three more cover request validation (422), Starlette's HTTP errors
 (404 for unknown paths, 405, ...) and anything unexpected (500 with a log id, never a traceback).
+
+The OpenAPI document describes these answers too: routers declare the statuses they can give
+with :func:`problem_responses` (``application/problem+json``, schema ``Problem``), and
+:func:`add_problem_schema` puts the ``Problem`` schema into the document's components.
+A validation error lists the offending fields by location, type and reason only: the value that
+came in is never echoed. Other details may quote what came in (an unknown id, a bad cursor), with
+every PII span redacted, so personal data sent by mistake does not travel back.
 """
 
 from __future__ import annotations
@@ -16,11 +23,14 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from feedback_nlp.errors import FeedbackNLPError
+from feedback_nlp.text.pii import redact
 
 PROBLEM_JSON = "application/problem+json"
+_NOT_JSON = "The request body is not valid JSON. Send one JSON document."
 TYPE_PREFIX = "urn:feedback-nlp:problem:"
 """Problem ``type`` URIs are ``urn:feedback-nlp:problem:<code>`` (stable, never dereferenced)."""
 
@@ -52,6 +62,84 @@ class TooManyItemsError(FeedbackNLPError, ValueError):
     title = "Too many items"
 
 
+class RateLimitedError(FeedbackNLPError, RuntimeError):
+    """A key (or, without one, a client address) sent more requests than its rate limit."""
+
+    code = "E451"
+    status = 429
+    title = "Too many requests"
+
+
+class ProblemFieldPublic(BaseModel):
+    """One invalid field of a 422 answer (its value is never echoed)."""
+
+    loc: list[str | int] = Field(description="Where: 'body', 'query', 'path' then the field.")
+    type: str = Field(description="Pydantic's error type, e.g. 'int_parsing'.")
+    reason: str = Field(description="What is wrong with it.")
+
+
+class ProblemPublic(BaseModel):
+    """An RFC 9457 problem: the body of every error answer (``application/problem+json``)."""
+
+    model_config = ConfigDict(extra="allow", title="Problem")
+
+    type: str = Field(description="urn:feedback-nlp:problem:<code>, or about:blank.")
+    title: str = Field(description="Short summary; the same for every occurrence.")
+    status: int = Field(description="The HTTP status.")
+    detail: str = Field(description="What went wrong this time, and the fix.")
+    instance: str | None = Field(description="The path of the request.")
+    code: str | None = Field(default=None, description="feedback_nlp error code (E101...).")
+    errors: list[ProblemFieldPublic] | None = Field(
+        default=None, description="422 only: the invalid fields."
+    )
+    log_id: str | None = Field(default=None, description="5xx only: quote it when reporting.")
+
+
+PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
+_PROBLEM_DESCRIPTIONS = {
+    401: "No API key, or one that is unknown or revoked (with `WWW-Authenticate`).",
+    404: "No such id in the workspace of the key.",
+    413: "The body is over FEEDBACK_NLP_API__MAX_BODY_BYTES, or the batch over "
+    "FEEDBACK_NLP_API__MAX_BATCH_ITEMS items.",
+    422: "A parameter or the body is not valid; `errors` lists the fields.",
+    429: "Over the rate limit; retry after `Retry-After` seconds.",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` of a route or router that can answer ``statuses`` with a problem.
+
+    Args:
+        *statuses: HTTP statuses (401, 404, 413, 422, 429).
+
+    Returns:
+        A ``responses`` mapping for FastAPI: each status as ``application/problem+json`` with
+        the ``Problem`` schema (see :func:`add_problem_schema`).
+    """
+    content = {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}}
+    return {
+        status: {
+            "description": _PROBLEM_DESCRIPTIONS.get(status, _phrase(status)),
+            "content": content,
+        }
+        for status in statuses
+    }
+
+
+def add_problem_schema(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Add the ``Problem`` schema (and the schemas it uses) to an OpenAPI document, in place.
+
+    Returns:
+        The same document.
+    """
+    schema = ProblemPublic.model_json_schema(ref_template="#/components/schemas/{model}")
+    nested: dict[str, Any] = schema.pop("$defs", {})
+    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(nested)
+    schemas["Problem"] = schema
+    return openapi
+
+
 def problem_response(
     request: Request | None,
     *,
@@ -65,7 +153,7 @@ def problem_response(
     """Build one problem+json response.
 
     Args:
-        request: the request that failed; its path becomes ``instance``.
+        request: the request that failed; its path (PII redacted) becomes ``instance``.
         status: the HTTP status.
         title: a short summary that does not change between occurrences.
         detail: what went wrong this time, and the fix.
@@ -81,7 +169,7 @@ def problem_response(
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": request.url.path if request is not None else None,
+        "instance": redact(request.url.path).text if request is not None else None,
     }
     if code:
         body["code"] = code
@@ -100,7 +188,7 @@ async def _feedback_nlp_error(request: Request, exc: Exception) -> JSONResponse:
         request,
         status=exc.status,
         title=exc.title,
-        detail=exc.detail,
+        detail=redact(exc.detail).text,  # a message may quote an id or a value that came in
         code=exc.code,
         headers=getattr(exc, "headers", None),
         extensions=extensions,
@@ -112,7 +200,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     errors = [_validation_entry(error) for error in exc.errors()]
     json_broken = any(entry["type"] == "json_invalid" for entry in errors)
     detail = (
-        "The request body is not valid JSON. Send one JSON document."
+        _NOT_JSON
         if json_broken
         else f"The request has {len(errors)} invalid field(s); see 'errors'."
     )
@@ -126,8 +214,22 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_BODY_PARSE_FAILED = "There was an error parsing the body"  # FastAPI: not UTF-8, not decodable
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _BODY_PARSE_FAILED:
+        # JSON that is not UTF-8: the same answer as any other body that is not JSON.
+        entry = {"loc": ["body"], "type": "json_invalid", "reason": "The body is not UTF-8 JSON"}
+        return problem_response(
+            request,
+            status=422,
+            title="Invalid request",
+            detail=_NOT_JSON,
+            code="E101",
+            extensions={"errors": [entry]},
+        )
     phrase = _phrase(exc.status_code)
     detail = exc.detail if isinstance(exc.detail, str) else phrase
     code = ContentTooLargeError.code if exc.status_code == 413 else None
@@ -159,9 +261,10 @@ def _log(request: Request, exc: Exception) -> str:
 
 
 def _validation_entry(error: Mapping[str, Any]) -> dict[str, Any]:
+    """Location, type and reason of one error; never its ``input`` (PII in a key is redacted)."""
     loc: Sequence[Any] = error.get("loc", ())
     return {
-        "loc": [part if isinstance(part, int | str) else str(part) for part in loc],
+        "loc": [part if isinstance(part, int) else redact(str(part)).text for part in loc],
         "type": str(error.get("type", "")),
         "reason": str(error.get("msg", "")),
     }

@@ -140,6 +140,11 @@ class JobCreate(BaseModel):
     n_resamples: int = Field(
         default=3, ge=0, le=20, description="Resampled runs behind each theme's confidence."
     )
+    mode: Literal["accurate", "fast"] = Field(
+        default="accurate",
+        description="accurate: the default embedder, with unit sentiment; fast: static "
+        "embeddings for very large corpora, no unit sentiment.",
+    )
 
 
 class JobPublic(BaseModel):

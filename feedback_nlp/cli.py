@@ -166,10 +166,22 @@ def report(
         Path | None,
         typer.Option("--html", help="Write a self-contained HTML report to this file instead."),
     ] = None,
+    csv_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv", help="Write the theme table as CSV (safe for Excel) to this file instead."
+        ),
+    ] = None,
 ) -> None:
     """CX report of a workspace: NPS/CSAT/CES with CIs, detractor issues, segments, trends."""
     from feedback_nlp.report.tables import run_report
 
+    if csv_path is not None:
+        from feedback_nlp.report.csv_tables import export_theme_csv
+
+        rows = export_theme_csv(load_settings(), workspace, csv_path)
+        console.print(f"{rows} themes written to {csv_path}")
+        return
     if html is not None:
         from feedback_nlp.report.html import export_report
 
@@ -285,6 +297,14 @@ def mine(
     seed: Annotated[int, typer.Option(help="Random seed of the run.")] = 0,
     min_theme_size: Annotated[int | None, typer.Option(help="Smallest theme, in units.")] = None,
     n_resamples: Annotated[int, typer.Option(help="Resamples behind confidences.")] = 3,
+    fast: Annotated[
+        bool,
+        typer.Option(
+            "--fast",
+            help="Fast mode: static embeddings (FEEDBACK_NLP_MODELS__FAST_EMBEDDER) for very "
+            "large corpora; no unit sentiment.",
+        ),
+    ] = False,
     top: Annotated[int, typer.Option(help="Themes shown.")] = 20,
     engine: Annotated[
         str, typer.Option(help="Where embedding and mining run: local (this process) or ray.")
@@ -316,6 +336,7 @@ def mine(
             seed=seed,
             min_theme_size=min_theme_size,
             n_resamples=n_resamples,
+            mode="fast" if fast else "accurate",
         )
         if not wait and (engine != "local" or ray_address is not None):
             raise InvalidInputError(
@@ -390,9 +411,17 @@ def serve(
 def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
+    from api.log_config import server_log_config
     from api.main import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    level = settings.api.log_level
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=level,
+        log_config=server_log_config(level),
+    )
 
 
 def main() -> None:

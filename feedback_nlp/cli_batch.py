@@ -138,6 +138,7 @@ def mine_params(
     seed: int,
     min_theme_size: int | None,
     n_resamples: int,
+    mode: str = "accurate",
 ) -> dict[str, Any]:
     """The JSON parameters of a mine job from command-line values (checked by MineParams).
 
@@ -153,7 +154,12 @@ def mine_params(
                 "--segment plan:pro"
             )
         pairs[key] = value
-    params: dict[str, Any] = {"seed": seed, "n_resamples": n_resamples, "segments": pairs}
+    params: dict[str, Any] = {
+        "seed": seed,
+        "n_resamples": n_resamples,
+        "segments": pairs,
+        "mode": mode,
+    }
     if source is not None:
         params["source"] = source
     if min_theme_size is not None:

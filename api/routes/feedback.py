@@ -1,14 +1,17 @@
-"""``/v1/feedback``: ingest batches (idempotent on the item id) and list stored items."""
+"""``/v1/feedback``: ingest batches (idempotent on the item id), list and export stored items."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
+from api.analytics_deps import FrameCacheDep
+from api.csv_response import CsvResponse, csv_download, csv_responses
 from api.deps import IngestStagesDep, MetricsDep, SettingsDep, StoreDep, WorkspaceDep
-from api.problems import TooManyItemsError
+from api.problems import TooManyItemsError, problem_responses
 from api.schemas import (
     FeedbackBatchCreate,
     FeedbackBatchPublic,
@@ -18,17 +21,23 @@ from api.schemas import (
     SentimentLabel,
     Source,
 )
-from feedback_nlp.domain import FeedbackFilter, FeedbackRecord, UpsertResult
+from feedback_nlp.domain import FeedbackFilter, FeedbackRecord, Page, UpsertResult
 from feedback_nlp.errors import InvalidInputError
 from feedback_nlp.ingest.prepare import prepare_items
 from feedback_nlp.ingest.validate import validate_rows
+from feedback_nlp.report.bundle import theme_labels
+from feedback_nlp.report.csv_export import csv_lines
+from feedback_nlp.report.csv_tables import FEEDBACK_COLUMNS, feedback_rows, item_sentiments
+from feedback_nlp.store.store import Store
 
-router = APIRouter(prefix="/v1/feedback", tags=["feedback"])
+router = APIRouter(
+    prefix="/v1/feedback", tags=["feedback"], responses=problem_responses(401, 422, 429)
+)
 
 MAX_PAGE = 1000
 
 
-@router.post("")
+@router.post("", responses=problem_responses(413))
 def ingest_feedback(
     batch: FeedbackBatchCreate,
     workspace: WorkspaceDep,
@@ -66,10 +75,7 @@ def ingest_feedback(
     )
 
 
-@router.get("")
-def list_feedback(
-    workspace: WorkspaceDep,
-    store: StoreDep,
+def get_feedback_filter(
     source: Annotated[Source | None, Query(description="Only items of this source.")] = None,
     segment: Annotated[
         list[str] | None,
@@ -86,11 +92,9 @@ def list_feedback(
         SentimentLabel | None,
         Query(description="Only items with a unit of this sentiment."),
     ] = None,
-    cursor: Annotated[str | None, Query(description="'next_cursor' of the previous page.")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Items per page.")] = 100,
-) -> FeedbackPagePublic:
-    """List stored items, oldest first, one page at a time."""
-    filters = FeedbackFilter(
+) -> FeedbackFilter:
+    """The item filters of ``GET /v1/feedback`` and its CSV export."""
+    return FeedbackFilter(
         source=source,
         segments=tuple(_segment_pair(value) for value in segment or ()),
         created_from=created_from,
@@ -98,10 +102,57 @@ def list_feedback(
         theme_id=theme,
         sentiment=sentiment,
     )
+
+
+FeedbackFilterDep = Annotated[FeedbackFilter, Depends(get_feedback_filter)]
+
+
+@router.get("")
+def list_feedback(
+    workspace: WorkspaceDep,
+    store: StoreDep,
+    filters: FeedbackFilterDep,
+    cursor: Annotated[str | None, Query(description="'next_cursor' of the previous page.")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Items per page.")] = 100,
+) -> FeedbackPagePublic:
+    """List stored items, oldest first, one page at a time."""
     page = store.list_feedback(workspace.id, filters, cursor=cursor, limit=limit)
     return FeedbackPagePublic(
         items=[_public(record) for record in page.items], next_cursor=page.next_cursor
     )
+
+
+@router.get(
+    "/export.csv",
+    response_class=CsvResponse,
+    responses=csv_responses("The items as CSV, oldest first: " + ", ".join(FEEDBACK_COLUMNS)),
+)
+def export_feedback_csv(
+    workspace: WorkspaceDep, store: StoreDep, cache: FrameCacheDep, filters: FeedbackFilterDep
+) -> CsvResponse:
+    """Every item the filters select as a CSV download (streamed; opens safely in Excel).
+
+    Columns: id, created_at, source, lang, nps, csat, ces, segments (a JSON object), theme_ids
+    and theme_labels of its units (joined by '; '), sentiment (-1..1, the mean of its units'),
+    text (PII redacted). Text cells that start with =, +, -, @, tab or CR get a leading ' so a
+    spreadsheet never runs them as formulas; numbers stay numbers. UTF-8 with a byte-order mark.
+    """
+    first = store.list_feedback(workspace.id, filters, limit=MAX_PAGE)  # bad filters: 422 here
+    labels, _ = theme_labels(store, workspace.id)
+    sentiments = item_sentiments(cache.get(store, workspace.id).frame)
+    records = _all_pages(store, workspace.id, filters, first)
+    lines = csv_lines(FEEDBACK_COLUMNS, feedback_rows(records, labels, sentiments))
+    return csv_download(lines, "feedback.csv")
+
+
+def _all_pages(
+    store: Store, workspace_id: int, filters: FeedbackFilter, page: Page[FeedbackRecord]
+) -> Iterator[FeedbackRecord]:
+    while True:
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        page = store.list_feedback(workspace_id, filters, cursor=page.next_cursor, limit=MAX_PAGE)
 
 
 def _segment_pair(value: str) -> tuple[str, str]:

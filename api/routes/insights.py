@@ -20,9 +20,12 @@ from api.analytics_schemas import (
     SegmentsPublic,
     TrendsPublic,
 )
+from api.problems import problem_responses
 from feedback_nlp.report import sections
 
-router = APIRouter(prefix="/v1/insights", tags=["insights"])
+router = APIRouter(
+    prefix="/v1/insights", tags=["insights"], responses=problem_responses(401, 422, 429)
+)
 
 
 @router.get("/top-detractor-issues")

@@ -5,14 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api.deps import StoreDep, WorkerDep, WorkspaceDep
+from api.problems import problem_responses
 from api.schemas import JobCreate, JobPublic
 from feedback_nlp.domain import JobRecord
 from feedback_nlp.jobs.params import MineParams
 
-router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=problem_responses(401, 422, 429))
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED)
+@router.post("", status_code=status.HTTP_202_ACCEPTED, responses=problem_responses(413))
 def create_job(
     workspace: WorkspaceDep, store: StoreDep, worker: WorkerDep, body: JobCreate | None = None
 ) -> JobPublic:
@@ -22,7 +23,9 @@ def create_job(
     """
     body = body or JobCreate()
     filters = body.filters.model_dump(mode="json", exclude_none=True)
-    options = body.model_dump(mode="json", include={"seed", "min_theme_size", "n_resamples"})
+    options = body.model_dump(
+        mode="json", include={"seed", "min_theme_size", "n_resamples", "mode"}
+    )
     params = MineParams.from_json(filters | options).to_json()  # checked before it is queued
     job = store.create_job(workspace.id, body.kind, params)
     if worker is not None:
@@ -30,13 +33,13 @@ def create_job(
     return _public(job)
 
 
-@router.get("/{job_id}")
+@router.get("/{job_id}", responses=problem_responses(404))
 def get_job(job_id: str, workspace: WorkspaceDep, store: StoreDep) -> JobPublic:
     """A job's state, progress (0-1), current stage, error and timestamps."""
     return _public(store.get_job(workspace.id, job_id))
 
 
-@router.delete("/{job_id}")
+@router.delete("/{job_id}", responses=problem_responses(404))
 def cancel_job(job_id: str, workspace: WorkspaceDep, store: StoreDep) -> JobPublic:
     """Cancel a job: a queued one at once, a running one at its next stage boundary."""
     return _public(store.cancel_job(workspace.id, job_id))

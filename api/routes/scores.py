@@ -21,9 +21,12 @@ from api.analytics_schemas import (
     ScoreGroupPublic,
     ScoresPublic,
 )
+from api.problems import problem_responses
 from feedback_nlp.report import sections
 
-router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
+router = APIRouter(
+    prefix="/v1/metrics", tags=["metrics"], responses=problem_responses(401, 422, 429)
+)
 
 ByQuery = Annotated[
     str | None,

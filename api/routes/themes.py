@@ -1,4 +1,4 @@
-"""``/v1/themes``: the mined themes of a workspace, one theme's detail, renaming."""
+"""``/v1/themes``: the mined themes of a workspace, a CSV export, one theme's detail, renaming."""
 
 from __future__ import annotations
 
@@ -6,11 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from api.analytics_deps import FrameCacheDep
+from api.csv_response import CsvResponse, csv_download, csv_responses
 from api.deps import StoreDep, WorkspaceDep
+from api.problems import problem_responses
 from api.schemas import QuotePublic, ThemeDetailPublic, ThemePublic, ThemeUpdate
 from feedback_nlp.domain import ThemeDetail, ThemeRecord
+from feedback_nlp.report.csv_export import csv_lines
+from feedback_nlp.report.csv_tables import THEME_COLUMNS, theme_rows
 
-router = APIRouter(prefix="/v1/themes", tags=["themes"])
+router = APIRouter(prefix="/v1/themes", tags=["themes"], responses=problem_responses(401, 422, 429))
 
 
 @router.get("")
@@ -26,13 +31,38 @@ def list_themes(
     return [ThemePublic.model_validate(_fields(theme)) for theme in found]
 
 
-@router.get("/{theme_id}")
+@router.get(
+    "/export.csv",
+    response_class=CsvResponse,
+    responses=csv_responses("The themes as CSV: " + ", ".join(THEME_COLUMNS)),
+)
+def export_themes_csv(
+    workspace: WorkspaceDep,
+    store: StoreDep,
+    cache: FrameCacheDep,
+    include_inactive: Annotated[
+        bool, Query(description="Also themes the latest mining run no longer found.")
+    ] = False,
+) -> CsvResponse:
+    """The themes and parent groups as a CSV download (opens safely in Excel).
+
+    Columns: theme_id, label, level, parent_id, size (units in the latest run), n_items (items
+    with a unit in it), share (n_items over all items, 0-1), confidence, sentiment_mean (-1..1),
+    active, quote_1..quote_3. Text cells that start with =, +, -, @, tab or CR get a leading ';
+    numbers stay numbers. UTF-8 with a byte-order mark.
+    """
+    found = store.list_themes(workspace.id, include_inactive=include_inactive)
+    rows = theme_rows(found, cache.get(store, workspace.id).frame)
+    return csv_download(csv_lines(THEME_COLUMNS, rows), "themes.csv")
+
+
+@router.get("/{theme_id}", responses=problem_responses(404))
 def get_theme(theme_id: str, workspace: WorkspaceDep, store: StoreDep) -> ThemeDetailPublic:
     """One theme: labels, keyphrases, quotes, parent, size, sentiment, NPS, segment counts."""
     return _detail(store.get_theme(workspace.id, theme_id))
 
 
-@router.patch("/{theme_id}")
+@router.patch("/{theme_id}", responses=problem_responses(404, 413))
 def rename_theme(
     theme_id: str, body: ThemeUpdate, workspace: WorkspaceDep, store: StoreDep
 ) -> ThemeDetailPublic:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from feedback_nlp.embed.base import FloatMatrix, l2_normalise
+from feedback_nlp.embed.base import FloatMatrix, l2_normalise_in_place
 from feedback_nlp.errors import ModelLoadError
 
 WEIGHTS_FILE = "model.safetensors"
@@ -130,7 +130,7 @@ class StaticEmbedder:
         for start in range(0, len(texts), self.chunk_size):
             batch = list(texts[start : start + self.chunk_size])
             out[start : start + len(batch)] = self._pool(batch)
-        return l2_normalise(out)
+        return l2_normalise_in_place(out)
 
     def piece_ids(self, texts: Sequence[str]) -> tuple[list[int], list[int]]:
         """Piece ids of ``texts``, flattened, and the CSR row pointer (``len(texts) + 1``).

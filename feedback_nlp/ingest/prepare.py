@@ -2,12 +2,14 @@
 
 This is the only road from :class:`~feedback_nlp.domain.FeedbackIn` to
 :class:`~feedback_nlp.domain.PreparedFeedback`, the type the store accepts, so the original text
-is never stored, logged or embedded: the language is identified on the redacted text.
+is never stored, logged or embedded: the language is identified on the redacted text. Segment
+values are redacted too (a ``contact`` or ``customer`` attribute must not bring an e-mail
+address or a phone number into the database); segment keys and item ids are kept as sent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from feedback_nlp.domain import FeedbackIn, PreparedFeedback
@@ -28,16 +30,21 @@ def prepare_items(
         identifier: The language identification stage (run on the redacted texts).
 
     Returns:
-        One prepared item per input, in order; each ``item.text`` is the redacted text.
+        One prepared item per input, in order; each ``item.text`` (and segment value) is
+        redacted; ``pii_kinds`` are the kinds found in the text.
     """
     redactions = redactor.redact_many([item.text for item in items])
     guesses = identifier.identify_many([redaction.text for redaction in redactions])
     return [
         PreparedFeedback(
-            item=replace(item, text=redaction.text),
+            item=replace(item, text=redaction.text, segments=_redacted(item.segments, redactor)),
             lang=guess.lang,
             lang_confidence=float(guess.confidence),
             pii_kinds=tuple(sorted({str(span.kind) for span in redaction.spans})),
         )
         for item, redaction, guess in zip(items, redactions, guesses, strict=True)
     ]
+
+
+def _redacted(segments: Mapping[str, str], redactor: PiiRedactor) -> dict[str, str]:
+    return {key: redactor(value).text for key, value in segments.items()}

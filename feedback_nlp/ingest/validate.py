@@ -12,22 +12,28 @@ field      rule                                                                 
 id         required string, 1..200 characters, no NUL                                  E102
 text       required string, not blank after strip, no NUL; longer texts truncated     E103
 source     one of survey, review, ticket, social                                      E107
-created_at ISO-8601 string; naive means UTC; absent: the time of first ingest           E108
+created_at ISO-8601 string, years 1900..2199; naive means UTC; absent: time of ingest E108
 nps        int 0..10                                                                  E104
 csat       int 1..5                                                                   E105
 ces        number 1..7                                                                E106
 segments   flat object, key 1..64 chars -> string, finite number or bool (stringified) E109
 ========== ========================================================================== =====
+
+Every string must be storable as UTF-8: a lone surrogate (U+D800..U+DFFF, from a JSON escape
+without its pair) rejects the row with the field's code. Values quoted in messages spell such
+code points as backslash escapes, so a message can always be encoded.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from feedback_nlp.domain import SOURCES, FeedbackIn, RowError
+from feedback_nlp.text.pii import redact
 
 __all__ = [
     "FIELDS",
@@ -43,7 +49,12 @@ MAX_SEGMENT_KEY_CHARS = 64
 MAX_SEGMENT_VALUE_CHARS = 200
 MAX_SEGMENTS = 50
 _MAX_ABS_INT = 2**53  # larger integers lose precision in JSON clients; nobody means them
+_MIN_CREATED_AT = datetime(1900, 1, 1, tzinfo=UTC)
+_MAX_CREATED_AT = datetime(2200, 1, 1, tzinfo=UTC)  # pandas' nanosecond range ends in 2262
 FIELDS: tuple[str, ...] = ("id", "text", "source", "created_at", "nps", "csat", "ces", "segments")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNICODE = "valid Unicode (no lone surrogate such as \\ud800)"
+_UNICODE_FIX = "Send UTF-8 text; a surrogate escape must come as a pair."
 
 
 class _Bad(Exception):
@@ -54,13 +65,21 @@ class _Bad(Exception):
         self.code, self.expected, self.got, self.fix = code, expected, got, fix
 
 
+def _printable(text: str) -> str:
+    """``text`` with lone surrogates spelled as backslash escapes, so that it encodes as UTF-8."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _shown(value: object) -> str:
-    """The value as quoted in a message: short, one line, its type when it is not a scalar."""
+    """The value as quoted in a message: short, one line, its type when it is not a scalar.
+
+    PII in it is redacted first (messages reach API answers, rejects files and logs).
+    """
     if isinstance(value, Mapping):
         return "an object"
     if isinstance(value, list | tuple):
         return "a list"
-    text = "null" if value is None else str(value).replace("\n", " ")
+    text = "null" if value is None else redact(_printable(str(value))).text.replace("\n", " ")
     if len(text) > 50:
         text = text[:47] + "..."
     return f"'{text}'"
@@ -84,7 +103,8 @@ def _int_in(code: str, low: int, high: int) -> Callable[[object], int]:
 
 
 def _ces(value: object) -> float:
-    if not _is_number(value) or not math.isfinite(value) or not 1 <= value <= 7:  # type: ignore[arg-type,operator]
+    # A range check alone: NaN fails it, and math.isfinite would overflow on a huge int.
+    if not _is_number(value) or not 1 <= value <= 7:  # type: ignore[operator]
         raise _Bad("E106", "a number in 1..7", value, "Fix the value or drop the field.")
     return float(value)  # type: ignore[arg-type]
 
@@ -97,20 +117,23 @@ def _source(value: object) -> str:
 
 def _external_id(value: object) -> str:
     ok = isinstance(value, str) and value.strip() and len(value) <= MAX_ID_CHARS
-    if not ok or "\x00" in value:  # type: ignore[operator]
+    if not ok or not isinstance(value, str) or "\x00" in value:
         raise _Bad(
             "E102",
             f"a non-empty string of at most {MAX_ID_CHARS} characters without NUL",
             value,
             "Give every row a unique string id.",
         )
-    return value  # type: ignore[return-value]
+    if _SURROGATE.search(value):
+        raise _Bad("E102", _UNICODE, value, _UNICODE_FIX)
+    return value
 
 
 def _created_at(value: object) -> datetime:
     bad = _Bad(
         "E108",
-        "an ISO-8601 date-time such as '2024-05-01T12:30:00Z'",
+        "an ISO-8601 date-time such as '2024-05-01T12:30:00Z' in the years "
+        f"{_MIN_CREATED_AT.year}..{_MAX_CREATED_AT.year - 1}",
         value,
         "Fix the value or drop the field (it then defaults to the time of ingest).",
     )
@@ -118,11 +141,12 @@ def _created_at(value: object) -> datetime:
         raise bad
     try:
         parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
+        parsed = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 shifted out of range
         raise bad from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    if not _MIN_CREATED_AT <= parsed < _MAX_CREATED_AT:  # analytics hold nanosecond timestamps
+        raise bad
+    return parsed
 
 
 def _segments(value: object) -> dict[str, str]:
@@ -137,6 +161,8 @@ def _segments(value: object) -> dict[str, str]:
             )
         if "\x00" in key:
             raise _Bad("E109", "keyed by strings without NUL", key, fix)
+        if _SURROGATE.search(key):
+            raise _Bad("E109", f"keyed by {_UNICODE}", key, _UNICODE_FIX)
         out[key] = _segment_value(key, raw, fix)
     return out
 
@@ -153,6 +179,8 @@ def _segment_value(key: str, raw: object, fix: str) -> str:
         if not math.isfinite(raw):
             raise _Bad("E109", expected, raw, fix)
         return repr(raw)
+    if isinstance(raw, str) and _SURROGATE.search(raw):
+        raise _Bad("E109", f"{_UNICODE} at key '{_printable(key)}'", raw, _UNICODE_FIX)
     if isinstance(raw, str) and len(raw) <= MAX_SEGMENT_VALUE_CHARS and "\x00" not in raw:
         return raw
     if isinstance(raw, str):
@@ -176,6 +204,8 @@ def _text(value: object, max_text_chars: int) -> tuple[str, bool]:
         raise _Bad("E103", "a non-empty string", value, fix)
     if "\x00" in value:
         raise _Bad("E103", "a string without NUL bytes", value, "Remove the NUL characters.")
+    if _SURROGATE.search(value):
+        raise _Bad("E103", _UNICODE, value, _UNICODE_FIX)
     text = value.strip()
     if len(text) > max_text_chars:
         return text[:max_text_chars], True
@@ -202,7 +232,7 @@ def _validate_row(index: int, row: object, max_text_chars: int) -> FeedbackIn | 
                 f"Known fields: "
                 f"{', '.join(FIELDS)}. Remove it or put it under 'segments'."
             )
-            errors.append(RowError(index, str(field), reason))
+            errors.append(RowError(index, redact(_printable(str(field))).text, reason))
     checks: list[tuple[str, Callable[[object], Any]]] = [
         ("id", _external_id),
         ("text", lambda value: _text(value, max_text_chars)),

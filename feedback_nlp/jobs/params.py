@@ -4,7 +4,11 @@ JSON shape (every field optional)::
 
     {"source": "review", "segments": {"plan": "pro"},
      "created_from": "2024-01-01T00:00:00Z", "created_to": "2024-07-01T00:00:00Z",
-     "seed": 0, "min_theme_size": null, "n_resamples": 3}
+     "seed": 0, "min_theme_size": null, "n_resamples": 3, "mode": "accurate"}
+
+``mode`` picks the embedder: ``accurate`` (``settings.models.embedder``, the default) or ``fast``
+(``settings.models.fast_embedder``: static vectors, for very large corpora; no unit sentiment,
+because the sentiment head reads the accurate model's vectors).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 from feedback_nlp.domain import SOURCES, FeedbackFilter
 from feedback_nlp.errors import InvalidInputError
 
-__all__ = ["MineParams"]
+__all__ = ["MODES", "MineParams"]
 
 _FIELDS = (
     "source",
@@ -27,7 +31,9 @@ _FIELDS = (
     "seed",
     "min_theme_size",
     "n_resamples",
+    "mode",
 )
+MODES = ("accurate", "fast")
 
 
 def _bad(field: str, expected: str, got: object) -> InvalidInputError:
@@ -64,12 +70,14 @@ class MineParams:
         seed: Seed of every random step of the miner.
         min_theme_size: Smallest theme in units (``None``: the miner's automatic size).
         n_resamples: Resampled re-clusterings behind each theme's confidence (0: none).
+        mode: ``accurate`` (the default embedder) or ``fast`` (the fast, static embedder).
     """
 
     filters: FeedbackFilter = field(default_factory=FeedbackFilter)
     seed: int = 0
     min_theme_size: int | None = None
     n_resamples: int = 3
+    mode: str = "accurate"
 
     @classmethod
     def from_json(cls, params: Mapping[str, Any]) -> MineParams:
@@ -92,6 +100,9 @@ class MineParams:
         ):
             raise _bad("segments", "an object of strings to strings", segments)
         size = params.get("min_theme_size")
+        mode = params.get("mode", "accurate")
+        if mode not in MODES:
+            raise _bad("mode", f"one of {', '.join(MODES)}", mode)
         return cls(
             filters=FeedbackFilter(
                 source=source,
@@ -102,6 +113,7 @@ class MineParams:
             seed=_int("seed", params.get("seed", 0), 0, 2**31 - 1),
             min_theme_size=None if size is None else _int("min_theme_size", size, 2, 100_000),
             n_resamples=_int("n_resamples", params.get("n_resamples", 3), 0, 20),
+            mode=str(mode),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -115,4 +127,5 @@ class MineParams:
             "seed": self.seed,
             "min_theme_size": self.min_theme_size,
             "n_resamples": self.n_resamples,
+            "mode": self.mode,
         }

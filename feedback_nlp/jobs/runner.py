@@ -109,10 +109,11 @@ def run_mine_job(
     Args:
         store: The store the job lives in.
         job: The claimed (running) job; its params are read with :meth:`MineParams.from_json`.
-        settings: Where the embedder name comes from (``settings.models.embedder``).
+        settings: Where the embedder names come from (``settings.models.embedder``, or
+            ``settings.models.fast_embedder`` for a job in ``fast`` mode).
         context: Progress and stop checks (default: a fresh one for ``job``).
-        embedder: An already loaded embedder, run in this process (default: embed with
-            ``settings.models.embedder`` on ``engine``).
+        embedder: An already loaded embedder, run in this process when it is the one the job's
+            mode asks for (otherwise: embed with the mode's embedder on ``engine``).
         sentiment: A loaded head, ``True`` to look one up, ``False``/``None`` to skip sentiment.
         engine: Where embedding (cache misses only) and mining run (default: this process).
 
@@ -146,7 +147,10 @@ def run_mine_job(
 
     context.stage(0.15, "embed")
     engine = engine or LocalEngine()
-    model = embedder if embedder is not None else EngineEmbedder(engine, settings.models.embedder)
+    wanted = settings.models.fast_embedder if params.mode == "fast" else settings.models.embedder
+    if embedder is not None and embedder.name != wanted:
+        embedder = None  # the worker's loaded model is the other mode's
+    model = embedder if embedder is not None else EngineEmbedder(engine, wanted)
     chunk = EMBED_BATCH if embedder is not None else engine.chunk_size
     cached = CachedEmbedder(model, store.vector_cache(job.workspace_id))
     vectors = _embed(cached, texts, context, 0.15, 0.6, chunk)
@@ -166,7 +170,7 @@ def run_mine_job(
     context.stage(0.90, "register")
     registry = store.load_registry(job.workspace_id) or ThemeRegistry()
     keys = [f"{items[u.item_index].item_id}:{u.unit_index}" for u in units]
-    ids = registry.update(result, vectors, keys, langs)
+    ids = registry.update(result, vectors, keys, langs, space=model.name)
     unit_themes = [ids[t] if t >= 0 else None for t in result.assignments.tolist()]
 
     context.stage(0.95, "save")

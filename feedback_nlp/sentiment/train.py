@@ -258,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parts = [load_seed(args.seed_dir), load_onlplab(args.onlplab_dir)]
     data = _concat(parts)
     x = np.vstack([embed_cached(p.texts, args.embedder, args.cache_dir) for p in parts])
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+    from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):  # many small fits: BLAS threads only oversubscribe
         coef, intercept, report = train(data, x)

@@ -136,7 +136,14 @@ class MiningWriter(StoreBase):
                 .where(themes.c.workspace_id == workspace_id, themes.c.level == 0)
                 .order_by(themes.c.active.desc(), themes.c.size.desc(), themes.c.theme_id)
             ).all()
+            space = connection.execute(
+                select(mining_runs.c.embedder)
+                .where(mining_runs.c.workspace_id == workspace_id)
+                .order_by(mining_runs.c.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
         registry = ThemeRegistry(**state.config)
+        registry.space_ = space
         registry.next_id_ = int(state.next_id)
         registry.themes_ = [_registered(row) for row in rows if row.members is not None]
         pool = np.frombuffer(state.pool_vectors, dtype=np.float32).copy()

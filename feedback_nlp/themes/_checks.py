@@ -18,6 +18,8 @@ from feedback_nlp.errors import InvalidInputError
 FloatMatrix = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 
+_UNIT_TOLERANCE = 1e-4
+
 
 def check_int(owner: str, name: str, value: object, low: int, high: float = math.inf) -> int:
     """Return ``value`` when it is an int in ``[low, high]``, else raise InvalidInputError."""
@@ -53,7 +55,9 @@ def check_float(
 def as_embeddings(embeddings: object, *, owner: str) -> FloatMatrix:
     """Return ``embeddings`` as a finite float32 matrix with rows of unit length.
 
-    Rows are re-normalised (an all-zero row stays zero), so callers may pass raw vectors.
+    Rows are re-normalised (an all-zero row stays zero), so callers may pass raw vectors. A float32
+    matrix whose rows are already of unit length is returned as it is, without a copy: callers
+    never write into the result.
 
     Raises:
         InvalidInputError: the input is not a finite 2-D numeric array.
@@ -65,15 +69,20 @@ def as_embeddings(embeddings: object, *, owner: str) -> FloatMatrix:
             f"Got an array of shape {array.shape} and dtype {array.dtype}. "
             "Pass the output of an embedder's encode()."
         )
-    matrix = array.astype(np.float32, copy=True)
-    if not np.all(np.isfinite(matrix)):
+    # einsum sums each row's squares without the two n x d temporaries of np.linalg.norm.
+    norms = np.sqrt(np.einsum("ij,ij->i", array, array, dtype=np.float64))[:, None]
+    if not np.all(np.isfinite(norms)):
         raise InvalidInputError(
             f"{owner} got embeddings with NaN or infinite values. Re-embed the affected texts."
         )
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    already_unit = np.all((np.abs(norms - 1.0) <= _UNIT_TOLERANCE) | (norms == 0.0))
+    if array.dtype == np.float32 and already_unit:
+        unit: FloatMatrix = array  # an embedder's output: no copy (1M x 384 floats is 1.5 GB)
+        return unit
+    matrix = array.astype(np.float32, copy=True)
     norms[norms == 0.0] = 1.0
-    unit: FloatMatrix = (matrix / norms).astype(np.float32, copy=False)
-    return unit
+    matrix /= norms.astype(np.float32)
+    return matrix
 
 
 def as_langs(langs: Sequence[str] | None, n: int, *, owner: str) -> list[str]:

@@ -19,7 +19,10 @@ The method (chosen by measurement, see ``bench/RESULTS.md``) runs in six label-f
    to the unassigned pool, label ``-1``.
 
 Every step is deterministic; ``seed`` only matters when there are more than ``max_units`` units,
-where a seeded sample is clustered and the remaining units are assigned to the nearest centre.
+where a seeded sample is clustered (steps 1-5, with the minimum theme size scaled to the sample)
+and every other unit is assigned to the nearest centre, block by block: memory stays linear in
+the number of units and the quadratic steps are bounded by ``max_units``
+(``bench/bench_scale.py``: one million units).
 """
 
 from __future__ import annotations
@@ -30,8 +33,11 @@ from typing import Self
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 from scipy.cluster.hierarchy import fcluster, linkage
+from threadpoolctl import threadpool_limits
 
+from feedback_nlp.errors import InvalidInputError
 from feedback_nlp.themes._checks import (
     FloatMatrix,
     IntArray,
@@ -42,7 +48,7 @@ from feedback_nlp.themes._checks import (
 )
 from feedback_nlp.themes.reduce import centre_by_language, normalise_rows, smooth_neighbours
 
-__all__ = ["ThemeClusterer", "auto_min_theme_size", "theme_centroids"]
+__all__ = ["ThemeClusterer", "auto_min_theme_size", "nearest_theme", "theme_centroids"]
 
 _WHITEN_SHRINK = 1.0  # eigenvalues + shrink * mean eigenvalue: strong shrinkage, stable for small k
 _MAD_TO_SD = 1.4826
@@ -56,10 +62,24 @@ def auto_min_theme_size(n_units: int, *, share: float, floor: int) -> int:
 
 def theme_centroids(vectors: FloatMatrix, labels: IntArray, n_themes: int) -> FloatMatrix:
     """Return the unit-norm mean vector of each theme ``0 .. n_themes-1`` (zero when empty)."""
-    sums = np.zeros((n_themes, vectors.shape[1]), dtype=np.float64)
-    assigned = labels >= 0
-    np.add.at(sums, labels[assigned], vectors[assigned])
+    assigned = np.flatnonzero(labels >= 0)
+    # One sparse product instead of np.add.at; the membership matrix has the vectors' dtype, so
+    # scipy never makes a float64 copy of them (2 GB for a million 256-d units).
+    membership = sparse.csr_matrix(
+        (np.ones(assigned.size, dtype=vectors.dtype), (labels[assigned], assigned)),
+        shape=(n_themes, vectors.shape[0]),
+    )
+    sums = np.asarray(membership @ vectors, dtype=np.float64)
     return normalise_rows(sums)
+
+
+def nearest_theme(vectors: FloatMatrix, centres: FloatMatrix) -> IntArray:
+    """Index of the most similar centre for each row, computed block by block."""
+    out = np.empty(vectors.shape[0], dtype=np.int64)
+    step = _BLOCK_ROWS * 16
+    for start in range(0, vectors.shape[0], step):
+        out[start : start + step] = (vectors[start : start + step] @ centres.T).argmax(axis=1)
+    return out
 
 
 def _condensed_cosine(vectors: FloatMatrix) -> npt.NDArray[np.float64]:
@@ -90,7 +110,8 @@ def _whitened_refine(vectors: FloatMatrix, labels: IntArray, iterations: int) ->
         assigned = labels >= 0
         residual = vectors[assigned] - centres[np.searchsorted(themes, labels[assigned])]
         scatter = residual.T @ residual / max(1, int(assigned.sum()))
-        eigenvalues, eigenvectors = np.linalg.eigh(scatter)
+        with threadpool_limits(limits=1):  # a d x d matrix: BLAS threads only add contention
+            eigenvalues, eigenvectors = np.linalg.eigh(scatter)
         eigenvalues = np.clip(eigenvalues, 0.0, None)
         eigenvalues += _WHITEN_SHRINK * eigenvalues.mean() + 1e-12
         whitener = eigenvectors / np.sqrt(eigenvalues)
@@ -189,12 +210,20 @@ class ThemeClusterer:
             seed=seed,
         )
 
-    def fit(self, embeddings: object, langs: Sequence[str] | None = None) -> Self:
+    def fit(
+        self,
+        embeddings: object,
+        langs: Sequence[str] | None = None,
+        *,
+        centred: FloatMatrix | None = None,
+    ) -> Self:
         """Cluster ``embeddings`` (one row per unit) into themes.
 
         Args:
             embeddings: array of shape ``(n, d)``; rows are normalised here.
             langs: one language code per unit (``None``: all the same language).
+            centred: ``centre_by_language(embeddings, langs)`` when the caller has computed it
+                already (it saves a copy of the whole matrix on large corpora).
 
         Returns:
             ``self``, with ``labels_``, ``centroids_``, ``n_themes_`` and ``min_theme_size_``.
@@ -210,7 +239,13 @@ class ThemeClusterer:
             if size is not None
             else auto_min_theme_size(n, share=self.min_theme_share, floor=5)
         )
-        centred = centre_by_language(vectors, codes) if n else vectors
+        if centred is None:
+            centred = centre_by_language(vectors, codes) if n else vectors
+        elif centred.shape != vectors.shape:
+            raise InvalidInputError(
+                f"{owner} got centred vectors of shape {centred.shape} for embeddings of shape "
+                f"{vectors.shape}. Pass centre_by_language(embeddings, langs) or leave it out."
+            )
         if n < max(2, self.min_theme_size_):
             labels = np.full(n, -1 if n < self.min_theme_size_ else 0, dtype=np.int64)
             return self._finish(vectors, labels)
@@ -219,33 +254,45 @@ class ThemeClusterer:
             rng = np.random.default_rng(self.seed)
             sample = np.sort(rng.choice(n, size=self.max_units, replace=False))
         labels = np.full(n, -1, dtype=np.int64)
-        labels[sample] = self._cluster(centred[sample], [codes[i] for i in sample])
+        # Theme sizes scale with the sample: a theme of min_theme_size_ units in the corpus has
+        # about min_theme_size_ * m / n units in a sample of m.
+        smallest = (
+            self.min_theme_size_
+            if sample.size == n
+            else max(2, round(self.min_theme_size_ * sample.size / n))
+        )
+        labels[sample] = self._cluster(centred[sample], [codes[i] for i in sample], smallest)
         if sample.size < n:
-            rest = np.setdiff1d(np.arange(n), sample)
             k = int(labels.max()) + 1
-            centres = theme_centroids(centred, labels, k)
-            labels[rest] = (centred[rest] @ centres.T).argmax(axis=1) if k else -1
+            if k:
+                clustered = labels[sample]
+                labels = nearest_theme(centred, theme_centroids(centred, labels, k))
+                labels[sample] = clustered
         labels = self._mark_outliers(centred, labels)
         return self._finish(vectors, labels)
 
-    def _cluster(self, centred: FloatMatrix, langs: list[str]) -> IntArray:
-        """Steps 1-5 on the (sampled) centred vectors; returns labels without outliers."""
+    def _cluster(self, centred: FloatMatrix, langs: list[str], smallest: int) -> IntArray:
+        """Steps 1-5 on the (sampled) centred vectors; returns labels without outliers.
+
+        ``smallest`` is the minimum theme size in these units (scaled down for a sample).
+        """
         prepared = smooth_neighbours(centred, langs, n_neighbours=self.n_neighbours)
         distances = _condensed_cosine(prepared)
         counting = fcluster(linkage(distances, method="average"), self.merge_distance, "distance")
         _, sizes = np.unique(counting, return_counts=True)
-        k = max(1, int((sizes >= self.min_theme_size_).sum()))
+        k = max(1, int((sizes >= smallest).sum()))
         np.multiply(distances, 2.0, out=distances)  # unit vectors: |a-b|^2 = 2 (1 - cos)
         np.sqrt(distances, out=distances)
         labels = fcluster(linkage(distances, method="ward"), k, "maxclust").astype(np.int64) - 1
         labels = _whitened_refine(prepared, labels, self.refine_iterations)
-        return self._prune(prepared, labels)
+        return self._prune(prepared, labels, smallest)
 
-    def _prune(self, prepared: FloatMatrix, labels: IntArray) -> IntArray:
-        """Dissolve themes smaller than ``min_theme_size_`` into their nearest neighbours."""
+    @staticmethod
+    def _prune(prepared: FloatMatrix, labels: IntArray, smallest: int) -> IntArray:
+        """Dissolve themes smaller than ``smallest`` units into their nearest neighbours."""
         for _ in range(3):
             themes, sizes = np.unique(labels, return_counts=True)
-            keep = themes[sizes >= self.min_theme_size_]
+            keep = themes[sizes >= smallest]
             if keep.size == themes.size:
                 break
             if keep.size == 0:

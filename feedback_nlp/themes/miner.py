@@ -147,6 +147,7 @@ class ThemeMiner:
         parent_distance: cosine distance at which theme centres are grouped into parents.
         n_resamples: resampled re-clusterings for the confidences (0 skips them: NaN).
         resample_fraction: share of the units in each resample.
+        resample_max_units: most units in one resample (bounds its cost on large corpora).
         seed: seed of every random step.
     """
 
@@ -160,6 +161,7 @@ class ThemeMiner:
         parent_distance: float = 0.75,
         n_resamples: int = 3,
         resample_fraction: float = 0.8,
+        resample_max_units: int = 4000,
         seed: int = 0,
     ) -> None:
         self.clusterer = clusterer
@@ -169,6 +171,7 @@ class ThemeMiner:
         self.parent_distance = parent_distance
         self.n_resamples = n_resamples
         self.resample_fraction = resample_fraction
+        self.resample_max_units = resample_max_units
         self.seed = seed
 
     def make_clusterer(self, seed: int) -> ThemeClusterer:
@@ -185,6 +188,7 @@ class ThemeMiner:
             "parent_distance": self.parent_distance,
             "n_resamples": self.n_resamples,
             "resample_fraction": self.resample_fraction,
+            "resample_max_units": self.resample_max_units,
             "seed": self.seed,
         }
 
@@ -200,9 +204,9 @@ class ThemeMiner:
         n = vectors.shape[0]
         check_same_length(owner, "texts", texts, n)
         codes = as_langs(langs, n, owner=owner)
-        clusterer = self.make_clusterer(self.seed).fit(vectors, codes)
-        labels, k = clusterer.labels_, clusterer.n_themes_
         centred = centre_by_language(vectors, codes) if n else vectors
+        clusterer = self.make_clusterer(self.seed).fit(vectors, codes, centred=centred)
+        labels, k = clusterer.labels_, clusterer.n_themes_
         centres = theme_centroids(centred, labels, k)
         sizes = np.bincount(labels[labels >= 0], minlength=k).astype(np.int64)
         parent_of = group_themes(centres, sizes, parent_distance=self.parent_distance)
@@ -219,6 +223,7 @@ class ThemeMiner:
             make_clusterer=self.make_clusterer,
             n_resamples=self.n_resamples,
             fraction=self.resample_fraction,
+            max_units=self.resample_max_units,
             seed=self.seed + 1,
         )
         themes = tuple(

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from feedback_nlp.embed.base import l2_normalise_in_place
 from feedback_nlp.themes._checks import FloatMatrix
 
 __all__ = ["centre_by_language", "language_pools", "normalise_rows", "smooth_neighbours"]
@@ -73,10 +74,16 @@ def centre_by_language(embeddings: FloatMatrix, langs: Sequence[str]) -> FloatMa
     Returns:
         Unit-norm float32 vectors of the same shape.
     """
-    centred = embeddings.astype(np.float64, copy=True)
+    centred = np.array(embeddings, dtype=np.float32, copy=True)
+    step = _BLOCK_ROWS * 64
     for pool in language_pools(langs):
-        centred[pool] -= centred[pool].mean(axis=0)
-    return normalise_rows(centred)
+        mean = np.zeros(centred.shape[1], dtype=np.float64)
+        for start in range(0, pool.size, step):
+            mean += centred[pool[start : start + step]].sum(axis=0, dtype=np.float64)
+        shift = (mean / max(1, pool.size)).astype(np.float32)
+        for start in range(0, pool.size, step):
+            centred[pool[start : start + step]] -= shift
+    return l2_normalise_in_place(centred)
 
 
 def smooth_neighbours(

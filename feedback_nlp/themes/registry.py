@@ -94,6 +94,7 @@ class ThemeRegistry:
         self.pool_vectors_: FloatMatrix = np.empty((0, 0), dtype=np.float32)
         self.pool_keys_: list[str] = []
         self.pool_langs_: list[str] = []
+        self.space_: str | None = None
 
     def get_config(self) -> dict[str, Any]:
         """Return the parameters as a JSON-ready dict."""
@@ -126,6 +127,8 @@ class ThemeRegistry:
         embeddings: object,
         unit_keys: Sequence[str],
         langs: Sequence[str] | None = None,
+        *,
+        space: str | None = None,
     ) -> list[str]:
         """Register the themes of a mining run; returns the stable id of each theme index.
 
@@ -134,6 +137,9 @@ class ThemeRegistry:
             embeddings: the units' vectors, as given to the miner.
             unit_keys: a stable key per unit (e.g. feedback id + unit number).
             langs: one language code per unit (kept for the unassigned pool).
+            space: the embedder behind ``embeddings``. When it differs from the previous run's
+                (or the dimensions differ), centroids cannot be compared and themes are matched
+                on member overlap alone.
         """
         self._validate()
         vectors = as_embeddings(embeddings, owner="ThemeRegistry.update")
@@ -147,7 +153,14 @@ class ThemeRegistry:
         codes = as_langs(langs, len(keys), owner="ThemeRegistry.update")
         fresh = [self._describe(result, t, vectors, keys) for t in range(len(result.themes))]
         old = self.themes_
+        moved = space is not None and self.space_ not in (None, space)
+        if moved or any(theme.centroid.shape != vectors.shape[1:] for theme in old):
+            # Centroids of another embedder cannot be compared: they are cleared (zero), so the
+            # old themes can match by member overlap only, now and in later runs.
+            blank = np.zeros(vectors.shape[1], dtype=np.float32)
+            old = [replace(theme, centroid=blank) for theme in old]
         matched = self._match(old, fresh)
+        self.space_ = space if space is not None else self.space_
         ids = [matched.get(t) or self._new_id() for t in range(len(fresh))]
         renamed = [replace(theme, id=theme_id) for theme, theme_id in zip(fresh, ids, strict=True)]
         kept = [replace(theme, active=False) for theme in old if theme.id not in set(ids)]
@@ -176,7 +189,10 @@ class ThemeRegistry:
         )
 
     def _match(self, old: list[RegisteredTheme], fresh: list[RegisteredTheme]) -> dict[int, str]:
-        """Hungarian matching of fresh themes to registered ones; returns ``index -> id``."""
+        """Hungarian matching of fresh themes to registered ones; returns ``index -> id``.
+
+        An old theme with a cleared (zero) centroid can only match by member overlap.
+        """
         if not old or not fresh:
             return {}
         cosine = np.stack([t.centroid for t in old]) @ np.stack([t.centroid for t in fresh]).T
@@ -190,7 +206,7 @@ class ThemeRegistry:
         rows, cols = linear_sum_assignment(-score)
         found: dict[int, str] = {}
         for r, c in zip(rows, cols, strict=True):
-            close = cosine[r, c] >= old[r].typical_similarity
+            close = bool(old[r].centroid.any()) and cosine[r, c] >= old[r].typical_similarity
             if close or overlap[r, c] >= self.match_overlap:
                 found[int(c)] = old[r].id
         return found

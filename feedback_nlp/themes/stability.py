@@ -1,9 +1,11 @@
 """Theme confidence from resampling: how consistently each theme reappears.
 
 The units are subsampled ``n_resamples`` times (a ``fraction`` of them, without replacement, each
-draw with its own seed) and re-clustered. For every theme and resample, the best Jaccard overlap
-between the theme's sampled members and any theme of the resample is recorded; a theme's
-confidence is the mean over resamples (1.0: it reappears exactly every time).
+draw with its own seed, and at most ``max_units`` units: on a large corpus a resample is one
+clustering of a sample, a fraction of the cost of the main run) and re-clustered. For every theme
+and resample, the best Jaccard overlap between the theme's sampled members and any theme of the
+resample is recorded; a theme's confidence is the mean over resamples (1.0: it reappears exactly
+every time).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ def theme_confidence(
     make_clusterer: Callable[[int], ThemeClusterer],
     n_resamples: int = 3,
     fraction: float = 0.8,
+    max_units: int = 4000,
     seed: int = 0,
 ) -> npt.NDArray[np.float64]:
     """Return one confidence in ``[0, 1]`` per theme of ``labels``.
@@ -57,10 +60,13 @@ def theme_confidence(
         make_clusterer: builds the clusterer of one resample from its seed.
         n_resamples: re-clusterings; ``0`` returns NaN confidences (not measured).
         fraction: share of units in each resample, in ``(0, 1]``.
+        max_units: at most this many units in a resample (the clustering cost grows with the
+            square of the units clustered; a resample never needs the assignment pass).
         seed: seed of the first resample; resample ``r`` uses ``seed + r``.
     """
     check_int("theme_confidence", "n_resamples", n_resamples, 0)
     check_float("theme_confidence", "fraction", fraction, 0.0, 1.0, open_low=True)
+    check_int("theme_confidence", "max_units", max_units, 2)
     n_themes = int(labels.max()) + 1 if labels.size else 0
     if n_resamples == 0:
         return np.full(n_themes, np.nan)
@@ -68,7 +74,8 @@ def theme_confidence(
     total = np.zeros(n_themes, dtype=np.float64)
     for r in range(n_resamples):
         rng = np.random.default_rng(seed + r)
-        sample = np.sort(rng.choice(n, size=max(1, round(fraction * n)), replace=False))
+        size = min(max(1, round(fraction * n)), max_units)
+        sample = np.sort(rng.choice(n, size=size, replace=False))
         clusterer = make_clusterer(seed + r).fit(embeddings[sample], [langs[i] for i in sample])
         total += best_jaccard(labels[sample], clusterer.labels_, n_themes)
     return total / n_resamples

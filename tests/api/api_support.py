@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -52,7 +52,21 @@ def unique_name(prefix: str = "ws") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+class HttpAnswer(Protocol):
+    """A response of httpx or of Starlette's TestClient (httpx2): what the checks read."""
+
+    status_code: int
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def text(self) -> str: ...
+
+    def json(self) -> Any: ...
+
+
+def assert_problem(response: HttpAnswer, status: int) -> dict[str, Any]:
     """Check an RFC 9457 problem response of ``status``; return its body."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")

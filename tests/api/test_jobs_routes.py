@@ -40,6 +40,7 @@ def test_jobs_post_queues_a_mine_job_with_202(client: TestClient, key: str) -> N
         "seed": 0,
         "min_theme_size": None,
         "n_resamples": 3,
+        "mode": "accurate",
     }
     assert job["started_at"] is None
     again = client.get(f"/v1/jobs/{job['id']}", headers=bearer(key))
@@ -79,6 +80,7 @@ def test_jobs_delete_cancels_a_queued_job(client: TestClient, key: str) -> None:
         {"kind": "mine", "filters": {"source": "fax"}},
         {"kind": "mine", "filters": {"created_from": "yesterday"}},
         {"kind": "mine", "n_resamples": 21},
+        {"kind": "mine", "mode": "turbo"},
     ],
 )
 def test_jobs_bad_body_is_422(client: TestClient, key: str, body: object) -> None:

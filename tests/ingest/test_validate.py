@@ -97,6 +97,13 @@ def test_validate_truncates_long_text_and_flags_it() -> None:
         ({"id": "a", "text": "t", "segments": {"k": float("inf")}}, "segments", "E109"),
         ({"id": "a", "text": "t", "segments": {"k": None}}, "segments", "E109"),
         ({"id": "a", "text": "t", "lang": "en"}, "lang", "E110"),
+        ({"id": "a", "text": "lone \ud800 surrogate"}, "text", "E103"),
+        ({"id": "a\udfff", "text": "t"}, "id", "E102"),
+        ({"id": "a", "text": "t", "segments": {"k\ud800": "v"}}, "segments", "E109"),
+        ({"id": "a", "text": "t", "segments": {"k": "v\udbff"}}, "segments", "E109"),
+        ({"id": "a", "text": "t", "created_at": "\ud800"}, "created_at", "E108"),
+        ({"id": "a", "text": "t", "\ud800": 1}, "\\ud800", "E110"),
+        ({"id": "a", "text": "t", "ces": 10**400}, "ces", "E106"),
     ],
 )
 def test_validate_rejects(row: dict[str, object], field: str, code: str) -> None:
@@ -104,6 +111,7 @@ def test_validate_rejects(row: dict[str, object], field: str, code: str) -> None
     assert got_field == field
     assert reason.startswith(f"[{code}] ")
     assert "Got " in reason
+    (got_field + reason).encode("utf-8")  # a lone surrogate is quoted as an escape
 
 
 def test_validate_null_optional_fields_are_absent() -> None:

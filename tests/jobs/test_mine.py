@@ -120,3 +120,35 @@ def test_mine_job_real_embedder_stable_ids(
     )
     events = [e.event for e in store.theme_history(ws, biggest)]
     assert events == ["created", "renamed", "matched"]
+
+
+def test_mine_job_fast_mode_uses_the_fast_embedder(
+    store: Store, minilm: Any, demo_rows: list[dict[str, object]]
+) -> None:
+    ws = store.create_workspace("fast").id
+    good, _ = validate_rows(demo_rows, max_text_chars=2000)
+    prepared = prepare_items([row for _, row in good], PiiRedactor(), LanguageIdentifier())
+    store.upsert_feedback(ws, prepared)
+    settings = Settings(
+        models={"embedder": "minilm-l6-en", "fast_embedder": "e5-small-static"}  # type: ignore[arg-type]
+    )
+    worker = JobWorker(store, settings, embedder=minilm)
+
+    store.create_job(ws, "mine", {})
+    accurate = worker.run_once()
+    store.create_job(ws, "mine", {"mode": "fast"})
+    fast = worker.run_once()
+
+    assert accurate is not None
+    assert fast is not None
+    assert (fast.state, fast.error) == ("succeeded", None)
+    result = fast.result or {}
+    assert (result["embedder"], result["sentiment"]) == ("e5-small-static", None)
+    # Another model: its vectors are not in the cache yet (repeated texts are embedded once).
+    assert result["embedded"] == (accurate.result or {})["embedded"] > 0
+    assert fast.params["mode"] == "fast"
+    registry = store.load_registry(ws)
+    assert registry is not None
+    assert registry.space_ == "e5-small-static"
+    dims = {t.centroid.shape[0] for t in registry.themes_ if t.active}
+    assert dims == {256}

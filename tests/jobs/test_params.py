@@ -25,8 +25,10 @@ def test_mine_params_round_trip() -> None:
         "seed": 7,
         "min_theme_size": 4,
         "n_resamples": 0,
+        "mode": "fast",
     }
     params = MineParams.from_json(raw)
+    assert params.mode == "fast"
     assert params.filters.segments == (("plan", "pro"), ("region", "eu"))
     assert params.filters.created_from == datetime(2024, 1, 1, tzinfo=UTC)
     assert params.filters.created_to == datetime(2024, 7, 1, tzinfo=UTC)
@@ -44,6 +46,7 @@ def test_mine_params_round_trip() -> None:
         ({"seed": True}, "'seed'"),
         ({"min_theme_size": 1}, "'min_theme_size'"),
         ({"n_resamples": 50}, "'n_resamples'"),
+        ({"mode": "turbo"}, "'mode' parameter of a mine job must be one of accurate, fast"),
     ],
 )
 def test_mine_params_reject(raw: dict[str, object], match: str) -> None:

@@ -112,3 +112,20 @@ def test_stop_words_exist_for_every_first_class_language() -> None:
     for lang in LANGS:
         assert len(STOP_WORDS[lang]) >= 40
     assert stop_words_for("xx") >= STOP_WORDS["he"]
+
+
+def test_labeler_counts_a_capped_even_sample_of_a_large_theme() -> None:
+    theme0, theme1, word0, word1 = CASES["en"][0], CASES["en"][1], CASES["en"][2], CASES["en"][3]
+    texts = (theme0 * 400) + (theme1 * 400)  # 1,200 units per theme
+    labels = np.repeat([0, 1], 1200).astype(np.int64)
+    langs = ["en"] * len(texts)
+    full = KeyphraseLabeler().label(texts, langs, labels, 2)
+    capped = KeyphraseLabeler(max_units_per_theme=30).label(texts, langs, labels, 2)
+    assert [c.label for c in capped] == [f.label for f in full]
+    assert word0 in capped[0].label["en"]
+    assert word1 in capped[1].label["en"]
+
+
+def test_labeler_rejects_a_zero_cap() -> None:
+    with pytest.raises(ValueError, match="max_units_per_theme"):
+        KeyphraseLabeler(max_units_per_theme=0).label(["a b"], ["en"], np.zeros(1, np.int64), 1)

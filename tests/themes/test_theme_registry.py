@@ -103,3 +103,30 @@ def test_registry_round_trips_through_save_and_load(tmp_path: Path) -> None:
 def test_registry_load_of_a_missing_folder_says_so(tmp_path: Path) -> None:
     with pytest.raises(NotFoundError, match=r"registry\.json"):
         ThemeRegistry.load(tmp_path / "nothing")
+
+
+def test_registry_keeps_ids_by_member_overlap_after_an_embedder_change() -> None:
+    registry, vectors, truth, texts, keys = _registered()
+    registry.space_ = "model-a"
+    first = ThemeMiner(n_resamples=0).fit(vectors, texts)
+    before = _ids_by_blob([t.id for t in registry.active_themes], first.assignments, truth)
+    # The same units (same blob per unit) embedded by another model: 16 dimensions, other space.
+    other, other_truth, _ = sphere_blobs(n_blobs=4, per_blob=30, seed=5, dim=16)
+    assert (other_truth == truth).all()
+    result = ThemeMiner(n_resamples=0).fit(other, texts)
+    ids = registry.update(result, other, keys, space="model-b")
+    assert _ids_by_blob(ids, result.assignments, truth) == before
+    assert registry.space_ == "model-b"
+    assert {t.centroid.shape for t in registry.themes_} == {(16,)}
+
+
+def test_registry_never_compares_centroids_across_embedders() -> None:
+    registry, vectors, _, texts, _ = _registered()
+    registry.space_ = "model-a"
+    result = ThemeMiner(n_resamples=0).fit(vectors, texts)
+    fresh_keys = [f"other{i}" for i in range(len(vectors))]
+    # Identical vectors would match by centroid in the same space; here no member is shared.
+    ids = registry.update(result, vectors, fresh_keys, space="model-b")
+    assert ids == [f"t_{i:06d}" for i in range(5, 9)]
+    same_space = registry.update(result, vectors, fresh_keys, space="model-b")
+    assert same_space == ids

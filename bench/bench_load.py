@@ -1,0 +1,141 @@
+"""A bounded load test of the HTTP API on 127.0.0.1: ingest and read endpoints under concurrency.
+
+A ``feedback-nlp serve`` subprocess (uvicorn, 1 process, embedded worker) over a fresh SQLite
+database gets ``--items`` demo items (texts cycled, unique ids, with NPS and segments) in
+1,000-item batches and one mine job over all of them (embedder ``e5-small-static``, no resamples);
+then ``--users`` closed-loop virtual users run the mix of ``tests/reliability/load.py`` for
+``--duration`` seconds: ``POST /v1/feedback`` (``--batch`` items), ``GET /v1/themes``,
+``GET /v1/themes/{id}``, ``GET /v1/feedback`` and ``GET /v1/insights/top-detractor-issues``. The
+per-key rate limit is off. Prints requests/s and p50 / p95 / p99 latency per endpoint and the
+errors (must be 0: exits 1 otherwise); appends a dated section to ``bench/RESULTS.md`` unless
+``--no-write``. The load generator (asyncio + httpx, one process) shares the machine's cores
+with the server.
+
+Usage::
+
+    python bench/bench_load.py                              # 20,000 items, 16 users, 60 s
+    python bench/bench_load.py --items 2000 --users 4 --duration 10 --no-write
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from feedback_nlp.demo import read_demo_items  # noqa: E402
+from tests.api.api_support import bearer, running_server, wait_for_job  # noqa: E402
+from tests.reliability.backends import create_key, reliability_env  # noqa: E402
+from tests.reliability.load import ENDPOINTS, LoadReport, run_load  # noqa: E402
+
+RESULTS = REPO_ROOT / "bench" / "RESULTS.md"
+
+
+def demo_items(n: int) -> list[dict[str, Any]]:
+    """``n`` items: the demo corpus cycled, with unique ids."""
+    demo = read_demo_items()
+    return [demo[i % len(demo)] | {"id": f"seed-{i:07d}"} for i in range(n)]
+
+
+def markdown(
+    report: LoadReport, args: argparse.Namespace, setup: dict[str, float], command: str
+) -> str:
+    """A dated RESULTS.md section of one run."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    lines = [
+        f"## HTTP load test, SQLite ({stamp})",
+        "",
+        f"command: `{command}`",
+        "",
+        f"machine: {os.cpu_count()} cores (server and load generator share them), Python "
+        f"{platform.python_version()}, load average at the end {load}. `feedback-nlp serve` "
+        f"(uvicorn, 1 process) on 127.0.0.1 over SQLite with {args.items:,} demo items mined "
+        f"(`e5-small-static`, {setup['themes']:.0f} themes; ingest {setup['ingest_s']:.0f} s, "
+        f"mine job {setup['mine_s']:.0f} s), rate limit off. {args.users} closed-loop users "
+        f"(asyncio + httpx, no think time) for {report.duration_s:.0f} s; POST batches of "
+        f"{args.batch} items ({report.items_posted:,} items posted during the run).",
+        "",
+        "| endpoint | weight | requests | req/s | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, weight in ENDPOINTS.items():
+        lines.append(
+            f"| `{name}` | {weight} | {len(report.latency_ms[name]):,} | {report.rate(name):.1f} "
+            f"| {report.quantile(name, 0.5):,.0f} | {report.quantile(name, 0.95):,.0f} "
+            f"| {report.quantile(name, 0.99):,.0f} | {len(report.errors[name])} |"
+        )
+    lines.append(
+        f"| all | | {report.requests:,} | {report.rate():.1f} | | | | {report.error_count} |"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    """Set up a mined workspace, run the load, print and record the outcome."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=20_000)
+    parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-write", action="store_true", help="Do not append to RESULTS.md.")
+    args = parser.parse_args()
+    setup: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="fnlp-load-") as tmp:
+        work = Path(tmp)
+        url = f"sqlite:///{work / 'load.sqlite3'}"
+        key = create_key(url, "load")
+        env = reliability_env(url, work / "var")
+        items = demo_items(args.items)
+        with (
+            running_server(env, work / "server.log") as server,
+            httpx.Client(base_url=server.url, headers=bearer(key), timeout=600) as client,
+        ):
+            started = time.monotonic()
+            for first in range(0, len(items), 1000):
+                body = client.post("/v1/feedback", json={"items": items[first : first + 1000]})
+                assert body.raise_for_status().json()["rejected"] == 0, body.text
+            setup["ingest_s"] = time.monotonic() - started
+            started = time.monotonic()
+            job = client.post("/v1/jobs", json={"n_resamples": 0}).raise_for_status().json()
+            job = wait_for_job(client, job["id"], timeout=3600, poll=1.0)
+            setup["mine_s"] = time.monotonic() - started
+            assert job["state"] == "succeeded", job
+            setup["themes"] = len(client.get("/v1/themes").raise_for_status().json())
+            print(f"setup: {setup}", flush=True)
+            report = run_load(
+                server.url,
+                key,
+                items[:1500],
+                users=args.users,
+                duration_s=args.duration,
+                batch=args.batch,
+                seed=args.seed,
+            )
+    command = ("python bench/bench_load.py " + " ".join(sys.argv[1:])).strip()
+    text = markdown(report, args, setup, command)
+    print(text)
+    for name, errors in report.errors.items():
+        for error in errors[:3]:
+            print(f"error {name}: {error}")
+    if not args.no_write:
+        with RESULTS.open("a", encoding="utf-8") as handle:
+            handle.write("\n" + text)
+    if report.error_count:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
