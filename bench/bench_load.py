@@ -15,6 +15,7 @@ Usage::
 
     python bench/bench_load.py                              # 20,000 items, 16 users, 60 s
     python bench/bench_load.py --items 2000 --users 4 --duration 10 --no-write
+    python bench/bench_load.py --wrk 20     # then wrk, 20 s per endpoint (apt-get install wrk)
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ import argparse
 import datetime as dt
 import os
 import platform
+import re
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -40,6 +44,60 @@ from tests.reliability.backends import create_key, reliability_env  # noqa: E402
 from tests.reliability.load import ENDPOINTS, LoadReport, run_load  # noqa: E402
 
 RESULTS = REPO_ROOT / "bench" / "RESULTS.md"
+WRK_POST_SCRIPT = REPO_ROOT / "bench" / "wrk" / "post_feedback.lua"
+_WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def run_wrk(
+    base_url: str, key: str, path: str, *, seconds: int, connections: int, script: Path | None
+) -> dict[str, float]:
+    """Run ``wrk`` (2 threads, ``--latency``) on one endpoint; returns its summary numbers.
+
+    Returns:
+        ``requests``, ``rps``, ``p50_ms``, ``p90_ms``, ``p99_ms`` and ``errors`` (socket errors,
+        timeouts and non-2xx/3xx answers together).
+    """
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "60s"]
+    command += ["-H", f"Authorization: Bearer {key}"]
+    if script is not None:
+        command += ["-s", str(script)]
+    done = subprocess.run([*command, base_url + path], capture_output=True, text=True, check=True)
+    out = done.stdout
+    found: dict[str, float] = {}
+    for quantile in ("50", "90", "99"):
+        match = re.search(rf"^\s+{quantile}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+        if match is None:
+            raise RuntimeError(f"wrk printed no {quantile}% latency:\n{out}")
+        found[f"p{quantile}_ms"] = float(match.group(1)) * _WRK_UNITS[match.group(2)]
+    total = re.search(r"(\d+) requests in", out)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if total is None or rps is None:
+        raise RuntimeError(f"wrk printed no request count:\n{out}")
+    found["requests"] = float(total.group(1))
+    found["rps"] = float(rps.group(1))
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    found["errors"] = float(errors + (int(bad.group(1)) if bad else 0))
+    return found
+
+
+def wrk_markdown(rows: dict[str, dict[str, float]], seconds: int, connections: int) -> str:
+    """The table of the ``--wrk`` runs (one endpoint at a time)."""
+    lines = [
+        "",
+        f"wrk 4.1 (`--wrk`): one endpoint at a time, 2 threads, {connections} connections, "
+        f"{seconds} s each, on the same server right after the run above; POST bodies are "
+        "100 new items each (`bench/wrk/post_feedback.lua`).",
+        "",
+        "| endpoint | requests | req/s | p50 ms | p90 ms | p99 ms | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, row in rows.items():
+        lines.append(
+            f"| `{name}` | {row['requests']:,.0f} | {row['rps']:.1f} | {row['p50_ms']:,.1f} "
+            f"| {row['p90_ms']:,.1f} | {row['p99_ms']:,.1f} | {row['errors']:.0f} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def demo_items(n: int) -> list[dict[str, Any]]:
@@ -91,7 +149,13 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-write", action="store_true", help="Do not append to RESULTS.md.")
+    parser.add_argument(
+        "--wrk", type=int, default=0, metavar="SECONDS", help="Then run wrk per endpoint."
+    )
     args = parser.parse_args()
+    if args.wrk and shutil.which("wrk") is None:
+        raise SystemExit("--wrk needs wrk on the PATH (Debian: apt-get install wrk)")
+    wrk_rows: dict[str, dict[str, float]] = {}
     setup: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="fnlp-load-") as tmp:
         work = Path(tmp)
@@ -124,8 +188,27 @@ def main() -> None:
                 batch=args.batch,
                 seed=args.seed,
             )
+            if args.wrk:
+                theme = client.get("/v1/themes").raise_for_status().json()[0]["id"]
+                paths = {
+                    "POST /v1/feedback": ("/v1/feedback", WRK_POST_SCRIPT),
+                    "GET /v1/themes": ("/v1/themes", None),
+                    "GET /v1/themes/{id}": (f"/v1/themes/{theme}", None),
+                    "GET /v1/feedback": ("/v1/feedback?limit=100", None),
+                    "GET /v1/insights/top-detractor-issues": (
+                        "/v1/insights/top-detractor-issues",
+                        None,
+                    ),
+                }
+                for name, (path, script) in paths.items():
+                    wrk_rows[name] = run_wrk(
+                        server.url, key, path, seconds=args.wrk, connections=16, script=script
+                    )
+                    print(name, wrk_rows[name], flush=True)
     command = ("python bench/bench_load.py " + " ".join(sys.argv[1:])).strip()
     text = markdown(report, args, setup, command)
+    if wrk_rows:
+        text += wrk_markdown(wrk_rows, args.wrk, 16)
     print(text)
     for name, errors in report.errors.items():
         for error in errors[:3]:
@@ -133,7 +216,7 @@ def main() -> None:
     if not args.no_write:
         with RESULTS.open("a", encoding="utf-8") as handle:
             handle.write("\n" + text)
-    if report.error_count:
+    if report.error_count or any(row["errors"] for row in wrk_rows.values()):
         raise SystemExit(1)
 
 
