@@ -84,7 +84,9 @@ def test_corpus20k_matches_its_manifest(shared_corpora: Path) -> None:
 
 
 def test_bench_bertopic_plan_shares_one_set_of_embeddings(tmp_path: Path) -> None:
-    specs = bench.plan(["banking77_test"], ["e5-small-static", "minilm-l6-en"], 50, tmp_path)
+    specs = bench.plan(
+        ["banking77_test"], ["e5-small-static", "minilm-l6-en"], 50, tmp_path, cold=False
+    )
     order = [(s["mode"], s["tool"], s["embedder"]) for s in specs]
     assert order == [
         ("end to end", "feedback_nlp", "minilm-l6-en"),
@@ -97,6 +99,32 @@ def test_bench_bertopic_plan_shares_one_set_of_embeddings(tmp_path: Path) -> Non
     assert saved == str(tmp_path / "banking77_test.minilm-l6-en.npy")
     assert specs[2]["embeddings"] == specs[3]["embeddings"] == saved
     assert all(s["limit"] == 50 for s in specs)
+
+
+def test_bench_bertopic_cold_adds_one_fresh_process_per_tool_and_embedder(tmp_path: Path) -> None:
+    specs = bench.plan(["corpus20k"], ["minilm-l6-en-int8"], None, tmp_path, cold=True)
+    cold = [(s["tool"], s["embedder"], s["embeddings"]) for s in specs if s["mode"] == "cold"]
+    assert cold == [
+        ("BERTopic", "minilm-l6-en", None),
+        ("feedback_nlp", "minilm-l6-en", None),
+        ("feedback_nlp", "minilm-l6-en-int8", None),
+    ]
+
+
+def test_bench_bertopic_cold_verdict_compares_cold_rows_only() -> None:
+    rows = [
+        _row("BERTopic", "end to end", 30.0, 0.80),
+        _row("feedback_nlp", "end to end", 20.0, 0.81),
+        _row("BERTopic", "cold", 90.0, 0.80),
+        _row("feedback_nlp", "cold", 25.0, 0.81),
+    ]
+    warm = [line for line in bench.verdict(rows, "corpus20k") if line.startswith("- ")]
+    cold = [line for line in bench.verdict(rows, "corpus20k", "cold") if line.startswith("- ")]
+    assert len(warm) == len(cold) == 1
+    assert "1.50×" in warm[0]
+    assert warm[0].endswith("**not met**")
+    assert "3.60×" in cold[0]
+    assert cold[0].endswith("**met**")
 
 
 def test_bench_bertopic_warm_up_stays_on_the_data_side_of_umaps_switch() -> None:
@@ -138,4 +166,4 @@ def test_bench_bertopic_verdict_needs_both_speed_and_nmi() -> None:
 
 def test_bench_bertopic_verdict_without_bertopic_row_says_so() -> None:
     rows = [_row("feedback_nlp", "end to end", 10.0, 0.8)]
-    assert "no BERTopic end-to-end row" in bench.verdict(rows, "corpus20k")[0]
+    assert "no BERTopic end to end row" in bench.verdict(rows, "corpus20k")[0]

@@ -87,6 +87,31 @@ def test_onnx_minilm_vectors_do_not_depend_on_batching(int8: OnnxEmbedder) -> No
         np.testing.assert_allclose(other, together, atol=1e-5)
 
 
+def test_onnx_minilm_workers_share_batches_and_keep_input_order() -> None:
+    texts = [f"{sentence} ({i})" for i, sentence in enumerate(SENTENCES * 12)]
+    one_worker = OnnxEmbedder(model_dir=MODEL_DIR, name=NAME, batch_size=4, threads=1)
+    two_workers = OnnxEmbedder(model_dir=MODEL_DIR, name=NAME, batch_size=4, threads=2)
+    serial = one_worker.encode(texts)
+    parallel = two_workers.encode(texts)
+    np.testing.assert_allclose(parallel, serial, atol=1e-6)
+    # Row i is text i: each row is closest to its own text embedded alone.
+    alone = np.vstack([one_worker.encode([text]) for text in texts[:10]])
+    assert (alone @ parallel.T).argmax(axis=1).tolist() == list(range(10))
+
+
+def test_onnx_minilm_worker_errors_reach_the_caller(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    model = OnnxEmbedder(model_dir=MODEL_DIR, name=NAME, batch_size=2, threads=2)
+
+    def failing_run(rows: list[list[int]]) -> np.ndarray:
+        raise RuntimeError(f"onnxruntime failed on {len(rows)} texts")
+
+    monkeypatch.setattr(model, "_run", failing_run)
+    with pytest.raises(RuntimeError, match="onnxruntime failed"):
+        model.encode(SENTENCES)
+
+
 def test_onnx_minilm_cuts_texts_at_256_tokens(int8: OnnxEmbedder) -> None:
     long_text = "the card payment failed again " * 100  # 500 words, one token each
     assert len(int8.token_ids([long_text])[0]) == 256
