@@ -84,6 +84,12 @@ class FeedbackBatchPublic(BaseModel):
     created: int = Field(description="New ids stored.")
     updated: int = Field(description="Known ids whose content changed.")
     unchanged: int = Field(description="Known ids resent with the same content.")
+    superseded: int = Field(
+        description=(
+            "Items whose id comes again later in the same batch: only the last of them is "
+            "stored. received = created + updated + unchanged + superseded + rejected."
+        )
+    )
     rejected: int = Field(description="Items not stored; see 'errors'.")
     errors: list[RowErrorPublic]
 

@@ -115,13 +115,15 @@ def run_ingest(
 def summary_table(summary: IngestSummary) -> Table:
     """The counts and timings of an ingest run."""
     table = Table(title=f"{summary.path.name} -> workspace '{summary.workspace}'")
-    for name in ("rows read", "created", "updated", "unchanged", "rejected", "seconds", "rows/s"):
+    names = ("rows read", "created", "updated", "unchanged", "superseded", "rejected")
+    for name in (*names, "seconds", "rows/s"):
         table.add_column(name, justify="right")
     table.add_row(
         f"{summary.rows_read:,}",
         f"{summary.created:,}",
         f"{summary.updated:,}",
         f"{summary.unchanged:,}",
+        f"{summary.superseded:,}",
         f"{summary.rejected:,}",
         f"{summary.seconds:.1f}",
         f"{summary.rows_per_second:,.0f}",

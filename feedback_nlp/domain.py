@@ -113,11 +113,17 @@ class PreparedFeedback:
 
 @dataclass(frozen=True, slots=True)
 class UpsertResult:
-    """Counts of one upsert batch (they add up to the number of distinct external ids)."""
+    """Counts of one upsert batch.
+
+    ``created + updated + unchanged`` is the number of distinct external ids; ``superseded``
+    counts the items whose id came again later in the same batch (the last one is stored), so
+    the four add up to the number of items sent.
+    """
 
     created: int
     updated: int
     unchanged: int
+    superseded: int = 0
 
 
 @dataclass(frozen=True, slots=True)

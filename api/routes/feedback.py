@@ -49,7 +49,8 @@ def ingest_feedback(
     """Store a batch of feedback items; invalid items are reported, valid ones kept.
 
     Items are validated one by one; PII is redacted and the language identified before anything
-    is stored. Resending an id updates that item (or leaves it unchanged when nothing differs).
+    is stored. Resending an id updates that item (or leaves it unchanged when nothing differs);
+    an id repeated inside the batch stores its last item and counts the others as superseded.
     """
     limit = settings.api.max_batch_items
     if len(batch.items) > limit:
@@ -70,6 +71,7 @@ def ingest_feedback(
         created=result.created,
         updated=result.updated,
         unchanged=result.unchanged,
+        superseded=result.superseded,
         rejected=rejected,
         errors=[RowErrorPublic(index=e.index, field=e.field, reason=e.reason) for e in errors],
     )

@@ -9,8 +9,11 @@ requests over unchanged data skip both the read and the build. No SQL here.
 Mapping of stored fields to frame columns:
 
 * ``item_id`` is the item's external id (quotes name it); ``created_at``, ``nps``, ``csat`` as
-  stored. ``ces`` is rounded to the nearest whole point: ingest accepts any number in 1..7,
-  while the frame's CES scale is whole points.
+  stored, except that a ``created_at`` outside the frame's range (about years 1677-2262,
+  pandas' nanosecond timestamps) counts as unknown, with a warning: ingest refuses such dates,
+  but rows stored before it did must not make every analytics request fail. ``ces`` is rounded
+  to the nearest whole point: ingest accepts any number in 1..7, while the frame's CES scale is
+  whole points.
 * Every segment key becomes a column (items without it have no value). Keys that collide with a
   frame field (``item_id``, ``created_at``, ``nps``, ``csat``, ``ces``, ``sentiment``,
   ``segments``) are left out. ``source`` becomes a segment column too, unless a segment key
@@ -20,6 +23,7 @@ Mapping of stored fields to frame columns:
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -36,6 +40,8 @@ from feedback_nlp.domain import AnalyticsRecords
 from feedback_nlp.themes._checks import check_int
 
 __all__ = ["AnalyticsSource", "FrameCache", "LoadedFrame", "frame_from_records"]
+
+logger = logging.getLogger(__name__)
 
 
 class AnalyticsSource(Protocol):
@@ -55,11 +61,30 @@ def _floats(values: list[Any]) -> np.ndarray:
 
 
 def _instants(values: list[Any]) -> pd.Series:
-    """UTC instants from datetimes or ISO text (SQLite returns text: naive means UTC)."""
+    """UTC instants from datetimes or ISO text (SQLite returns text: naive means UTC).
+
+    Instants outside pandas' nanosecond range become NaT (see the module docstring).
+    """
     series = pd.Series(values, dtype=object)
-    if all(isinstance(value, str) for value in values):
-        return pd.to_datetime(series, utc=True, format="ISO8601")
-    return pd.to_datetime(series, utc=True)
+    text = all(isinstance(value, str) for value in values)
+    parsed = pd.to_datetime(series, utc=True, format="ISO8601" if text else None)
+    outside = parsed.notna() & (
+        (parsed < pd.Timestamp.min.tz_localize("UTC"))
+        | (parsed > pd.Timestamp.max.tz_localize("UTC"))
+    )
+    count = int(outside.sum())
+    if count:
+        logger.warning(
+            "%d item%s a created_at outside %d-%d; counted as undated (ingest now refuses such "
+            "dates, re-post the item%s with a correct date)",
+            count,
+            " has" if count == 1 else "s have",
+            pd.Timestamp.min.year + 1,
+            pd.Timestamp.max.year - 1,
+            "" if count == 1 else "s",
+        )
+        parsed = parsed.mask(outside)
+    return parsed.astype("datetime64[ns, UTC]")
 
 
 def frame_from_records(records: AnalyticsRecords) -> FeedbackFrame:
@@ -124,7 +149,12 @@ class LoadedFrame:
 class FrameCache:
     """The frames of the most recently used workspaces, each valid while its version holds.
 
-    Thread-safe: concurrent requests for the same stale workspace build it once.
+    Thread-safe, one build at a time per workspace, and never a frame older than the request:
+    a request takes the cached frame when the workspace's version is unchanged, or when that
+    frame's rows were read after the request arrived (a build it waited for). So under a stream
+    of writes, requests that queue behind a rebuild share the next one instead of each
+    rebuilding in turn, and a request still sees every write that finished before it arrived.
+    Building one workspace's frame never blocks requests for another workspace.
 
     Args:
         max_workspaces: How many workspaces' frames to keep (least recently used go first).
@@ -132,18 +162,25 @@ class FrameCache:
 
     def __init__(self, max_workspaces: int = 8) -> None:
         self.max_workspaces = check_int("FrameCache", "max_workspaces", max_workspaces, 1)
-        self._frames: OrderedDict[Hashable, LoadedFrame] = OrderedDict()
-        self._lock = threading.Lock()
+        self._frames: OrderedDict[Hashable, tuple[LoadedFrame, float]] = OrderedDict()
+        self._builders: dict[Hashable, threading.Lock] = {}
+        self._lock = threading.Lock()  # guards _frames and _builders; held only briefly
 
     def get(self, source: AnalyticsSource, workspace_id: int) -> LoadedFrame:
-        """The frame of ``workspace_id``: cached when its data did not change, else rebuilt."""
-        version = source.analytics_version(workspace_id)
+        """The frame of ``workspace_id``: cached when still valid (see above), else rebuilt."""
+        arrived = time.monotonic()
         key = (id(source), workspace_id)
+        version = source.analytics_version(workspace_id)
+        cached = self._cached(key, version, arrived)
+        if cached is not None:
+            return cached
         with self._lock:
-            hit = self._frames.get(key)
-            if hit is not None and hit.version == version:
-                self._frames.move_to_end(key)
-                return LoadedFrame(hit.frame, hit.version, True, 0.0, 0.0)
+            builder = self._builders.setdefault(key, threading.Lock())
+        with builder:
+            cached = self._cached(key, version, arrived)  # a build this request waited for
+            if cached is not None:
+                return cached
+            read_at = time.monotonic()
             started = time.perf_counter()
             records = source.analytics_records(workspace_id)
             read = time.perf_counter() - started
@@ -151,13 +188,29 @@ class FrameCache:
             loaded = LoadedFrame(
                 frame, records.version, False, read, time.perf_counter() - started - read
             )
-            self._frames[key] = loaded
-            self._frames.move_to_end(key)
-            while len(self._frames) > self.max_workspaces:
-                self._frames.popitem(last=False)
+            with self._lock:
+                self._frames[key] = (loaded, read_at)
+                self._frames.move_to_end(key)
+                while len(self._frames) > self.max_workspaces:
+                    evicted, _ = self._frames.popitem(last=False)
+                    self._builders.pop(evicted, None)
             return loaded
+
+    def _cached(
+        self, key: Hashable, version: tuple[Any, ...], arrived: float
+    ) -> LoadedFrame | None:
+        with self._lock:
+            entry = self._frames.get(key)
+            if entry is None:
+                return None
+            hit, read_at = entry
+            if hit.version != version and read_at < arrived:
+                return None
+            self._frames.move_to_end(key)
+            return LoadedFrame(hit.frame, hit.version, True, 0.0, 0.0)
 
     def clear(self) -> None:
         """Forget every frame."""
         with self._lock:
             self._frames.clear()
+            self._builders.clear()

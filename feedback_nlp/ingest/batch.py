@@ -86,8 +86,9 @@ class IngestSummary:
     """What one ingest run did.
 
     Attributes:
-        rows_read: Rows found in the file (stored + rejected).
+        rows_read: Rows found in the file (stored + superseded + rejected).
         created, updated, unchanged: Upsert counts (repeated ids in one chunk count once).
+        superseded: Rows whose id came again later in the same chunk (the last one is stored).
         rejected: Rows rejected (each has at least one entry in the rejects file).
         truncated: Stored rows whose text was cut to ``max_text_chars``.
         seconds: Wall time of the run.
@@ -104,6 +105,7 @@ class IngestSummary:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    superseded: int = 0
     rejected: int = 0
     truncated: int = 0
     seconds: float = 0.0
@@ -130,6 +132,7 @@ class IngestSummary:
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "superseded": self.superseded,
             "rejected": self.rejected,
             "truncated": self.truncated,
             "seconds": round(self.seconds, 3),
@@ -318,6 +321,7 @@ def _run(
         summary.created += result.created
         summary.updated += result.updated
         summary.unchanged += result.unchanged
+        summary.superseded += result.superseded
         chunk.clear()
 
     with summary.rejects_path.open("w", encoding="utf-8") as handle:

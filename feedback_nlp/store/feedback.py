@@ -101,7 +101,8 @@ class FeedbackWriter(StoreBase):
             items: Redacted, language-identified items (the last of repeated ids wins).
 
         Returns:
-            How many distinct external ids were created, updated, or found unchanged.
+            How many distinct external ids were created, updated, or found unchanged, and how
+            many items a later item of the batch with the same id superseded.
         """
         latest = {prepared.item.external_id: prepared for prepared in items}
         ordered = [latest[key] for key in sorted(latest)]
@@ -121,7 +122,10 @@ class FeedbackWriter(StoreBase):
                         created += new
                         updated += changed
             return UpsertResult(
-                created=created, updated=updated, unchanged=len(ordered) - created - updated
+                created=created,
+                updated=updated,
+                unchanged=len(ordered) - created - updated,
+                superseded=len(items) - len(ordered),
             )
 
         return self._write_retrying(work)

@@ -50,9 +50,21 @@ def test_feedback_post_counts_created_items(client: TestClient, key: str) -> Non
         "created": 2,
         "updated": 0,
         "unchanged": 0,
+        "superseded": 0,
         "rejected": 0,
         "errors": [],
     }
+
+
+def test_feedback_repeated_id_in_a_batch_stores_the_last_and_counts_the_rest(
+    client: TestClient, key: str
+) -> None:
+    items = [item(1, text="first"), item(2), item(1, text="second"), item(1, text="third")]
+    body = post(client, key, [*items, item(3, nps=99)])
+    assert (body["received"], body["created"], body["superseded"], body["rejected"]) == (5, 2, 2, 1)
+    counted = ("created", "updated", "unchanged", "superseded", "rejected")
+    assert sum(body[name] for name in counted) == body["received"]
+    assert {s["id"]: s["text"] for s in all_items(client, key)}["it-1"] == "third"
 
 
 def test_feedback_partially_invalid_batch_keeps_the_good_rows(client: TestClient, key: str) -> None:

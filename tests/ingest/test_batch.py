@@ -111,6 +111,17 @@ def test_ingest_is_idempotent(
     assert rejects == []
 
 
+def test_ingest_counts_rows_superseded_by_a_later_row_with_the_same_id(
+    store: Store, stages: tuple[PiiRedactor, LanguageIdentifier], tmp_path: Path
+) -> None:
+    path = tmp_path / "feedback.csv"
+    path.write_text("id,text\n1,first text\n2,other text\n1,last text\n", "utf-8")
+    summary, _ = _ingest(store, stages, path, ColumnMapping())
+    assert (summary.rows_read, summary.created, summary.superseded) == (3, 2, 1)
+    assert summary.to_json()["superseded"] == 1
+    assert _stored(store)["1"][1] == "last text"
+
+
 def test_ingest_jsonl_with_mapping_and_default_source(
     store: Store, stages: tuple[PiiRedactor, LanguageIdentifier], tmp_path: Path
 ) -> None:

@@ -1,18 +1,18 @@
 """A workspace mined by hand (no model): hostile and right-to-left text in quotes and labels.
 
 Used by the HTML report tests and the dashboard's TestClient tests. The mining run goes
-through ``Store.save_mining`` like tests/store/test_themes.py, so every read path is the real one.
+through ``Store.save_mining`` (``tests.store.factory.save_hand_mining``), so every read path is
+the real one.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from feedback_nlp.domain import FeedbackFilter, FeedbackIn, PreparedFeedback
+from feedback_nlp.domain import FeedbackIn, PreparedFeedback
 from feedback_nlp.store import Store
-from feedback_nlp.store.base import utcnow
-from feedback_nlp.store.mining import MiningOutcome, ThemeRow, UnitRow
-from feedback_nlp.themes.registry import ThemeRegistry
+from feedback_nlp.store.mining import ThemeRow
+from tests.store.factory import HandUnit, save_hand_mining
 
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_SEGMENT = '"><img src=x onerror=alert(2)>'
@@ -43,22 +43,6 @@ def mine_by_hand(store: Store, name: str = "acme") -> int:
     prepared = [_prepared(i, lang, 2, "pro") for lang in TEXTS for i in range(4)]
     prepared += [_prepared(10 + i, "en", 10, "free") for i in range(8)]
     store.upsert_feedback(ws, prepared)
-    items = store.mining_items(ws, FeedbackFilter())
-    units = [
-        UnitRow(
-            item_id=item.item_id,
-            unit_index=0,
-            start=0,
-            end=len(item.text),
-            text=item.text,
-            lang=item.external_id.split("-")[0],
-            text_hash=item.text_hash,
-            theme_id="t_000001" if int(item.external_id.split("-")[1]) < 10 else "t_000002",
-            sentiment_label="negative",
-            sentiment_score=-0.8,
-        )
-        for item in items
-    ]
     quotes = [{"text": TEXTS[lang], "lang": lang, "external_id": f"{lang}-0"} for lang in TEXTS]
     themes = [
         ThemeRow(
@@ -84,18 +68,15 @@ def mine_by_hand(store: Store, name: str = "acme") -> int:
             confidence=None,
         ),
     ]
-    store.save_mining(
+    save_hand_mining(
+        store,
         ws,
-        MiningOutcome(
-            job_id=None,
-            embedder="hand",
-            started_at=utcnow(),
-            item_ids=[item.item_id for item in items],
-            units=units,
-            themes=themes,
-            registry=ThemeRegistry(),
-            n_unassigned=0,
-            config={},
+        themes,
+        lambda item: HandUnit(
+            theme_id="t_000001" if int(item.external_id.split("-")[1]) < 10 else "t_000002",
+            lang=item.external_id.split("-")[0],
+            sentiment_label="negative",
+            sentiment_score=-0.8,
         ),
     )
     return ws

