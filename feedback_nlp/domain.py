@@ -223,6 +223,8 @@ class JobRecord:
         attempts: How many times a worker has claimed it.
         cancel_requested: A cancel was asked for while it ran; the runner stops at the next stage.
         result: What a finished job produced (e.g. the mining run's id and theme count).
+        worker: The process that claimed it last (``host:pid:start``; see
+            :mod:`feedback_nlp.jobs.liveness`), ``None`` before its first claim.
     """
 
     id: str
@@ -240,6 +242,7 @@ class JobRecord:
     started_at: datetime | None
     finished_at: datetime | None
     heartbeat_at: datetime | None
+    worker: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,9 +3,11 @@
 ``feedback-nlp mine`` queues a job and then calls :func:`run_in_foreground`: a
 :class:`~feedback_nlp.jobs.worker.JobWorker` in a background thread claims queued jobs, one at a
 time, until the job is finished, while the calling thread reads the job's progress and stage from
-the database and hands them to ``on_update``. The worker never calls ``recover_jobs`` (a server's
-worker may be running jobs of the same database); should that worker claim the job first, this
-function only watches it. Jobs queued earlier are claimed first, as on a server.
+the database and hands them to ``on_update``. The worker never calls ``recover_jobs``: jobs it
+claims carry this process's identity, so a server's worker leaves them alone while this process
+runs and re-queues them if it is killed (:mod:`feedback_nlp.jobs.liveness`). Should a server's
+worker claim the job first, this function only watches it. Jobs queued earlier are claimed first,
+as on a server.
 
 A ``KeyboardInterrupt`` in the calling thread cancels the job (a queued job at once, a running
 one at its next stage boundary, so no stage is left half written) and tells the worker to stop; the

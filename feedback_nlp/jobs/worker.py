@@ -1,9 +1,11 @@
 """The embedded job worker: a background thread that runs queued jobs one at a time.
 
-At start it calls :meth:`~feedback_nlp.store.Store.recover_jobs`: jobs a crashed worker left
-``running`` are queued again (or failed with a reason after ``max_attempts``). It assumes it is
-the only worker of its database. While a job runs, a heartbeat thread stamps it every
-``heartbeat_s`` seconds. :meth:`JobWorker.stop` asks the running job to stop at its next stage
+At start, and then every ``reap_s`` seconds, it calls
+:meth:`~feedback_nlp.store.Store.recover_jobs`: jobs left ``running`` by a worker process that is
+gone (a crashed server, a killed ``feedback-nlp mine``) are queued again (or failed with a reason
+after ``max_attempts``); jobs of live workers are left alone (:mod:`feedback_nlp.jobs.liveness`).
+Each job is claimed with this process's identity, and while it runs a heartbeat thread stamps it
+every ``heartbeat_s`` seconds. :meth:`JobWorker.stop` asks the running job to stop at its next stage
 boundary (it then goes back to the queue, its attempt not counted) and waits up to ``timeout``
 seconds; the thread is a daemon, so a stage that outlasts the wait never blocks the process from
 exiting, and the job it leaves ``running`` is recovered at the next start.
@@ -13,7 +15,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from feedback_nlp.domain import JobRecord
@@ -21,10 +25,12 @@ from feedback_nlp.embed.base import Embedder
 from feedback_nlp.engines import Engine
 from feedback_nlp.errors import FeedbackNLPError
 from feedback_nlp.jobs.context import JobCancelled, JobContext, JobInterrupted
+from feedback_nlp.jobs.liveness import this_worker, worker_alive
 from feedback_nlp.jobs.runner import run_mine_job
 from feedback_nlp.models import load_model
 from feedback_nlp.settings import Settings
 from feedback_nlp.store import Store
+from feedback_nlp.store.base import utcnow
 
 __all__ = ["JobWorker"]
 
@@ -41,6 +47,8 @@ class JobWorker:
         settings: Passed to the runners (embedder name, limits).
         poll_s: Seconds between looks at the queue when it is empty (:meth:`notify` wakes early).
         heartbeat_s: Seconds between heartbeats of a running job.
+        reap_s: Seconds between looks for jobs of dead workers while the thread runs.
+        stale_after_s: A worker on another host is dead once its heartbeat is this old.
         max_attempts: Claims a job may have before a crash makes it fail for good.
         embedder: A loaded embedder to use instead of loading ``settings.models.embedder``.
         engine: Where jobs embed and mine (default: this process, the model loaded once here).
@@ -53,6 +61,8 @@ class JobWorker:
         *,
         poll_s: float = 1.0,
         heartbeat_s: float = 10.0,
+        reap_s: float = 30.0,
+        stale_after_s: float = 120.0,
         max_attempts: int = 3,
         embedder: Embedder | None = None,
         engine: Engine | None = None,
@@ -61,7 +71,10 @@ class JobWorker:
         self.settings = settings
         self.poll_s = poll_s
         self.heartbeat_s = heartbeat_s
+        self.reap_s = reap_s
+        self.stale_after = timedelta(seconds=stale_after_s)
         self.max_attempts = max_attempts
+        self.worker_id = this_worker()
         self._embedder = embedder
         self.engine = engine
         self._stop = threading.Event()
@@ -79,14 +92,21 @@ class JobWorker:
         """Recover jobs interrupted by a crash, then start the background thread."""
         if self.running:
             return
-        self.recovered = self.store.recover_jobs(self.max_attempts)
-        if self.recovered:
-            logger.warning(
-                "recovered %d interrupted job(s): %s", len(self.recovered), self.recovered
-            )
+        self.recovered = self.reap()
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="feedback-nlp-jobs", daemon=True)
         self._thread.start()
+
+    def reap(self) -> list[str]:
+        """Recover the jobs of worker processes that are gone; returns their ids."""
+
+        def alive(job: JobRecord) -> bool:
+            return worker_alive(job, now=utcnow(), stale_after=self.stale_after)
+
+        recovered = self.store.recover_jobs(self.max_attempts, alive=alive)
+        if recovered:
+            logger.warning("recovered %d interrupted job(s): %s", len(recovered), recovered)
+        return recovered
 
     def notify(self) -> None:
         """Look at the queue now (call after queueing a job)."""
@@ -102,8 +122,12 @@ class JobWorker:
         return not self._thread.is_alive()
 
     def _loop(self) -> None:
+        reaped_at = time.monotonic()
         while not self._stop.is_set():
             try:
+                if time.monotonic() - reaped_at >= self.reap_s:
+                    reaped_at = time.monotonic()
+                    self.reap()
                 ran = self.run_once()
             except Exception:  # the loop must survive a database hiccup
                 logger.exception("job worker: could not claim or finish a job")
@@ -114,7 +138,7 @@ class JobWorker:
 
     def run_once(self) -> JobRecord | None:
         """Claim one queued job and run it to its end in this thread; ``None``: queue empty."""
-        job = self.store.claim_next_job()
+        job = self.store.claim_next_job(self.worker_id)
         if job is None:
             return None
         beating = threading.Event()

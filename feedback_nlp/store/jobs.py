@@ -9,7 +9,7 @@ interleave. Every transition names the state it leaves, so a late or duplicate c
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -40,6 +40,7 @@ def _job(row: Any) -> JobRecord:
         started_at=row.started_at,
         finished_at=row.finished_at,
         heartbeat_at=row.heartbeat_at,
+        worker=row.worker,
     )
 
 
@@ -131,8 +132,13 @@ class JobStore(StoreBase):
             ).one()
         return _job(row)
 
-    def claim_next_job(self) -> JobRecord | None:
-        """Atomically move the oldest queued job (any workspace) to ``running`` and return it."""
+    def claim_next_job(self, worker: str | None = None) -> JobRecord | None:
+        """Atomically move the oldest queued job (any workspace) to ``running`` and return it.
+
+        Args:
+            worker: Identifies the claiming process (stored with the job for
+                :meth:`recover_jobs`).
+        """
         with self._write() as connection:
             pick = (
                 select(jobs.c.id)
@@ -157,6 +163,7 @@ class JobStore(StoreBase):
                     progress=0.0,
                     stage=None,
                     error=None,
+                    worker=worker,
                 )
                 .returning(jobs)
             ).one_or_none()
@@ -225,17 +232,27 @@ class JobStore(StoreBase):
                 stage=None,
                 started_at=None,
                 heartbeat_at=None,
+                worker=None,
             )
 
-    def recover_jobs(self, max_attempts: int = 3) -> list[str]:
+    def recover_jobs(
+        self, max_attempts: int = 3, *, alive: Callable[[JobRecord], bool] | None = None
+    ) -> list[str]:
         """Deal with jobs left ``running`` by a worker that died; returns their ids.
 
-        Call it when the (single) worker of a database starts. A job that was asked to cancel
-        becomes ``cancelled``; one with fewer than ``max_attempts`` attempts is queued again;
-        the others become ``failed`` with a reason.
+        A job that was asked to cancel becomes ``cancelled``; one with fewer than
+        ``max_attempts`` attempts is queued again; the others become ``failed`` with a reason.
+
+        Args:
+            max_attempts: Claims a job may have had and still be queued again.
+            alive: Whether the worker running a job is still alive (those jobs are left alone);
+                ``None`` treats every running job as abandoned, which is right only when no
+                other worker can be running (see :mod:`feedback_nlp.jobs.liveness`).
         """
         with self._write() as connection:
-            rows = connection.execute(select(jobs).where(jobs.c.state == "running")).all()
+            found = connection.execute(select(jobs).where(jobs.c.state == "running")).all()
+            rows = [row for row in found if alive is None or not alive(_job(row))]
+            recovered: list[str] = []
             now = utcnow()
             for row in rows:
                 if row.cancel_requested:
@@ -252,9 +269,15 @@ class JobStore(StoreBase):
                             "not retried again. Check the server log, then submit a new job."
                         ),
                     }
-                connection.execute(
+                done = connection.execute(
                     update(jobs)
-                    .where(jobs.c.id == row.id, jobs.c.state == "running")
+                    .where(
+                        jobs.c.id == row.id,
+                        jobs.c.state == "running",
+                        jobs.c.attempts == row.attempts,  # still the claim that was judged
+                    )
                     .values(values)
                 )
-        return [row.id for row in rows]
+                if done.rowcount:
+                    recovered.append(row.id)
+        return recovered

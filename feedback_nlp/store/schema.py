@@ -275,6 +275,7 @@ jobs = Table(
     Column("started_at", UtcDateTime, nullable=True),
     Column("finished_at", UtcDateTime, nullable=True),
     Column("heartbeat_at", UtcDateTime, nullable=True),
+    Column("worker", String(200), nullable=True),  # host:pid:start of the claiming process
     Index(None, "state", "created_at"),
     Index(None, "workspace_id", "created_at"),
 )

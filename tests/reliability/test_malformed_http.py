@@ -243,6 +243,7 @@ def test_malformed_empty_and_all_bad_batches_store_nothing(
         "created": 0,
         "updated": 0,
         "unchanged": 0,
+        "superseded": 0,
         "rejected": 0,
         "errors": [],
     }

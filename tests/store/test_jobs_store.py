@@ -137,3 +137,22 @@ def test_release_job_requeues_without_counting_the_attempt(store: Store) -> None
     assert store.release_job(job.id) is True
     released = store.get_job(ws, job.id)
     assert (released.state, released.attempts, released.started_at) == ("queued", 0, None)
+
+
+def test_recover_jobs_leaves_the_jobs_of_live_workers(store: Store) -> None:
+    ws = store.create_workspace("acme").id
+    live = store.create_job(ws, "mine", {"n": 1})
+    dead = store.create_job(ws, "mine", {"n": 2})
+    assert store.claim_next_job("host-a:10:100") is not None
+    assert store.claim_next_job("host-a:11:100") is not None
+    assert store.get_job(ws, live.id).worker == "host-a:10:100"
+    recovered = store.recover_jobs(alive=lambda job: job.worker == "host-a:10:100")
+    assert recovered == [dead.id]
+    assert store.get_job(ws, live.id).state == "running"
+    requeued = store.get_job(ws, dead.id)
+    assert requeued.state == "queued"
+    again = store.claim_next_job("host-b:12:100")
+    assert again is not None
+    assert (again.id, again.worker, again.attempts) == (dead.id, "host-b:12:100", 2)
+    store.release_job(again.id)
+    assert store.get_job(ws, dead.id).worker is None
