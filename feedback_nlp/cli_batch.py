@@ -28,11 +28,12 @@ from rich.table import Table
 
 from feedback_nlp.domain import JobRecord, ThemeRecord
 from feedback_nlp.engines import Engine
-from feedback_nlp.errors import InvalidInputError, NotFoundError
+from feedback_nlp.errors import NotFoundError
 from feedback_nlp.ingest.batch import IngestOptions, IngestSummary, ingest_file
 from feedback_nlp.ingest.mapping import ColumnMapping
 from feedback_nlp.ingest.readers import detect_format
 from feedback_nlp.jobs.params import MineParams
+from feedback_nlp.segments import parse_segment
 from feedback_nlp.settings import Settings
 from feedback_nlp.store import Store
 
@@ -145,16 +146,12 @@ def mine_params(
     """The JSON parameters of a mine job from command-line values (checked by MineParams).
 
     Raises:
-        InvalidInputError: If a segment is not ``key=value`` or a value is out of range.
+        InvalidInputError: If a segment is not ``key:value`` (or ``key=value``) or a value is
+            out of range.
     """
     pairs: dict[str, str] = {}
-    for segment in segments:
-        key, sep, value = segment.partition("=" if "=" in segment else ":")
-        if not sep or not key:
-            raise InvalidInputError(
-                f"A segment filter must look like key:value. Got {segment!r}. Example: "
-                "--segment plan:pro"
-            )
+    for segment in segments:  # key=value is accepted too: --segment plan=pro
+        key, value = parse_segment(segment.replace("=", ":", 1) if "=" in segment else segment)
         pairs[key] = value
     params: dict[str, Any] = {
         "seed": seed,

@@ -22,12 +22,12 @@ from api.schemas import (
     Source,
 )
 from feedback_nlp.domain import FeedbackFilter, FeedbackRecord, Page, UpsertResult
-from feedback_nlp.errors import InvalidInputError
 from feedback_nlp.ingest.prepare import prepare_items
 from feedback_nlp.ingest.validate import validate_rows
 from feedback_nlp.report.bundle import theme_labels
 from feedback_nlp.report.csv_export import csv_lines
 from feedback_nlp.report.csv_tables import FEEDBACK_COLUMNS, feedback_rows, item_sentiments
+from feedback_nlp.segments import parse_segment
 from feedback_nlp.store.store import Store
 
 router = APIRouter(
@@ -98,7 +98,7 @@ def get_feedback_filter(
     """The item filters of ``GET /v1/feedback`` and its CSV export."""
     return FeedbackFilter(
         source=source,
-        segments=tuple(_segment_pair(value) for value in segment or ()),
+        segments=tuple(parse_segment(value) for value in segment or ()),
         created_from=created_from,
         created_to=created_to,
         theme_id=theme,
@@ -155,16 +155,6 @@ def _all_pages(
         if page.next_cursor is None:
             return
         page = store.list_feedback(workspace_id, filters, cursor=page.next_cursor, limit=MAX_PAGE)
-
-
-def _segment_pair(value: str) -> tuple[str, str]:
-    key, sep, wanted = value.partition(":")
-    if not sep or not key:
-        raise InvalidInputError(
-            f"The 'segment' query parameter must be 'key:value' (plan:enterprise). "
-            f"Got '{value}'. Fix the value or drop the parameter."
-        )
-    return key, wanted
 
 
 def _public(record: FeedbackRecord) -> FeedbackPublic:

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.errors import InvalidInputError
+from feedback_nlp.segments import parse_segment
 
 __all__ = ["ReportFilters", "parse_instant", "parse_segment", "period_window"]
 
@@ -26,21 +27,6 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 PERIOD_SPELLINGS = "2026 (year), 2026-09 (month), 2026-W38 (ISO week) or 2026-09-21 (day)"
-
-
-def parse_segment(value: str) -> tuple[str, str]:
-    """``"plan:enterprise"`` -> ``("plan", "enterprise")``.
-
-    Raises:
-        InvalidInputError: If there is no ``:`` or the key is empty.
-    """
-    key, sep, wanted = value.partition(":")
-    if not sep or not key.strip() or not wanted:
-        raise InvalidInputError(
-            f"A segment filter must be 'key:value' (plan:enterprise). Got {value!r}. "
-            "Fix the value or drop the filter."
-        )
-    return key.strip(), wanted
 
 
 def period_window(value: str) -> tuple[datetime, datetime]:

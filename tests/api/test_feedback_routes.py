@@ -200,7 +200,15 @@ def test_feedback_filters_by_source_segment_and_dates(client: TestClient, key: s
 
 @pytest.mark.parametrize(
     "params",
-    [{"segment": "plan"}, {"limit": 0}, {"limit": 1001}, {"cursor": "garbage"}, {"source": "fax"}],
+    [
+        {"segment": "plan"},
+        {"segment": "plan:"},
+        {"segment": ":pro"},
+        {"limit": 0},
+        {"limit": 1001},
+        {"cursor": "garbage"},
+        {"source": "fax"},
+    ],
 )
 def test_feedback_bad_query_is_422(client: TestClient, key: str, params: dict[str, Any]) -> None:
     response = client.get("/v1/feedback", params=params, headers=bearer(key))

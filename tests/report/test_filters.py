@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from feedback_nlp.errors import InvalidInputError
-from feedback_nlp.report.filters import ReportFilters, parse_segment, period_window
+from feedback_nlp.report.filters import ReportFilters, period_window
 
 
 @pytest.mark.parametrize(
@@ -26,13 +26,6 @@ def test_period_window_reads_every_spelling(text: str, start: datetime, end: dat
 def test_period_window_rejects_bad_spellings(text: str) -> None:
     with pytest.raises(InvalidInputError, match="'period' filter must be"):
         period_window(text)
-
-
-def test_parse_segment_splits_on_the_first_colon() -> None:
-    assert parse_segment("plan:enterprise") == ("plan", "enterprise")
-    assert parse_segment("url:https://x") == ("url", "https://x")
-    with pytest.raises(InvalidInputError, match="'key:value'"):
-        parse_segment("enterprise")
 
 
 def test_report_filters_reject_period_with_from_and_repeated_keys() -> None:
