@@ -2,7 +2,8 @@
 
 Each identity owns a bucket of ``burst`` tokens that refills at ``per_minute / 60`` tokens a
 second; a request takes one token, and a request that finds the bucket empty is answered
-``429 application/problem+json`` with ``Retry-After`` (seconds until a token is back). Every
+``429 application/problem+json`` with ``Retry-After`` (seconds until a token is back); under
+``/ui`` the 429 is the dashboard's HTML error page, with the same headers. Every
 limited answer carries the IETF draft headers ``RateLimit-Limit`` (the bucket size),
 ``RateLimit-Remaining`` (whole tokens left) and ``RateLimit-Reset`` (seconds until the bucket is
 full again).
@@ -29,10 +30,12 @@ from dataclasses import dataclass
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import RateLimitedError, problem_response
 from api.ui.auth import COOKIE_NAME, COOKIE_PATH
+from api.ui.pages import error_page
 from feedback_nlp.domain import Workspace
 from feedback_nlp.store.workspaces import parse_api_key
 
@@ -156,18 +159,27 @@ class RateLimitMiddleware:
         headers = decision.headers()
         if not decision.allowed:
             who = "this API key" if identity.startswith("key:") else "this client address"
-            response = problem_response(
-                Request(scope),
-                status=RateLimitedError.status,
-                title=RateLimitedError.title,
-                detail=(
-                    f"More than {limiter.limit} requests at once or {round(limiter.rate * 60)} a "
-                    f"minute from {who}. Retry after {decision.retry_after} s "
-                    "(FEEDBACK_NLP_API__RATE_LIMIT_PER_MINUTE, __RATE_LIMIT_BURST)."
-                ),
-                code=RateLimitedError.code,
-                headers=headers,
+            detail = (
+                f"More than {limiter.limit} requests at once or {round(limiter.rate * 60)} a "
+                f"minute from {who}. Retry after {decision.retry_after} s "
+                "(FEEDBACK_NLP_API__RATE_LIMIT_PER_MINUTE, __RATE_LIMIT_BURST)."
             )
+            response: Response
+            if _is_dashboard(str(scope.get("path", ""))):  # a person with a browser: a page
+                response = error_page(
+                    f"Too many requests from this session. Try again in {decision.retry_after} s.",
+                    RateLimitedError.status,
+                    headers,
+                )
+            else:
+                response = problem_response(
+                    Request(scope),
+                    status=RateLimitedError.status,
+                    title=RateLimitedError.title,
+                    detail=detail,
+                    code=RateLimitedError.code,
+                    headers=headers,
+                )
             await response(scope, receive, send)
             return
         extra = [
@@ -180,6 +192,10 @@ class RateLimitMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _is_dashboard(path: str) -> bool:
+    return path == COOKIE_PATH or path.startswith(COOKIE_PATH + "/")
 
 
 def _token(scope: Scope) -> str | None:

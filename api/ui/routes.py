@@ -27,26 +27,16 @@ from api.ui.auth import (
     session_of,
     set_session_cookie,
 )
+from api.ui.pages import page
 from feedback_nlp.analytics.loader import FrameCache
 from feedback_nlp.domain import FeedbackFilter, FeedbackRecord
 from feedback_nlp.errors import InvalidInputError, NotFoundError
 from feedback_nlp.report.filters import ReportFilters
-from feedback_nlp.report.html import ReportData, collect_report, environment
+from feedback_nlp.report.html import ReportData, collect_report
 from feedback_nlp.store.store import Store
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
-CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-}
 THEME_ITEMS = 25
 
 SegmentQuery = Annotated[
@@ -55,11 +45,6 @@ SegmentQuery = Annotated[
 PeriodQuery = Annotated[
     str | None, Query(description="2026, 2026-09, 2026-W38 or 2026-09-21 (UTC).")
 ]
-
-
-def _page(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    html = environment().get_template(template).render(**context)
-    return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
 
 
 def _frame_cache(request: Request) -> FrameCache:
@@ -104,7 +89,7 @@ def _collect(
 @router.get("/login")
 def login_page(next: Annotated[str | None, Query()] = None) -> HTMLResponse:
     """The sign-in form."""
-    return _page("ui/login.html", next=safe_next(next), error=None)
+    return page("ui/login.html", next=safe_next(next), error=None)
 
 
 @router.post("/login", response_model=None)
@@ -117,7 +102,7 @@ def login(
     """Check the key; on success keep it in the session cookie and go on to ``next``."""
     key = api_key.strip()
     if store.authenticate(key) is None:
-        return _page(
+        return page(
             "ui/login.html",
             status_code=401,
             next=safe_next(next),
@@ -135,7 +120,7 @@ def logout(
     """Forget the session cookie (CSRF-checked, so other sites cannot sign you out)."""
     session = session_of(request, store)
     if session is not None and not csrf_valid(session, csrf_token):
-        return _page("ui/error.html", status_code=403, session=session, message=_CSRF_MESSAGE)
+        return page("ui/error.html", status_code=403, session=session, message=_CSRF_MESSAGE)
     response = RedirectResponse("/ui/login", status_code=303)
     clear_session_cookie(response)
     return response
@@ -158,7 +143,7 @@ async def dashboard(
         data = await run_in_threadpool(_collect, request, store, session, filters)
     except InvalidInputError as error:
         data = await run_in_threadpool(_collect, request, store, session, ReportFilters())
-        return _page(
+        return page(
             "ui/dashboard.html",
             status_code=422,
             session=session,
@@ -169,7 +154,7 @@ async def dashboard(
             theme_url=_theme_url({}),
             error=str(error),
         )
-    return _page(
+    return page(
         "ui/dashboard.html",
         session=session,
         r=data,
@@ -234,12 +219,10 @@ async def theme_page(
             _theme_context, request, store, session, theme_id, segment, period
         )
     except NotFoundError as error:
-        return _page("ui/error.html", status_code=404, session=session, message=str(error))
+        return page("ui/error.html", status_code=404, session=session, message=str(error))
     except InvalidInputError as error:
-        return _page("ui/error.html", status_code=422, session=session, message=str(error))
-    return _page(
-        "ui/theme.html", **context, flash="Theme renamed." if renamed else None, error=None
-    )
+        return page("ui/error.html", status_code=422, session=session, message=str(error))
+    return page("ui/theme.html", **context, flash="Theme renamed." if renamed else None, error=None)
 
 
 _CSRF_MESSAGE = "The form's security token is missing or wrong. Reload the page and try again."
@@ -259,16 +242,16 @@ async def rename_theme(
     if session is None:
         return login_redirect(request)
     if not csrf_valid(session, csrf_token):
-        return _page("ui/error.html", status_code=403, session=session, message=_CSRF_MESSAGE)
+        return page("ui/error.html", status_code=403, session=session, message=_CSRF_MESSAGE)
     try:
         await run_in_threadpool(
             store.rename_theme, session.workspace.id, theme_id, None if reset else label
         )
     except NotFoundError as error:
-        return _page("ui/error.html", status_code=404, session=session, message=str(error))
+        return page("ui/error.html", status_code=404, session=session, message=str(error))
     except InvalidInputError as error:
         context = await run_in_threadpool(
             _theme_context, request, store, session, theme_id, None, None
         )
-        return _page("ui/theme.html", status_code=422, **context, flash=None, error=str(error))
+        return page("ui/theme.html", status_code=422, **context, flash=None, error=str(error))
     return RedirectResponse(f"/ui/themes/{theme_id}?renamed=true", status_code=303)

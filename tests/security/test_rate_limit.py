@@ -154,3 +154,17 @@ def test_rate_limit_auth_check_is_per_request_so_revocation_holds(app_client: Te
     # From an address of its own: the shared test address may be out of tokens (429) by now.
     elsewhere = TestClient(app_client.app, client=("192.0.2.7", 50000))
     assert_problem(elsewhere.get("/v1/themes", headers=bearer(key)), 401)
+
+
+def test_rate_limit_answers_the_dashboard_with_an_html_page(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, rate_limit_per_minute=6, rate_limit_burst=3)
+    with TestClient(create_app(settings)) as client:  # its own client-address bucket
+        for _ in range(3):
+            assert client.get("/ui/login").status_code == 200
+        refused = client.get("/ui/login")
+    assert refused.status_code == 429
+    assert refused.headers["content-type"].startswith("text/html")
+    assert 1 <= int(refused.headers["Retry-After"]) <= 10
+    assert refused.headers["RateLimit-Remaining"] == "0"
+    assert "Too many requests from this session" in refused.text
+    assert '<a href="/ui">' in refused.text
