@@ -91,6 +91,24 @@ def _no_alert(driver: Any) -> None:
         driver.switch_to.alert  # noqa: B018 - the property raises when no alert is open
 
 
+def _wait_for_url(driver: Any, accept: Any, what: str) -> None:
+    """Wait (up to 60 s) until the current URL passes ``accept``.
+
+    A click that submits a form can return before the next page has loaded when the server is
+    slow to answer (one CI run read the login page's URL right after the sign-in click); a
+    refused sign-in still fails, with the page's message.
+    """
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        WebDriverWait(driver, 60, poll_frequency=0.1).until(lambda d: accept(d.current_url))
+    except TimeoutException:
+        flash = driver.find_elements("css selector", ".flash")
+        shown = flash[0].text if flash else driver.title
+        pytest.fail(f"{what}: still at {driver.current_url} after 60 s (page says {shown!r})")
+
+
 def test_dashboard_login_filter_open_rename_in_chromium(
     seeded: Seeded, browser: Any, record_property: Any
 ) -> None:
@@ -103,7 +121,7 @@ def test_dashboard_login_filter_open_rename_in_chromium(
 
     browser.find_element(By.NAME, "api_key").send_keys(seeded.key)
     browser.find_element(By.ID, "sign-in").click()
-    assert browser.current_url == f"{base}/ui"
+    _wait_for_url(browser, lambda url: url == f"{base}/ui", "sign-in")
     assert browser.find_element(By.ID, "overview").is_displayed()
     cookie = browser.get_cookie("fnlp_ui_key")
     assert cookie is not None
@@ -117,7 +135,7 @@ def test_dashboard_login_filter_open_rename_in_chromium(
 
     Select(browser.find_element(By.ID, "filter-segment")).select_by_value("plan:pro")
     browser.find_element(By.ID, "apply-filters").click()
-    assert "segment=plan%3Apro" in browser.current_url
+    _wait_for_url(browser, lambda url: "segment=plan%3Apro" in url, "apply filters")
     assert "plan:pro" in browser.find_element(By.CSS_SELECTOR, ".active-filters").text
 
     link = browser.find_element(
@@ -125,7 +143,8 @@ def test_dashboard_login_filter_open_rename_in_chromium(
         f'table.themes tr[data-theme-id="{seeded.planted_theme}"] a.theme-link',
     )
     link.click()
-    assert f"/ui/themes/{seeded.planted_theme}?segment=plan%3Apro" in browser.current_url
+    theme_url = f"/ui/themes/{seeded.planted_theme}?segment=plan%3Apro"
+    _wait_for_url(browser, lambda url: theme_url in url, "open the theme")
     planted = browser.find_element(
         By.CSS_SELECTOR, '[data-item-id="planted-xss-00"] blockquote.quote'
     )
@@ -138,7 +157,8 @@ def test_dashboard_login_filter_open_rename_in_chromium(
     field.clear()
     field.send_keys(NEW_NAME)
     browser.find_element(By.ID, "rename-submit").click()
-    assert browser.current_url.endswith(f"/ui/themes/{seeded.planted_theme}?renamed=true")
+    renamed = f"/ui/themes/{seeded.planted_theme}?renamed=true"
+    _wait_for_url(browser, lambda url: url.endswith(renamed), "rename")
     assert browser.find_element(By.CSS_SELECTOR, ".flash").text == "Theme renamed."
     assert browser.find_element(By.CSS_SELECTOR, "#theme-title .label").text == NEW_NAME
 
