@@ -249,12 +249,22 @@ class JobStore(StoreBase):
                 ``None`` treats every running job as abandoned, which is right only when no
                 other worker can be running (see :mod:`feedback_nlp.jobs.liveness`).
         """
-        with self._write() as connection:
+        # Liveness is judged outside the write transaction (it may read /proc for every job), and
+        # the write lock is taken only when a job is to be recovered: a worker calls this often.
+        with self._read() as connection:
             found = connection.execute(select(jobs).where(jobs.c.state == "running")).all()
-            rows = [row for row in found if alive is None or not alive(_job(row))]
-            recovered: list[str] = []
+        judged = {row.id: row.attempts for row in found if alive is None or not alive(_job(row))}
+        recovered: list[str] = []
+        if not judged:
+            return recovered
+        with self._write() as connection:
+            rows = connection.execute(
+                select(jobs).where(jobs.c.id.in_(judged), jobs.c.state == "running")
+            ).all()
             now = utcnow()
             for row in rows:
+                if row.attempts != judged[row.id]:
+                    continue  # claimed again since it was judged: not the same run any more
                 if row.cancel_requested:
                     values: dict[str, Any] = {"state": "cancelled", "finished_at": now}
                 elif row.attempts < max_attempts:
@@ -274,7 +284,7 @@ class JobStore(StoreBase):
                     .where(
                         jobs.c.id == row.id,
                         jobs.c.state == "running",
-                        jobs.c.attempts == row.attempts,  # still the claim that was judged
+                        jobs.c.attempts == row.attempts,
                     )
                     .values(values)
                 )
