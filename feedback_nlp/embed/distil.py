@@ -45,10 +45,10 @@ from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_toke
 
 from feedback_nlp.embed.base import FloatMatrix
 from feedback_nlp.embed.e5_file import NumpyE5Encoder, PieceVocabulary
+from feedback_nlp.embed.manifest import MANIFEST_FILE
 from feedback_nlp.embed.static import (
     DELETED_CHARS,
     FORMAT,
-    MANIFEST_FILE,
     METASPACE,
     SPACE_CHARS,
     TOKENIZER_FILE,

@@ -18,7 +18,6 @@ one batch at a time on two intra-op threads (batch 32 for both; 8.5 s / 14.4 CPU
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -29,11 +28,11 @@ import numpy as np
 import numpy.typing as npt
 
 from feedback_nlp.embed.base import FloatMatrix, l2_normalise
+from feedback_nlp.embed.manifest import read_manifest
 from feedback_nlp.errors import InvalidInputError, ModelLoadError
 
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
-MANIFEST_FILE = "manifest.json"
 FORMAT = "feedback_nlp.onnx.v1"
 INPUT_IDS = "input_ids"
 ATTENTION_MASK = "attention_mask"
@@ -74,7 +73,12 @@ class OnnxEmbedder:
             )
         self.name = name
         self.batch_size = batch_size
-        self.manifest = read_manifest(model_dir)
+        self.manifest = read_manifest(
+            model_dir,
+            expected_format=FORMAT,
+            kind="ONNX",
+            builder="feedback_nlp.embed.onnx_export",
+        )
         self.dim = int(self.manifest["dim"])
         self.max_seq_length = int(self.manifest["max_seq_length"])
         self.threads = threads or available_cores()
@@ -134,19 +138,3 @@ class OnnxEmbedder:
             [OUTPUT], {INPUT_IDS: input_ids, ATTENTION_MASK: mask}
         )
         return np.asarray(result[0], dtype=np.float32)
-
-
-def read_manifest(model_dir: Path) -> dict[str, Any]:
-    """Read and check ``manifest.json`` of an ONNX model folder."""
-    path = model_dir / MANIFEST_FILE
-    if not path.is_file():
-        raise ModelLoadError(
-            f"No ONNX model in '{model_dir}' ({MANIFEST_FILE} is missing). Rebuild it with "
-            f"python -m feedback_nlp.embed.onnx_export --out {model_dir}"
-        )
-    manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    if manifest.get("format") != FORMAT:
-        raise ModelLoadError(
-            f"'{path}' has format {manifest.get('format')!r}; this version reads {FORMAT!r}."
-        )
-    return manifest

@@ -42,11 +42,11 @@ from typing import Any
 
 import numpy as np
 
+from feedback_nlp.embed.manifest import MANIFEST_FILE
 from feedback_nlp.embed.onnx_embedder import (
     ATTENTION_MASK,
     FORMAT,
     INPUT_IDS,
-    MANIFEST_FILE,
     MODEL_FILE,
     OUTPUT,
     TOKENIZER_FILE,

@@ -11,22 +11,20 @@ the recipe and the measured quality).
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from scipy import sparse
 
 from feedback_nlp.embed.base import FloatMatrix, l2_normalise_in_place
+from feedback_nlp.embed.manifest import read_manifest
 from feedback_nlp.errors import ModelLoadError
 
 WEIGHTS_FILE = "model.safetensors"
 TOKENIZER_FILE = "tokenizer.json"
-MANIFEST_FILE = "manifest.json"
 FORMAT = "feedback_nlp.static.v1"
 METASPACE = "\u2581"
 
@@ -84,7 +82,9 @@ class StaticEmbedder:
         self.name = name
         self.chunk_size = chunk_size
         self.max_cached_words = max_cached_words
-        self.manifest = _read_manifest(model_dir)
+        self.manifest = read_manifest(
+            model_dir, expected_format=FORMAT, kind="static", builder="feedback_nlp.embed.distil"
+        )
         tensors = load_file(str(model_dir / WEIGHTS_FILE))
         rows, scales = tensors["embeddings"], tensors["scales"]
         self._vectors: FloatMatrix = rows.astype(np.float32) * scales.astype(np.float32)[:, None]
@@ -169,18 +169,3 @@ class StaticEmbedder:
         )
         pooled: FloatMatrix = np.asarray(counts @ self._vectors, dtype=np.float32)
         return pooled
-
-
-def _read_manifest(model_dir: Path) -> dict[str, Any]:
-    path = model_dir / MANIFEST_FILE
-    if not path.is_file():
-        raise ModelLoadError(
-            f"No static model in '{model_dir}' ({MANIFEST_FILE} is missing). Rebuild it with "
-            f"python -m feedback_nlp.embed.distil --out {model_dir}"
-        )
-    manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    if manifest.get("format") != FORMAT:
-        raise ModelLoadError(
-            f"'{path}' has format {manifest.get('format')!r}; this version reads {FORMAT!r}."
-        )
-    return manifest
