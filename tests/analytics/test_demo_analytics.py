@@ -8,14 +8,11 @@ planted theme most of its units were written from (matched with the generator's 
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import re
 import string
-import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pandas as pd
@@ -27,24 +24,12 @@ from feedback_nlp.analytics import (
     theme_over_index,
     top_detractor_issues,
 )
+from tests.file_modules import load_file_module
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "corpora" / "demo"
 MIN_MATCHED_UNITS = 5
 
 pytestmark = pytest.mark.slow
-
-
-def _load_generator() -> ModuleType:
-    name = "demo_corpus_generate"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, DEMO_DIR / "generate.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +74,7 @@ def demo_frame(demo_mined: tuple[Any, Any]) -> FeedbackFrame:
 def theme_keys(demo_mined: tuple[Any, Any]) -> dict[str, str]:
     """Mined theme id -> the planted theme most of its phrase-matched units come from."""
     batch, result = demo_mined
-    generator = _load_generator()
+    generator = load_file_module("demo_corpus_generate", DEMO_DIR / "generate.py")
     annotated = generator.generate_rows(13, 1500)
     patterns: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
     for lang in generator.LANGUAGES:

@@ -8,32 +8,19 @@ run here.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from tests.file_modules import load_file_module
+
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
-def _load(name: str) -> ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-corpus20k = _load("corpus20k")
-bench = _load("bench_bertopic")
+corpus20k = load_file_module("corpus20k", BENCH / "corpus20k.py")
+bench = load_file_module("bench_bertopic", BENCH / "bench_bertopic.py")
 
 
 def _row(tool: str, mode: str, total: float, nmi: float, **extra: Any) -> dict[str, Any]:

@@ -6,9 +6,7 @@ by path (``tests/ui`` is its own directory on ``sys.path``), not copied.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 from types import ModuleType
@@ -17,6 +15,7 @@ from typing import Any
 import pytest
 
 from feedback_nlp.demo import read_demo_items
+from tests.file_modules import load_file_module
 
 HOSTILE_TEXT = "<script>alert(1)</script>"
 HOSTILE_SEGMENT = '"><img src=x onerror=alert(2)>'
@@ -38,16 +37,10 @@ CHROMIUM_FLAGS = (
 
 
 def _load_api_support() -> ModuleType:
-    if "api_support" in sys.modules:  # the API tests of the same session imported it already
-        return sys.modules["api_support"]
-    path = Path(__file__).resolve().parents[1] / "api" / "api_support.py"
-    spec = importlib.util.spec_from_file_location("api_support", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["api_support"] = module
-    spec.loader.exec_module(module)
-    return module
+    # The API tests of the same session may have imported it already, under the same name.
+    return load_file_module(
+        "api_support", Path(__file__).resolve().parents[1] / "api" / "api_support.py"
+    )
 
 
 api_support = _load_api_support()
