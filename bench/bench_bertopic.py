@@ -97,7 +97,7 @@ def load_dataset(name: str, limit: int | None) -> Labelled:
         corpus = load_corpus20k()
         texts, labels, langs = corpus.texts, corpus.labels, corpus.langs
     else:
-        from feedback_nlp.eval_themes import load_labelled_csv
+        from feedback_nlp.eval.themes import load_labelled_csv
 
         units = load_labelled_csv(THEMES_DIR / f"{name}.csv")
         texts, labels, langs = units.texts, units.labels, units.langs

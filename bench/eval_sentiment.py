@@ -21,7 +21,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from feedback_nlp.sentiment.evaluate import run_sentiment_eval  # noqa: E402
+from feedback_nlp.eval.sentiment import run_sentiment_eval  # noqa: E402
 
 CORPORA = REPO_ROOT.parent / "shared" / "corpora" / "eval" / "sentiment"
 XLMT = [

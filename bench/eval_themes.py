@@ -62,7 +62,7 @@ def file_langs(path: Path) -> set[str]:
 
 def run_one(path: str, model: str, cache_dir: str | None, seed: int) -> dict[str, Any]:
     """One harness run (executed in a fresh process)."""
-    from feedback_nlp.eval_themes import run_theme_eval
+    from feedback_nlp.eval.themes import run_theme_eval
 
     result = run_theme_eval(
         Path(path),
@@ -114,7 +114,7 @@ def results_table(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def _load_cached(path: Path, model: str, cache_dir: Path) -> tuple[Any, list[str], list[str]]:
-    from feedback_nlp.eval_themes import load_labelled_csv
+    from feedback_nlp.eval.themes import load_labelled_csv
 
     units = load_labelled_csv(path)
     vectors = np.load(cache_dir / f"{path.stem}.{model}.npy", allow_pickle=False)

@@ -114,7 +114,7 @@ def eval_themes(
     as_json: JsonFlag = False,
 ) -> None:
     """Mine the texts of PATH (one unit per row) and score the themes against the labels."""
-    from feedback_nlp.eval_themes import format_theme_eval, run_theme_eval
+    from feedback_nlp.eval.themes import format_theme_eval, run_theme_eval
 
     settings = load_settings()
     result = run_theme_eval(path, embedder_name=embedder or settings.models.embedder, seed=seed)
@@ -132,7 +132,7 @@ def eval_sentiment(
     as_json: JsonFlag = False,
 ) -> None:
     """Classify the texts of PATH; print accuracy and macro-F1 overall and per language."""
-    from feedback_nlp.sentiment.evaluate import format_sentiment_eval, run_sentiment_eval
+    from feedback_nlp.eval.sentiment import format_sentiment_eval, run_sentiment_eval
 
     result = run_sentiment_eval(path, model_name=model)
     console.print(format_sentiment_eval(result))

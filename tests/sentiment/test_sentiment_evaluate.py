@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from feedback_nlp.cli import app
 from feedback_nlp.errors import InvalidInputError, NotFoundError
-from feedback_nlp.sentiment.evaluate import (
+from feedback_nlp.eval.sentiment import (
     load_sentiment_csv,
     run_sentiment_eval,
     score_predictions,

@@ -7,7 +7,7 @@ import pytest
 from synthetic_themes import sphere_blobs, topic_texts
 
 from feedback_nlp.errors import InvalidInputError, NotFoundError
-from feedback_nlp.eval_themes import (
+from feedback_nlp.eval.themes import (
     ThemeEvalResult,
     cross_language_agreement,
     format_theme_eval,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from feedback_nlp.embed.onnx_export import export_fp32, max_seq_length, quantise, source_dir
+from feedback_nlp.build.onnx_export import export_fp32, max_seq_length, quantise, source_dir
 from feedback_nlp.errors import InvalidInputError
 from feedback_nlp.models import REPO_MODELS_DIR, file_sha256, get_spec
 

@@ -21,7 +21,7 @@ the rows of its pieces are summed and the sum is L2-normalised.
 
 Rebuild the shipped model with::
 
-    python -m feedback_nlp.embed.distil --out models/e5-small-static-v1
+    python -m feedback_nlp.build.distil --out models/e5-small-static-v1
 """
 
 from __future__ import annotations
@@ -347,7 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "pca_dims": args.dims,
         "weighting": f"SIF a/(a+p), a={args.sif_coefficient}, p=exp(unigram score)",
         "quantisation": "int8 per row, scale=max|row|/127",
-        "command": "python -m feedback_nlp.embed.distil --out models/e5-small-static-v1"
+        "command": "python -m feedback_nlp.build.distil --out models/e5-small-static-v1"
         + (f" --vocab-size {args.vocab_size}" if args.vocab_size != DEFAULT_VOCAB_SIZE else "")
         + (f" --dims {args.dims}" if args.dims != DEFAULT_DIMS else ""),
     }

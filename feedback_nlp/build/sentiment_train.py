@@ -1,6 +1,6 @@
 """Train the sentiment head shipped in ``models/sentiment-e5-head-v1/``.
 
-Run ``python -m feedback_nlp.sentiment.train --out models/sentiment-e5-head-v1`` from the
+Run ``python -m feedback_nlp.build.sentiment_train --out models/sentiment-e5-head-v1`` from the
 repository root (``--help`` lists the options). The routine:
 
 1. reads the training sources — the project's seed set (``corpora/sentiment_seed/*.csv``, written
@@ -296,7 +296,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "onlplab_macro_f1": selected["onlplab_macro_f1"],
         },
         "trained": dt.date.today().isoformat(),
-        "command": "python -m feedback_nlp.sentiment.train --out models/sentiment-e5-head-v1",
+        "command": "python -m feedback_nlp.build.sentiment_train --out models/sentiment-e5-head-v1",
         "library_versions": _versions(),
     }
     (args.out / "manifest.json").write_text(

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from tokenizers import Tokenizer
 
-from feedback_nlp.embed.distil import (
+from feedback_nlp.build.distil import (
     build_tokenizer,
     distil,
     embed_pieces,

@@ -23,7 +23,7 @@ Steps (nothing is downloaded; every file comes from the verified package behind 
 
 Rebuild the shipped model with::
 
-    python -m feedback_nlp.embed.onnx_export --out models/minilm-l6-en-int8-v1
+    python -m feedback_nlp.build.onnx_export --out models/minilm-l6-en-int8-v1
 """
 
 from __future__ import annotations
@@ -252,7 +252,7 @@ def build(out_dir: Path, *, scheme: str = "int8-per-token", opset: int = DEFAULT
         },
         "quantisation": quantisation,
         "command": (
-            f"python -m feedback_nlp.embed.onnx_export --out models/{out_dir.name} "
+            f"python -m feedback_nlp.build.onnx_export --out models/{out_dir.name} "
             f"--scheme {scheme}"
         ),
         "weights_sha256": file_sha256(out_dir / MODEL_FILE),
