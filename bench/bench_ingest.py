@@ -1,18 +1,29 @@
-"""Batch ingest of a large CSV through the ``feedback-nlp ingest`` code path: speed and peak memory.
+"""Ingest throughput and memory: ``feedback-nlp ingest`` (CLI) and ``POST /v1/feedback`` (HTTP).
 
-Generates a synthetic multilingual CSV in /tmp (the demo corpus's texts, combined and varied,
-with random ids, dates, scores and segments), then runs ``feedback-nlp ingest`` on it in a child
-process against a fresh SQLite database and records the child's peak RSS
-(``RUSAGE_CHILDREN``), rows/s and the per-stage split from the command's ``--json`` summary.
-Redaction and language identification, which ``prepare`` times together, are also timed apart
-on a sample of the rows. Appends a dated section to bench/RESULTS.md unless ``--no-record``.
+Both modes use the same synthetic multilingual rows (the demo corpus's texts, combined and varied,
+with random ids, dates, scores and segments; seed 2026), so their numbers compare.
 
-    python bench/bench_ingest.py --rows 1000000
+``--mode cli``: writes the rows to a CSV in /tmp, runs ``feedback-nlp ingest`` on it in a child
+process against a fresh SQLite database and records the child's peak RSS (``RUSAGE_CHILDREN``),
+rows/s and the per-stage split from the command's ``--json`` summary. Redaction and language
+identification are also timed apart on a sample of the rows.
+
+``--mode http``: starts the real server (``feedback-nlp serve``, uvicorn, one process, job worker
+off) over a fresh SQLite database, and over a fresh PostgreSQL database when ``--postgres-url``
+is given, and posts the rows from one client in ``--batch``-item batches (PII redaction and
+language identification included, as always). Records items/s, batch latency and the server's
+RSS at every tenth of the run (flat memory means the last tenths stay level).
+
+Appends a dated section to bench/RESULTS.md unless ``--no-record``.
+
+    python bench/bench_ingest.py --mode cli --rows 1000000
+    python bench/bench_ingest.py --mode http --rows 200000 --postgres-url postgresql+psycopg://...
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -20,10 +31,14 @@ import platform
 import random
 import resource
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,39 +48,59 @@ DEMO = REPO / "corpora" / "demo" / "feedback.csv"
 RESULTS = REPO / "bench" / "RESULTS.md"
 sys.path.insert(0, str(REPO))
 COLUMNS = ["id", "text", "source", "created_at", "nps", "csat", "plan", "region", "channel"]
+CLI = [sys.executable, "-c", "from feedback_nlp.cli import main; main()"]
 
 
-def generate(path: Path, rows: int, seed: int = 2026) -> None:
-    """Write ``rows`` synthetic rows built from the demo corpus's texts."""
+def synthetic_rows(rows: int, seed: int = 2026) -> Iterator[list[Any]]:
+    """``rows`` synthetic rows (in :data:`COLUMNS` order) built from the demo corpus's texts."""
     rng = random.Random(seed)
     with DEMO.open(encoding="utf-8", newline="") as handle:
         texts = [row["text"] for row in csv.DictReader(handle)]
     start = datetime(2026, 1, 1, tzinfo=UTC)
     plans, regions = ["free", "pro", "enterprise"], ["europe", "mena", "iran", "israel", "baltics"]
     channels, sources = ["web", "mobile_app", "email", "phone"], ["survey", "review", "ticket"]
+    for index in range(rows):
+        text = rng.choice(texts)
+        if rng.random() < 0.3:
+            text = f"{text} {rng.choice(texts)}"
+        if rng.random() < 0.2:
+            text = f"{text} #{rng.randrange(10**6)}"
+        when = start + timedelta(seconds=rng.randrange(180 * 86400))
+        yield [
+            f"bench-{index:08d}",
+            text,
+            rng.choice(sources),
+            when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            rng.randrange(11) if rng.random() < 0.8 else "",
+            rng.randrange(1, 6) if rng.random() < 0.3 else "",
+            rng.choice(plans),
+            rng.choice(regions),
+            rng.choice(channels),
+        ]
+
+
+def generate(path: Path, rows: int, seed: int = 2026) -> None:
+    """Write ``rows`` synthetic rows to a CSV file."""
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
-        for index in range(rows):
-            text = rng.choice(texts)
-            if rng.random() < 0.3:
-                text = f"{text} {rng.choice(texts)}"
-            if rng.random() < 0.2:
-                text = f"{text} #{rng.randrange(10**6)}"
-            when = start + timedelta(seconds=rng.randrange(180 * 86400))
-            writer.writerow(
-                [
-                    f"bench-{index:08d}",
-                    text,
-                    rng.choice(sources),
-                    when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    rng.randrange(11) if rng.random() < 0.8 else "",
-                    rng.randrange(1, 6) if rng.random() < 0.3 else "",
-                    rng.choice(plans),
-                    rng.choice(regions),
-                    rng.choice(channels),
-                ]
-            )
+        writer.writerows(synthetic_rows(rows, seed))
+
+
+def api_item(row: list[Any]) -> dict[str, Any]:
+    """One synthetic row as a ``POST /v1/feedback`` item."""
+    values = dict(zip(COLUMNS, row, strict=True))
+    item: dict[str, Any] = {
+        "id": values["id"],
+        "text": values["text"],
+        "source": values["source"],
+        "created_at": values["created_at"],
+        "segments": {key: values[key] for key in ("plan", "region", "channel")},
+    }
+    for key in ("nps", "csat"):
+        if values[key] != "":
+            item[key] = values[key]
+    return item
 
 
 def split_prepare(path: Path, sample: int) -> dict[str, float]:
@@ -76,8 +111,8 @@ def split_prepare(path: Path, sample: int) -> dict[str, float]:
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         texts = [row["text"] for _, row in zip(range(sample), reader, strict=False)]
-    redactor, identifier = PiiRedactor(), LanguageIdentifier()
-    identifier.identify_many(texts[:50])  # lingua loads its models on first use
+    redactor, identifier = PiiRedactor(), LanguageIdentifier(preload=True)
+    identifier.identify_many(texts[:50])  # warm the thread pool
     tick = time.perf_counter()
     redacted = [r.text for r in redactor.redact_many(texts)]
     tock = time.perf_counter()
@@ -89,15 +124,8 @@ def split_prepare(path: Path, sample: int) -> dict[str, float]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--sample", type=int, default=20_000, help="Rows of the stage split.")
-    parser.add_argument("--no-record", action="store_true", help="Do not append to RESULTS.md.")
-    parser.add_argument("--keep", action="store_true", help="Keep the CSV and the database.")
-    args = parser.parse_args()
-
-    work = Path(tempfile.mkdtemp(prefix="bench_ingest_", dir="/tmp"))
+def run_cli(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """``feedback-nlp ingest`` of a generated CSV in a child process, on SQLite."""
     data = work / "feedback.csv"
     tick = time.perf_counter()
     generate(data, args.rows)
@@ -106,17 +134,12 @@ def main() -> None:
         f"{time.perf_counter() - tick:.1f} s: {data}",
         flush=True,
     )
-
-    env = os.environ | {
+    env = _clean_env() | {
         "FEEDBACK_NLP_DATABASE__URL": f"sqlite:///{work / 'bench.sqlite3'}",
-        "HF_HUB_OFFLINE": "1",
         "COLUMNS": "120",
-        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
     }
     command = [
-        sys.executable,
-        "-c",
-        "from feedback_nlp.cli import main; main()",
+        *CLI,
         "ingest",
         str(data),
         "--workspace",
@@ -136,7 +159,7 @@ def main() -> None:
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     split = split_prepare(data, args.sample)
     db_mib = (work / "bench.sqlite3").stat().st_size / 2**20
-    result: dict[str, Any] = {
+    return {
         "rows": args.rows,
         "file_mib": round(data.stat().st_size / 2**20, 1),
         "wall_s": round(wall, 1),
@@ -145,25 +168,219 @@ def main() -> None:
         "summary": summary,
         "split": {k: round(v, 1) for k, v in split.items()},
     }
-    print(json.dumps(result, indent=2), flush=True)
-    if not args.keep:
-        shutil.rmtree(work)
-    if not args.no_record:
-        record(result, " ".join(["python", "bench/bench_ingest.py", "--rows", str(args.rows)]))
 
 
-def record(result: dict[str, Any], command: str) -> None:
-    """Append a dated section to bench/RESULTS.md."""
-    summary, split = result["summary"], result["split"]
-    stages = summary["stage_seconds"]
-    load = os.getloadavg()[0]
+def _clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDBACK_NLP_")}
+    return env | {
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@contextlib.contextmanager
+def _server(env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
+    import httpx
+
+    port = _free_port()
+    with log.open("ab") as handle:
+        process = subprocess.Popen(
+            [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=REPO,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited; see {log}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/v1/health", timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server not ready; see {log}")
+            time.sleep(0.2)
+        yield url, process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextlib.contextmanager
+def _postgres_database(base_url: str) -> Iterator[str]:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base_url)
+    name = f"fnlp_bench_{uuid.uuid4().hex[:10]}"
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def run_http(backend: str, url: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """Post the synthetic rows to a real server over ``url``; items/s, latency, server RSS."""
+    import httpx
+
+    env = _clean_env() | {
+        "FEEDBACK_NLP_DATABASE__URL": url,
+        "FEEDBACK_NLP_VAR_DIR": str(work / f"var-{backend}"),
+        "FEEDBACK_NLP_API__EMBEDDED_WORKER": "false",
+        "FEEDBACK_NLP_API__RATE_LIMIT_PER_MINUTE": "0",
+    }
+    done = subprocess.run(
+        [*CLI, "keys", "create", "--workspace", "bench"],
+        env=env, cwd=REPO, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    key = done.stdout.strip().splitlines()[-1]
+    batches: list[list[dict[str, Any]]] = []
+    batch: list[dict[str, Any]] = []
+    for row in synthetic_rows(args.rows):
+        batch.append(api_item(row))
+        if len(batch) == args.batch:
+            batches.append(batch)
+            batch = []
+    if batch:
+        batches.append(batch)
+    bodies = [json.dumps({"items": b}).encode() for b in batches]
+    latencies: list[float] = []
+    rss: list[float] = []
+    created = 0
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    with (
+        _server(env, work / f"server-{backend}.log") as (base, pid),
+        httpx.Client(base_url=base, headers=headers, timeout=600) as client,
+    ):
+        rss.append(_rss_mib(pid))
+        tenth = max(1, len(bodies) // 10)
+        started = time.perf_counter()
+        for number, body in enumerate(bodies, start=1):
+            tick = time.perf_counter()
+            answer = client.post("/v1/feedback", content=body).raise_for_status().json()
+            latencies.append((time.perf_counter() - tick) * 1000)
+            created += answer["created"]
+            if number % tenth == 0:
+                rss.append(_rss_mib(pid))
+        seconds = time.perf_counter() - started
+    if created != args.rows:
+        raise RuntimeError(f"[{backend}] created {created} of {args.rows} items")
+    result = {
+        "backend": backend,
+        "items": args.rows,
+        "batch": args.batch,
+        "seconds": round(seconds, 1),
+        "items_per_s": round(args.rows / seconds, 1),
+        "batch_p50_ms": round(_percentile(latencies, 0.5), 1),
+        "batch_p95_ms": round(_percentile(latencies, 0.95), 1),
+        "rss_mib": [round(value) for value in rss],
+    }
+    print(json.dumps(result), flush=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=["cli", "http"], default="cli")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="Rows (items) to ingest.")
+    parser.add_argument("--batch", type=int, default=1_000, help="Items per POST (http).")
+    parser.add_argument("--postgres-url", help="Also run http on PostgreSQL (a server URL).")
+    parser.add_argument("--sample", type=int, default=20_000, help="Rows of the stage split.")
+    parser.add_argument("--no-record", action="store_true", help="Do not append to RESULTS.md.")
+    parser.add_argument("--keep", action="store_true", help="Keep the CSV and the database.")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench_ingest_", dir="/tmp"))
+    command = " ".join(sys.argv[1:])
+    try:
+        if args.mode == "cli":
+            result = run_cli(args, work)
+            print(json.dumps(result, indent=2), flush=True)
+            if not args.no_record:
+                record_cli(result, f"python bench/bench_ingest.py {command}")
+        else:
+            results = [run_http("SQLite", f"sqlite:///{work / 'bench.sqlite3'}", args, work)]
+            if args.postgres_url:
+                with _postgres_database(args.postgres_url) as url:
+                    results.append(run_http("PostgreSQL", url, args, work))
+            if not args.no_record:
+                record_http(results, f"python bench/bench_ingest.py {command}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work)
+
+
+def _machine() -> str:
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return (
+        f"nproc {os.cpu_count()}, {platform.processor() or platform.machine()}, Python "
+        f"{platform.python_version()}; load average at the end {load} (a shared machine: "
+        "times are upper bounds)"
+    )
+
+
+def record_http(results: list[dict[str, Any]], command: str) -> None:
+    """Append a dated HTTP section to bench/RESULTS.md."""
     lines = [
         "",
-        f"## Batch ingest (`feedback-nlp ingest`), {datetime.now(UTC):%Y-%m-%d}",
+        f"## HTTP ingest (`POST /v1/feedback`), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
-        f"Machine: nproc {os.cpu_count()}, {platform.processor() or platform.machine()}, Python "
-        f"{platform.python_version()}; SQLite; 1-minute load average at the end {load:.1f} "
-        "(shared machine: times are upper bounds).",
+        f"Machine: {_machine()}.",
+        f"Command: `{command}` (the real server, uvicorn, 1 process, worker off; one client, "
+        "sequential requests; PII redaction and language identification included).",
+        "",
+        "| backend | items | batch | items/s | batch p50 / p95 ms | server RSS MiB, start .. end |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['backend']} | {r['items']:,} | {r['batch']:,} | {r['items_per_s']:,} | "
+            f"{r['batch_p50_ms']:,} / {r['batch_p95_ms']:,} | "
+            f"{' '.join(str(v) for v in r['rss_mib'])} |"
+        )
+    with RESULTS.open("a", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+
+
+def record_cli(result: dict[str, Any], command: str) -> None:
+    """Append a dated CLI section to bench/RESULTS.md."""
+    summary, split = result["summary"], result["split"]
+    stages = summary["stage_seconds"]
+    lines = [
+        "",
+        f"## Batch ingest (`feedback-nlp ingest`), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"Machine: {_machine()}; SQLite.",
         f"Command: `{command}` (generates a synthetic multilingual CSV from the demo corpus "
         "texts, then runs `feedback-nlp ingest FILE --workspace bench --segment-cols "
         "plan,region,channel --json` in a child process on a fresh SQLite file).",
@@ -177,9 +394,9 @@ def record(result: dict[str, Any], command: str) -> None:
         f"| throughput | {summary['rows_per_second']:,} rows/s |",
         f"| peak RSS (child, ru_maxrss) | {result['peak_rss_mib']:,} MiB |",
         f"| SQLite file | {result['db_mib']:,} MiB |",
-        f"| stage: read + map + validate | {stages['read']:,} s |",
-        f"| stage: prepare (PII redaction + language id) | {stages['prepare']:,} s |",
-        f"| stage: store (upserts, 1,000 rows per transaction) | {stages['store']:,} s |",
+        f"| read + map + validate (reading thread, busy) | {stages['read']:,} s |",
+        f"| prepare: PII + language id (store thread, busy) | {stages['prepare']:,} s |",
+        f"| store: bulk upserts (store thread, busy) | {stages['store']:,} s |",
         f"| redaction alone (sample of the rows) | {split['redact_rows_s']:,} rows/s |",
         f"| language id alone (same sample) | {split['langid_rows_s']:,} rows/s |",
         "",

@@ -121,6 +121,8 @@ def main() -> int:
         f"lingua-language-detector {version('lingua-language-detector')}, "
         f"{len(identifier.languages)} languages ({' '.join(identifier.languages)}), "
         f"min_words={identifier.min_words}, min_confidence={identifier.min_confidence}, "
+        f"long_text_chars={identifier.long_text_chars}, "
+        f"fast_min_confidence={identifier.fast_min_confidence} (trigram pass first), "
         f"models preloaded in {load_s:.1f} s, 1-minute load average at start "
         f"{load_average:.1f} (items/s is a lower bound when other work shares the cores)"
     )

@@ -17,8 +17,7 @@ from rich.table import Table
 from feedback_nlp.demo import read_demo_items
 from feedback_nlp.domain import TERMINAL_JOB_STATES, JobRecord, UpsertResult, Workspace
 from feedback_nlp.errors import FeedbackNLPError
-from feedback_nlp.ingest.prepare import prepare_items
-from feedback_nlp.ingest.validate import validate_rows
+from feedback_nlp.ingest.service import IngestService
 from feedback_nlp.settings import Settings
 from feedback_nlp.store import Store
 from feedback_nlp.text.langid import LanguageIdentifier
@@ -68,14 +67,23 @@ def prepare_demo_workspace(
     workspace = store.get_workspace_by_name(DEMO_WORKSPACE)
     assert workspace is not None  # create_api_key creates it
     with console.status("Ingesting the demo corpus (PII redaction, language id)..."):
-        good, errors = validate_rows(
-            read_demo_items(), max_text_chars=settings.limits.max_text_chars
+        service = IngestService(
+            store,
+            PiiRedactor(),
+            LanguageIdentifier(),
+            max_text_chars=settings.limits.max_text_chars,
         )
-        prepared = prepare_items([item for _, item in good], PiiRedactor(), LanguageIdentifier())
-        ingested = store.upsert_feedback(workspace.id, prepared)
+        outcome = service.ingest(workspace.id, read_demo_items())
+    ingested = UpsertResult(
+        created=outcome.created,
+        updated=outcome.updated,
+        unchanged=outcome.unchanged,
+        superseded=outcome.superseded,
+    )
+    stored = outcome.received - outcome.rejected
     console.print(
-        f"Demo corpus: {len(good)} items stored ({ingested.created} new, {ingested.updated} "
-        f"updated, {ingested.unchanged} unchanged), {len(errors)} row errors."
+        f"Demo corpus: {stored} items stored ({ingested.created} new, {ingested.updated} "
+        f"updated, {ingested.unchanged} unchanged), {len(outcome.errors)} row errors."
     )
 
     job = store.create_job(workspace.id, "mine", {})

@@ -21,9 +21,8 @@ from api.schemas import (
     SentimentLabel,
     Source,
 )
-from feedback_nlp.domain import FeedbackFilter, FeedbackRecord, Page, UpsertResult
-from feedback_nlp.ingest.prepare import prepare_items
-from feedback_nlp.ingest.validate import validate_rows
+from feedback_nlp.domain import FeedbackFilter, FeedbackRecord, Page
+from feedback_nlp.ingest.service import IngestService
 from feedback_nlp.report.bundle import theme_labels
 from feedback_nlp.report.csv_export import csv_lines
 from feedback_nlp.report.csv_tables import FEEDBACK_COLUMNS, feedback_rows, item_sentiments
@@ -58,22 +57,24 @@ def ingest_feedback(
             f"The batch has {len(batch.items)} items; the limit is {limit} "
             "(FEEDBACK_NLP_API__MAX_BATCH_ITEMS). Split it into smaller batches."
         )
-    good, errors = validate_rows(batch.items, max_text_chars=settings.limits.max_text_chars)
-    prepared = prepare_items([item for _, item in good], stages.redactor, stages.identifier)
-    result = store.upsert_feedback(workspace.id, prepared) if prepared else UpsertResult(0, 0, 0)
-    rejected = len({error.index for error in errors})
-    metrics.items.labels(result="created").inc(result.created)
-    metrics.items.labels(result="updated").inc(result.updated)
-    metrics.items.labels(result="unchanged").inc(result.unchanged)
-    metrics.items.labels(result="rejected").inc(rejected)
+    service = IngestService(
+        store, stages.redactor, stages.identifier, max_text_chars=settings.limits.max_text_chars
+    )
+    outcome = service.ingest(workspace.id, batch.items)
+    metrics.items.labels(result="created").inc(outcome.created)
+    metrics.items.labels(result="updated").inc(outcome.updated)
+    metrics.items.labels(result="unchanged").inc(outcome.unchanged)
+    metrics.items.labels(result="rejected").inc(outcome.rejected)
     return FeedbackBatchPublic(
-        received=len(batch.items),
-        created=result.created,
-        updated=result.updated,
-        unchanged=result.unchanged,
-        superseded=result.superseded,
-        rejected=rejected,
-        errors=[RowErrorPublic(index=e.index, field=e.field, reason=e.reason) for e in errors],
+        received=outcome.received,
+        created=outcome.created,
+        updated=outcome.updated,
+        unchanged=outcome.unchanged,
+        superseded=outcome.superseded,
+        rejected=outcome.rejected,
+        errors=[
+            RowErrorPublic(index=e.index, field=e.field, reason=e.reason) for e in outcome.errors
+        ],
     )
 
 

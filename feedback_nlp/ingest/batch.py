@@ -1,13 +1,15 @@
 """Batch ingest of a file: stream, map, validate, redact + identify language, upsert in chunks.
 
-:func:`ingest_file` is what ``feedback-nlp ingest`` runs. Memory stays bounded whatever the size
-of the file: rows are read one at a time (:mod:`feedback_nlp.ingest.readers`), validated as they
-come (so only validated, truncated texts are held), and every ``chunk_size`` valid rows are
-prepared (:func:`~feedback_nlp.ingest.prepare.prepare_items`: PII redaction, then language id)
-and upserted in one transaction. Every rejected row is written at once to the rejects file, one
-JSON object per problem: ``{"line": 17, "field": "nps", "reason": "[E104] ..."}``; ``line`` is
-the physical line a CSV/JSONL row starts on (a CSV header is line 1) or the Parquet row number
-from 1. Re-ingesting a file is idempotent: rows already stored unchanged count as ``unchanged``.
+:func:`ingest_file` is what ``feedback-nlp ingest`` runs. Memory stays bounded whatever the size of
+the file: rows are read one at a time (:mod:`feedback_nlp.ingest.readers`), validated as they come
+(so only validated, truncated texts are held), and every ``chunk_size`` valid rows go to the
+:class:`~feedback_nlp.ingest.service.IngestService` pipeline, which prepares them (PII redaction,
+then language id) and bulk-upserts them, a transaction per chunk, in background threads while the
+next chunk is read (at most three chunks held). Every rejected row is written at once to the
+rejects file, one JSON object per problem: ``{"line": 17, "field": "nps", "reason": "[E104]
+..."}``; ``line`` is the physical line a CSV/JSONL row starts on (a CSV header is line 1) or the
+Parquet row number from 1. Re-ingesting a file is idempotent: rows already stored unchanged count
+as ``unchanged``.
 """
 
 from __future__ import annotations
@@ -19,10 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from feedback_nlp.domain import FeedbackIn, RowError
+from feedback_nlp.domain import FeedbackIn, RowError, UpsertResult
 from feedback_nlp.errors import InvalidInputError, NotFoundError
 from feedback_nlp.ingest.mapping import ColumnMapping, ColumnMappingError, ResolvedMapping
-from feedback_nlp.ingest.prepare import prepare_items
 from feedback_nlp.ingest.readers import (
     DEFAULT_MAX_ROW_BYTES,
     CsvReader,
@@ -34,6 +35,7 @@ from feedback_nlp.ingest.readers import (
     detect_format,
 )
 from feedback_nlp.ingest.readers.csv_reader import CsvHeaderError
+from feedback_nlp.ingest.service import IngestService
 from feedback_nlp.ingest.validate import validate_rows
 from feedback_nlp.store import Store
 from feedback_nlp.text.langid import LanguageIdentifier
@@ -92,8 +94,10 @@ class IngestSummary:
         rejected: Rows rejected (each has at least one entry in the rejects file).
         truncated: Stored rows whose text was cut to ``max_text_chars``.
         seconds: Wall time of the run.
-        stage_seconds: ``read`` (read, map, validate), ``prepare`` (PII redaction + language
-            id), ``store`` (upserts), ``setup`` (loading the redactor and identifier).
+        stage_seconds: ``read`` (read, map, validate: the reading thread's busy time),
+            ``prepare`` (PII redaction + language id) and ``store`` (upserts), both busy time
+            of the background thread, which overlaps with ``read``; ``setup`` (loading the
+            redactor and identifier).
         ignored_columns: Columns of the file that feed no field.
     """
 
@@ -279,7 +283,9 @@ def ingest_file(
     finally:
         reader.close()
     summary.seconds = time.perf_counter() - started
-    summary.stage_seconds["read"] = summary.seconds - sum(summary.stage_seconds.values())
+    stages = summary.stage_seconds
+    waited = stages.pop("wait", 0.0)
+    stages["read"] = summary.seconds - stages.get("setup", 0.0) - waited
     return summary
 
 
@@ -302,29 +308,26 @@ def _run(
 ) -> None:
     stages = summary.stage_seconds
     tick = time.perf_counter()
-    redactor = redactor or PiiRedactor()
-    identifier = identifier or LanguageIdentifier()
+    service = IngestService(
+        store,
+        redactor or PiiRedactor(),
+        identifier or LanguageIdentifier(),
+        max_text_chars=options.max_text_chars,
+    )
     workspace = store.create_workspace(workspace_name)
     stages["setup"] = time.perf_counter() - tick
-    stages["prepare"] = stages["store"] = 0.0
     chunk: list[FeedbackIn] = []
 
-    def flush() -> None:
-        if not chunk:
-            return
-        tick = time.perf_counter()
-        prepared = prepare_items(chunk, redactor, identifier)
-        tock = time.perf_counter()
-        result = store.upsert_feedback(workspace.id, prepared)
-        stages["prepare"] += tock - tick
-        stages["store"] += time.perf_counter() - tock
+    def counted(result: UpsertResult) -> None:
         summary.created += result.created
         summary.updated += result.updated
         summary.unchanged += result.unchanged
         summary.superseded += result.superseded
-        chunk.clear()
 
-    with summary.rejects_path.open("w", encoding="utf-8") as handle:
+    with (
+        summary.rejects_path.open("w", encoding="utf-8") as handle,
+        service.pipeline(workspace.id, counted) as chunks,
+    ):
         rejects = _Rejects(handle)
         for count, record in enumerate(records, start=1):
             if isinstance(record, RowError):
@@ -349,9 +352,13 @@ def _run(
                     summary.truncated += item.truncated
                     chunk.append(item)
                     if len(chunk) >= options.chunk_size:
-                        flush()
+                        chunks.submit(chunk)
+                        chunk.clear()
             if on_progress is not None and count % _PROGRESS_EVERY == 0:
                 on_progress(reader.position, reader.total)
-        flush()
+        chunks.submit(chunk)
+    stages["prepare"] = chunks.seconds["prepare"]
+    stages["store"] = chunks.seconds["store"]
+    stages["wait"] = chunks.seconds["wait"]
     if on_progress is not None:
         on_progress(reader.position, reader.total)

@@ -35,9 +35,14 @@ def prepare_items(
     """
     redactions = redactor.redact_many([item.text for item in items])
     guesses = identifier.identify_many([redaction.text for redaction in redactions])
+    redacted_values: dict[str, str] = {}  # segment values repeat (plan, region): redact once
     return [
         PreparedFeedback(
-            item=replace(item, text=redaction.text, segments=_redacted(item.segments, redactor)),
+            item=replace(
+                item,
+                text=redaction.text,
+                segments=_redacted(item.segments, redactor, redacted_values),
+            ),
             lang=guess.lang,
             lang_confidence=float(guess.confidence),
             pii_kinds=tuple(sorted({str(span.kind) for span in redaction.spans})),
@@ -46,5 +51,13 @@ def prepare_items(
     ]
 
 
-def _redacted(segments: Mapping[str, str], redactor: PiiRedactor) -> dict[str, str]:
-    return {key: redactor(value).text for key, value in segments.items()}
+def _redacted(
+    segments: Mapping[str, str], redactor: PiiRedactor, memo: dict[str, str]
+) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in segments.items():
+        redacted = memo.get(value)
+        if redacted is None:
+            redacted = memo[value] = redactor(value).text
+        out[key] = redacted
+    return out

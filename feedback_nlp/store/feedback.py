@@ -1,14 +1,20 @@
-"""Writing feedback: idempotent upserts on ``(workspace_id, external_id)``.
+"""Writing feedback: idempotent bulk upserts on ``(workspace_id, external_id)``.
 
 One batch is one transaction. Within a batch the last row of an external id wins, and rows are
 written in external-id order, so concurrent writers lock rows in the same order and PostgreSQL
 cannot deadlock on them (a deadlock or serialization failure is retried anyway). A row whose
 content is unchanged is not touched (``ON CONFLICT ... DO UPDATE ... WHERE`` the content hash
 differs), so posting the same batch twice changes nothing. An item posted without
-``created_at`` keeps the instant it was first ingested.
+``created_at`` keeps the instant it was first ingested. Every write that changes an item sets
+its ``updated_at`` (incremental readers follow items by ``updated_at`` and ``id``).
 
-Only the redacted text is stored, with its SHA-256 (``text_hash``). When an item's text changes,
-its opinion units (split from the old text) are deleted; the next mining run splits it again.
+The writes are bulk statements. On SQLite: one compiled ``INSERT ... ON CONFLICT DO UPDATE ...
+RETURNING`` executed over the whole batch (SQLAlchemy's "insertmanyvalues": a few multi-row
+statements), then the segments of the created and changed items in one driver ``executemany``. On
+PostgreSQL: ``COPY`` into a staging table and one ``INSERT ... SELECT ... ON CONFLICT``, then
+``COPY`` of the segments (:mod:`feedback_nlp.store.pg_copy`). Only the redacted text is stored,
+with its SHA-256 (``text_hash``). When an item's text changes, its opinion units (split from the
+old text) are deleted; the next mining run splits it again.
 """
 
 from __future__ import annotations
@@ -19,11 +25,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, literal_column, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.engine import Connection
 
 from feedback_nlp.domain import PreparedFeedback, UpsertResult
 from feedback_nlp.store.base import StoreBase, chunks, utcnow
+from feedback_nlp.store.pg_copy import copy_segments, copy_upsert_items
 from feedback_nlp.store.schema import feedback_items, feedback_segments, opinion_units
 
 __all__ = ["FeedbackWriter", "content_hash", "text_hash"]
@@ -42,6 +49,12 @@ _UPDATABLE = (
     "ces",
     "segments",
 )
+
+_SQLITE_SEGMENT_INSERT = (
+    "INSERT INTO feedback_segments (item_id, workspace_id, key, value) VALUES (?, ?, ?, ?)"
+)
+_IN_CHUNK = 1_000
+"""Ids per ``IN (...)`` list: far under both backends' bound-parameter limits."""
 
 
 def text_hash(text: str) -> str:
@@ -91,7 +104,7 @@ def _row(workspace_id: int, prepared: PreparedFeedback, now: datetime) -> dict[s
 
 
 class FeedbackWriter(StoreBase):
-    """Upserts of feedback items."""
+    """Bulk upserts of feedback items."""
 
     def upsert_feedback(self, workspace_id: int, items: Sequence[PreparedFeedback]) -> UpsertResult:
         """Insert new items and update changed ones, in one transaction.
@@ -111,16 +124,14 @@ class FeedbackWriter(StoreBase):
 
         def work(connection: Connection) -> UpsertResult:
             now = utcnow()
+            dated = [_row(workspace_id, p, now) for p in ordered if p.item.created_at is not None]
+            undated = [_row(workspace_id, p, now) for p in ordered if p.item.created_at is None]
             created = updated = 0
-            for part in chunks(ordered):
-                dated = [p for p in part if p.item.created_at is not None]
-                undated = [p for p in part if p.item.created_at is None]
-                for group, keep_created in ((dated, False), (undated, True)):
-                    if group:
-                        rows = [_row(workspace_id, p, now) for p in group]
-                        new, changed = self._upsert(connection, rows, keep_created)
-                        created += new
-                        updated += changed
+            for rows, keep_created in ((dated, False), (undated, True)):
+                if rows:
+                    new, changed = self._upsert(connection, workspace_id, rows, keep_created)
+                    created += new
+                    updated += changed
             return UpsertResult(
                 created=created,
                 updated=updated,
@@ -130,22 +141,12 @@ class FeedbackWriter(StoreBase):
 
         return self._write_retrying(work)
 
-    def _upsert(
-        self, connection: Connection, rows: list[dict[str, Any]], keep_created: bool
-    ) -> tuple[int, int]:
-        """Upsert one chunk; returns ``(created, updated)`` and rewrites their segments."""
-        workspace_id = rows[0]["workspace_id"]
-        existing: set[str] = set()
-        if self.dialect != "postgresql":  # serialised by BEGIN IMMEDIATE: a plain read is exact
-            existing = set(
-                connection.execute(
-                    select(feedback_items.c.external_id).where(
-                        feedback_items.c.workspace_id == workspace_id,
-                        feedback_items.c.external_id.in_([row["external_id"] for row in rows]),
-                    )
-                ).scalars()
-            )
-        stmt = self._insert(feedback_items).values(rows)
+    def _upsert_statement(self, keep_created: bool) -> Any:
+        """SQLite's ``INSERT ... ON CONFLICT DO UPDATE ... WHERE changed RETURNING``, built once."""
+        cache: dict[bool, Any] = self.__dict__.setdefault("_upsert_statements", {})
+        if keep_created in cache:
+            return cache[keep_created]
+        stmt = self._insert(feedback_items)
         columns = list(_UPDATABLE) + ([] if keep_created else ["created_at"])
         changed = stmt.excluded.content_hash != feedback_items.c.content_hash
         if not keep_created:
@@ -156,29 +157,50 @@ class FeedbackWriter(StoreBase):
             | {"updated_at": stmt.excluded.updated_at},
             where=changed,
         )
-        returning: list[Any] = [feedback_items.c.id, feedback_items.c.external_id]
+        cache[keep_created] = stmt.returning(feedback_items.c.id, feedback_items.c.external_id)
+        return cache[keep_created]
+
+    def _upsert(
+        self,
+        connection: Connection,
+        workspace_id: int,
+        rows: list[dict[str, Any]],
+        keep_created: bool,
+    ) -> tuple[int, int]:
+        """Upsert rows of one kind; returns ``(created, updated)`` and rewrites their segments."""
+        affected: list[tuple[int, str, bool]]
         if self.dialect == "postgresql":
-            returning.append(literal_column("(xmax = 0)").label("inserted"))
-        affected = connection.execute(stmt.returning(*returning)).all()
-        if self.dialect == "postgresql":
-            created = sum(1 for row in affected if row.inserted)
+            updatable = list(_UPDATABLE) + ([] if keep_created else ["created_at"])
+            affected = copy_upsert_items(connection, rows, updatable)
         else:
-            created = sum(1 for row in affected if row.external_id not in existing)
-        self._rewrite_segments(connection, workspace_id, rows, affected)
-        return created, len(affected) - created
+            existing: set[str] = set()  # serialised by BEGIN IMMEDIATE: a plain read is exact
+            for part in chunks([row["external_id"] for row in rows], _IN_CHUNK):
+                existing.update(
+                    connection.execute(
+                        select(feedback_items.c.external_id).where(
+                            feedback_items.c.workspace_id == workspace_id,
+                            feedback_items.c.external_id.in_(part),
+                        )
+                    ).scalars()
+                )
+            returned = connection.execute(self._upsert_statement(keep_created), rows)
+            affected = [(id_, ext, ext not in existing) for id_, ext in returned]
+        old_ids = [id_ for id_, _, inserted in affected if not inserted]
+        self._rewrite_segments(connection, workspace_id, rows, affected, old_ids)
+        return len(affected) - len(old_ids), len(old_ids)
 
     def _rewrite_segments(
         self,
         connection: Connection,
         workspace_id: int,
         rows: list[dict[str, Any]],
-        affected: Sequence[Any],
+        affected: list[tuple[int, str, bool]],
+        old_ids: list[int],
     ) -> None:
-        if not affected:
-            return
-        ids = [row.id for row in affected]
-        by_external = {row["external_id"]: row for row in rows}
-        connection.execute(delete(feedback_segments).where(feedback_segments.c.item_id.in_(ids)))
+        """Replace the segments of the written items; drop units of changed texts.
+
+        Only items that existed before (``old_ids``) can have segments or units to remove.
+        """
         stale = (
             select(feedback_items.c.id)
             .where(
@@ -187,13 +209,22 @@ class FeedbackWriter(StoreBase):
             )
             .exists()
         )
-        connection.execute(
-            delete(opinion_units).where(and_(opinion_units.c.item_id.in_(ids), ~stale))
-        )
+        for part in chunks(old_ids, _IN_CHUNK):
+            connection.execute(
+                delete(feedback_segments).where(feedback_segments.c.item_id.in_(part))
+            )
+            connection.execute(
+                delete(opinion_units).where(and_(opinion_units.c.item_id.in_(part), ~stale))
+            )
+        by_external = {row["external_id"]: row["segments"] for row in rows}
         segment_rows = [
-            {"item_id": row.id, "workspace_id": workspace_id, "key": key, "value": value}
-            for row in affected
-            for key, value in by_external[row.external_id]["segments"].items()
+            (item_id, workspace_id, key, value)
+            for item_id, external_id, _ in affected
+            for key, value in by_external[external_id].items()
         ]
-        for part in chunks(segment_rows):
-            connection.execute(feedback_segments.insert(), list(part))
+        if not segment_rows:
+            return
+        if self.dialect == "postgresql":
+            copy_segments(connection, segment_rows)
+        else:  # plain values: the driver's executemany, no per-row SQLAlchemy processing
+            connection.exec_driver_sql(_SQLITE_SEGMENT_INSERT, segment_rows)

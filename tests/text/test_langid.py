@@ -86,6 +86,43 @@ def test_langid_short_text_decided_by_script(
     assert identifier.identify(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "המשלוח הגיע באיחור של יומיים ואף אחד לא ענה לטלפון, Amazon",
+            LanguageGuess("he", SCRIPT_RULE_CONFIDENCE),
+        ),
+        (
+            "سفارش دو روز دیر رسید و هیچ کس تلفن را جواب نداد",
+            LanguageGuess("fa", LETTER_RULE_CONFIDENCE),
+        ),
+        (
+            "وصل الطلب متأخرا يومين ولم يرد أحد على الهاتف في الشركة",
+            LanguageGuess("ar", LETTER_RULE_CONFIDENCE),
+        ),
+    ],
+)
+def test_langid_long_text_decided_by_script_without_lingua(
+    identifier: LanguageIdentifier, text: str, expected: LanguageGuess
+) -> None:
+    assert identifier.identify(text) == expected
+
+
+def test_langid_fast_pass_agrees_with_high_accuracy_mode() -> None:
+    texts = [
+        "Das Essen war kalt und die Lieferung kam viel zu spät.",
+        "La comida llegó fría y el repartidor fue muy grosero con nosotros hoy.",
+        "Siuntinys vėlavo dvi dienas ir niekas neatsiliepė telefonu.",
+        "The app keeps crashing after the last update, please fix it",
+        "Le colis est arrivé avec trois jours de retard et personne ne répond au téléphone "
+        "du service client, ce qui est vraiment inacceptable pour une entreprise comme la vôtre.",
+    ]
+    fast = LanguageIdentifier().identify_many(texts)
+    exact = LanguageIdentifier(long_text_chars=None).identify_many(texts)
+    assert [g.lang for g in fast] == [g.lang for g in exact] == ["de", "es", "lt", "en", "fr"]
+
+
 def test_langid_script_rule_only_names_configured_languages() -> None:
     identifier = LanguageIdentifier(languages=["en", "de"])
     assert identifier.identify("שלום").lang == UNKNOWN
@@ -167,6 +204,9 @@ def test_langid_default_languages_cover_the_first_class_languages() -> None:
         ({"languages": "en"}, "Got the str 'en'"),
         ({"min_words": 0}, "'min_words'.*Got 0"),
         ({"min_confidence": 1.5}, "'min_confidence'.*Got 1.5"),
+        ({"fast_min_confidence": -0.1}, "'fast_min_confidence'.*Got -0.1"),
+        ({"long_text_chars": 0}, "'long_text_chars'.*Got 0"),
+        ({"long_text_chars": True}, "'long_text_chars'.*Got True"),
     ],
 )
 def test_langid_rejects_invalid_parameters(params: dict[str, object], message: str) -> None:

@@ -32,6 +32,7 @@ from feedback_nlp.domain import RowError
 
 __all__ = [
     "DEFAULT_MAX_ROW_BYTES",
+    "READ_BUFFER_BYTES",
     "PhysicalLine",
     "Reader",
     "Record",
@@ -44,6 +45,9 @@ DEFAULT_MAX_ROW_BYTES = 16 * 1024 * 1024
 """Longest accepted line or CSV record, in bytes; longer ones are rejected (E123)."""
 
 _SKIP_BYTES = 1024 * 1024  # read size while skipping the rest of an over-long line
+READ_BUFFER_BYTES = 1024 * 1024
+"""Buffer of a reader's file. Large, so that reads are rare: each read releases the GIL, and
+getting it back from the thread that stores the previous chunk can take a switch interval."""
 
 
 @dataclass(frozen=True, slots=True)

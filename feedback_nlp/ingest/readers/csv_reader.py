@@ -37,6 +37,7 @@ from typing import Literal
 from feedback_nlp.domain import RowError
 from feedback_nlp.ingest.readers.base import (
     DEFAULT_MAX_ROW_BYTES,
+    READ_BUFFER_BYTES,
     PhysicalLine,
     Record,
     decode_line,
@@ -128,7 +129,7 @@ class CsvReader:
         self.max_row_bytes = max_row_bytes
         self.total = path.stat().st_size
         csv.field_size_limit(max(csv.field_size_limit(), max_row_bytes))
-        self._handle = path.open("rb")
+        self._handle = path.open("rb", buffering=READ_BUFFER_BYTES)
         self._feed = _LineFeed(physical_lines(self._handle, max_row_bytes), max_row_bytes)
         self._parser = self._new_parser()
         self.columns: Sequence[str] | None = None

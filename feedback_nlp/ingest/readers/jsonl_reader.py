@@ -16,6 +16,7 @@ from typing import Literal
 from feedback_nlp.domain import RowError
 from feedback_nlp.ingest.readers.base import (
     DEFAULT_MAX_ROW_BYTES,
+    READ_BUFFER_BYTES,
     Record,
     decode_line,
     physical_lines,
@@ -52,7 +53,7 @@ class JsonlReader:
         self.max_row_bytes = max_row_bytes
         self.total = path.stat().st_size
         self.position = 0
-        self._handle = path.open("rb")
+        self._handle = path.open("rb", buffering=READ_BUFFER_BYTES)
 
     def records(self, columns: Sequence[str] | None = None) -> Iterator[Record]:  # noqa: ARG002
         """Yield ``(line, object)`` per non-blank line, or its :class:`RowError`."""
