@@ -225,6 +225,8 @@ class JobRecord:
         result: What a finished job produced (e.g. the mining run's id and theme count).
         worker: The process that claimed it last (``host:pid:start``; see
             :mod:`feedback_nlp.jobs.liveness`), ``None`` before its first claim.
+        lease_expires_at: While it runs: when its worker's claim ends unless renewed (after
+            that another worker may take the job over); ``None`` otherwise.
     """
 
     id: str
@@ -243,6 +245,7 @@ class JobRecord:
     finished_at: datetime | None
     heartbeat_at: datetime | None
     worker: str | None = None
+    lease_expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

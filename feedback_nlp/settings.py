@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_VAR_DIR = Path("var")
@@ -86,6 +86,48 @@ class LimitSettings(BaseModel):
     embed_batch_size: int = Field(default=64, ge=1)
 
 
+class JobSettings(BaseModel):
+    """The job worker: how long a claim on a running job lasts, how often it is renewed.
+
+    Any number of workers (servers, ``feedback-nlp mine``) may share one database. A worker that
+    claims a job holds it for ``lease_s`` seconds and renews the lease every ``heartbeat_s``
+    seconds while it runs the job; once a lease has ended unrenewed (its worker was killed or
+    hangs), another worker takes the job over. Every ``reap_s`` seconds between its jobs a worker
+    also re-queues the jobs of worker processes of its own host that are gone.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    lease_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="Seconds a claim on a running job lasts without a heartbeat.",
+    )
+    heartbeat_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds between the heartbeats that renew a running job's lease.",
+    )
+    reap_s: float = Field(
+        default=30.0,
+        gt=0,
+        description=(
+            "Seconds between a worker's looks for jobs of dead worker processes of its own host "
+            "(re-queued at once, before their leases end)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> JobSettings:
+        if self.heartbeat_s * 2 > self.lease_s:
+            raise ValueError(
+                "jobs.heartbeat_s must be at most half of jobs.lease_s, so that one late "
+                f"heartbeat does not lose the lease. Got heartbeat_s={self.heartbeat_s} and "
+                f"lease_s={self.lease_s}."
+            )
+        return self
+
+
 class Settings(BaseSettings):
     """All settings of a feedback_nlp process."""
 
@@ -100,6 +142,7 @@ class Settings(BaseSettings):
     models: ModelSettings = ModelSettings()
     api: ApiSettings = ApiSettings()
     limits: LimitSettings = LimitSettings()
+    jobs: JobSettings = JobSettings()
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -7,7 +7,8 @@ the database and hands them to ``on_update``. The worker never calls ``recover_j
 claims carry this process's identity, so a server's worker leaves them alone while this process
 runs and re-queues them if it is killed (:mod:`feedback_nlp.jobs.liveness`). Should a server's
 worker claim the job first, this function only watches it. Jobs queued earlier are claimed first,
-as on a server.
+as on a server, and while another worker runs a job of the same workspace the job waits for it
+(:class:`~feedback_nlp.jobs.worker.JobWorker` runs one job per workspace at a time).
 
 A ``KeyboardInterrupt`` in the calling thread cancels the job (a queued job at once, a running
 one at its next stage boundary, so no stage is left half written) and tells the worker to stop; the

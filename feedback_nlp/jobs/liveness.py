@@ -10,10 +10,18 @@ no ``/proc``). Recovery (:meth:`~feedback_nlp.store.Store.recover_jobs`) asks
 * a server's worker re-queues the job of a ``feedback-nlp mine`` that was killed, without
   waiting for the next server start (its process is gone).
 
+This is a fast path, not what correctness rests on: every claim also holds a lease that its
+worker renews (:meth:`~feedback_nlp.store.Store.claim_next_job`), and once a lease ends any
+worker takes the job over, whatever this module says.
+
 On the same host a worker is alive while a process with its id and start time exists (a reused
-process id has another start time). A worker on another host cannot be looked up: it counts as
-alive while its heartbeat is younger than ``stale_after``. A job claimed by a version that did not
-record its worker (``None``) counts as abandoned, as before.
+process id has another start time): the job of a killed local worker is recovered at the next
+look (a worker's start, then every ``reap_s`` between its jobs), whatever is left of its lease.
+A worker on another host cannot be looked up: a job it claimed with a lease counts as alive (the
+lease decides when it is taken over, timed by the database's clock on PostgreSQL); one claimed by
+a version without leases counts as alive while its heartbeat is younger than ``stale_after``. A
+job claimed without a worker identity (``None``: an older version, or a caller that names none)
+counts as abandoned, as before.
 """
 
 from __future__ import annotations
@@ -67,4 +75,6 @@ def worker_alive(job: JobRecord, *, now: datetime, stale_after: timedelta) -> bo
     pid_text, _, start = rest.partition(":")
     if host == socket.gethostname() and pid_text.isdigit():
         return process_start(int(pid_text)) == start
+    if job.lease_expires_at is not None:
+        return True  # left to the lease: a claim takes the job over once it has ended
     return job.heartbeat_at is not None and now - job.heartbeat_at < stale_after

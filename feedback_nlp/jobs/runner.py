@@ -125,6 +125,7 @@ def run_mine_job(
         InvalidInputError: If the parameters are wrong or no item matches them.
         JobCancelled: If the job was cancelled between stages.
         JobInterrupted: If the worker is stopping.
+        JobLost: If another worker took the job over (nothing of this run is saved).
     """
     context = context or JobContext(store, job)
     params = MineParams.from_json(job.params)
@@ -187,6 +188,7 @@ def run_mine_job(
             n_unassigned=result.n_unassigned,
             config={"params": params.to_json(), "miner": result.config},
         ),
+        guard=context.hold,  # a worker whose job was taken over saves nothing
     )
     return {
         "run_id": run_id,

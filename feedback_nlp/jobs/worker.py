@@ -1,14 +1,26 @@
 """The embedded job worker: a background thread that runs queued jobs one at a time.
 
-At start, and then every ``reap_s`` seconds, it calls
-:meth:`~feedback_nlp.store.Store.recover_jobs`: jobs left ``running`` by a worker process that is
-gone (a crashed server, a killed ``feedback-nlp mine``) are queued again (or failed with a reason
-after ``max_attempts``); jobs of live workers are left alone (:mod:`feedback_nlp.jobs.liveness`).
-Each job is claimed with this process's identity, and while it runs a heartbeat thread stamps it
-every ``heartbeat_s`` seconds. :meth:`JobWorker.stop` asks the running job to stop at its next stage
-boundary (it then goes back to the queue, its attempt not counted) and waits up to ``timeout``
-seconds; the thread is a daemon, so a stage that outlasts the wait never blocks the process from
-exiting, and the job it leaves ``running`` is recovered at the next start.
+Any number of workers (servers, ``feedback-nlp mine``) may share one database. Each job is
+claimed with this process's identity and a lease of ``lease_s`` seconds
+(:meth:`~feedback_nlp.store.Store.claim_next_job`), one job per workspace at a time: the jobs of
+a workspace whose job runs under a live worker wait, so that mining runs of one workspace never
+overlap, while different workspaces' jobs run on different workers at once. While a job runs, a
+heartbeat thread renews its lease every ``heartbeat_s`` seconds, and so does each progress write.
+A job whose lease ended (its worker was killed, or hangs) is taken over by the next claim of any
+worker, with one more attempt; the worker that lost it learns so at its next heartbeat or
+progress write (the write is refused) and stops without writing anything more: its mining run is
+saved only in a transaction that first renews its claim, and its finish is conditional on the
+claim.
+
+At start, and then every ``reap_s`` seconds, the worker also calls
+:meth:`~feedback_nlp.store.Store.recover_jobs`: jobs left ``running`` by a worker process of this
+host that is gone (a crashed server, a killed ``feedback-nlp mine``) are queued again (or failed
+with a reason after ``max_attempts``) without waiting for their leases to end; jobs of live
+workers are left alone (:mod:`feedback_nlp.jobs.liveness`). :meth:`JobWorker.stop` asks the
+running job to stop at its next stage boundary (it then goes back to the queue, its attempt not
+counted) and waits up to ``timeout`` seconds; the thread is a daemon, so a stage that outlasts the
+wait never blocks the process from exiting, and the job it leaves ``running`` is recovered at the
+next start (or taken over once its lease ends).
 """
 
 from __future__ import annotations
@@ -24,7 +36,7 @@ from feedback_nlp.domain import JobRecord
 from feedback_nlp.embed.base import Embedder
 from feedback_nlp.engines import Engine
 from feedback_nlp.errors import FeedbackNLPError
-from feedback_nlp.jobs.context import JobCancelled, JobContext, JobInterrupted
+from feedback_nlp.jobs.context import JobCancelled, JobContext, JobInterrupted, JobLost
 from feedback_nlp.jobs.liveness import this_worker, worker_alive
 from feedback_nlp.jobs.runner import run_mine_job
 from feedback_nlp.models import load_model
@@ -46,9 +58,13 @@ class JobWorker:
         store: The store holding the jobs.
         settings: Passed to the runners (embedder name, limits).
         poll_s: Seconds between looks at the queue when it is empty (:meth:`notify` wakes early).
-        heartbeat_s: Seconds between heartbeats of a running job.
-        reap_s: Seconds between looks for jobs of dead workers while the thread runs.
-        stale_after_s: A worker on another host is dead once its heartbeat is this old.
+        heartbeat_s: Seconds between heartbeats of a running job (default:
+            ``settings.jobs.heartbeat_s``).
+        lease_s: Seconds a claim lasts unless renewed (default: ``settings.jobs.lease_s``).
+        reap_s: Seconds between looks for jobs of dead workers while the thread runs (default:
+            ``settings.jobs.reap_s``).
+        stale_after_s: A worker on another host that claimed a job without a lease (an older
+            version) is dead once its heartbeat is this old.
         max_attempts: Claims a job may have before a crash makes it fail for good.
         embedder: A loaded embedder to use instead of loading ``settings.models.embedder``.
         engine: Where jobs embed and mine (default: this process, the model loaded once here).
@@ -60,8 +76,9 @@ class JobWorker:
         settings: Settings,
         *,
         poll_s: float = 1.0,
-        heartbeat_s: float = 10.0,
-        reap_s: float = 30.0,
+        heartbeat_s: float | None = None,
+        lease_s: float | None = None,
+        reap_s: float | None = None,
         stale_after_s: float = 120.0,
         max_attempts: int = 3,
         embedder: Embedder | None = None,
@@ -70,8 +87,9 @@ class JobWorker:
         self.store = store
         self.settings = settings
         self.poll_s = poll_s
-        self.heartbeat_s = heartbeat_s
-        self.reap_s = reap_s
+        self.heartbeat_s = settings.jobs.heartbeat_s if heartbeat_s is None else heartbeat_s
+        self.lease_s = settings.jobs.lease_s if lease_s is None else lease_s
+        self.reap_s = settings.jobs.reap_s if reap_s is None else reap_s
         self.stale_after = timedelta(seconds=stale_after_s)
         self.max_attempts = max_attempts
         self.worker_id = this_worker()
@@ -99,14 +117,13 @@ class JobWorker:
 
     def reap(self) -> list[str]:
         """Recover the jobs of worker processes that are gone; returns their ids."""
-
-        def alive(job: JobRecord) -> bool:
-            return worker_alive(job, now=utcnow(), stale_after=self.stale_after)
-
-        recovered = self.store.recover_jobs(self.max_attempts, alive=alive)
+        recovered = self.store.recover_jobs(self.max_attempts, alive=self._alive)
         if recovered:
             logger.warning("recovered %d interrupted job(s): %s", len(recovered), recovered)
         return recovered
+
+    def _alive(self, job: JobRecord) -> bool:
+        return worker_alive(job, now=utcnow(), stale_after=self.stale_after)
 
     def notify(self) -> None:
         """Look at the queue now (call after queueing a job)."""
@@ -137,49 +154,92 @@ class JobWorker:
                 self._wake.clear()
 
     def run_once(self) -> JobRecord | None:
-        """Claim one queued job and run it to its end in this thread; ``None``: queue empty."""
-        job = self.store.claim_next_job(self.worker_id)
+        """Claim one job (queued, or one whose lease ended) and run it to its end in this thread.
+
+        Jobs of a workspace that has a job running under a live worker are not claimed.
+
+        Returns:
+            The job as it stands afterwards (``None``: nothing to claim).
+        """
+        job = self.store.claim_next_job(
+            self.worker_id,
+            lease_s=self.lease_s,
+            max_attempts=self.max_attempts,
+            one_per_workspace=True,
+            alive=self._alive,
+        )
         if job is None:
             return None
-        beating = threading.Event()
-        beat = threading.Thread(target=self._heartbeat, args=(job.id, beating), daemon=True)
+        beating, lost = threading.Event(), threading.Event()
+        beat = threading.Thread(
+            target=self._heartbeat, args=(job, beating, lost), name="feedback-nlp-job-beat"
+        )
+        beat.daemon = True
         beat.start()
         try:
-            self._run(job)
+            self._run(job, lost)
         finally:
             beating.set()
             beat.join()
         return self.store.get_job(job.workspace_id, job.id)
 
-    def _heartbeat(self, job_id: str, done: threading.Event) -> None:
+    def _heartbeat(self, job: JobRecord, done: threading.Event, lost: threading.Event) -> None:
         while not done.wait(self.heartbeat_s):
             try:
-                self.store.heartbeat(job_id)
+                held = self.store.heartbeat(job.id, attempt=job.attempts, lease_s=self.lease_s)
             except Exception:
-                logger.exception("job %s: heartbeat failed", job_id)
+                logger.exception("job %s: heartbeat failed", job.id)
+                continue
+            if not held:  # finished, cancelled, or taken over by another worker: stop renewing
+                lost.set()
+                return
 
-    def _run(self, job: JobRecord) -> None:
-        context = JobContext(self.store, job, self._stop.is_set)
+    def _run(self, job: JobRecord, lost: threading.Event | None = None) -> None:
+        context = JobContext(self.store, job, self._stop.is_set, lease_s=self.lease_s, lost=lost)
         runner = self.runners.get(job.kind)
+        attempt = job.attempts
         try:
             if runner is None:
                 raise FeedbackNLPError(f"No runner for jobs of kind {job.kind!r}.")
             result = runner(job, context)
+        except JobLost as stage:
+            logger.warning(
+                "job %s: this worker's claim (attempt %d) ended at stage %s (another worker took "
+                "the job over after the lease ended); its work is dropped",
+                job.id,
+                attempt,
+                stage,
+            )
         except JobCancelled as stage:
             logger.info("job %s cancelled at stage %s", job.id, stage)
-            self.store.finish_job(job.id, "cancelled")
+            self._finish(job, "cancelled")
         except JobInterrupted:
             logger.info("job %s released: the worker is stopping", job.id)
-            self.store.release_job(job.id)
+            self.store.release_job(job.id, attempt=attempt)
         except FeedbackNLPError as error:
             logger.warning("job %s failed: %s", job.id, error)
-            self.store.finish_job(job.id, "failed", error=str(error))
+            self._finish(job, "failed", error=str(error))
         except Exception as error:
             logger.exception("job %s failed with an unexpected error", job.id)
             reason = f"internal error ({type(error).__name__}: {error}); see the server log"
-            self.store.finish_job(job.id, "failed", error=reason)
+            self._finish(job, "failed", error=reason)
         else:
-            self.store.finish_job(job.id, "succeeded", result=result)
+            self._finish(job, "succeeded", result=result)
+
+    def _finish(
+        self,
+        job: JobRecord,
+        state: str,
+        error: str | None = None,
+        result: dict[str, Any] | None = None,
+    ) -> None:
+        if not self.store.finish_job(job.id, state, error, result, attempt=job.attempts):
+            logger.warning(
+                "job %s: not recorded as %s: this worker's claim (attempt %d) no longer holds",
+                job.id,
+                state,
+                job.attempts,
+            )
 
     def _run_mine(self, job: JobRecord, context: JobContext) -> dict[str, Any]:
         if self._embedder is None and self.engine is None:  # loaded once, on the first job

@@ -9,7 +9,7 @@ the registry from those rows; :meth:`MiningWriter.save_mining` writes them back 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -152,10 +152,25 @@ class MiningWriter(StoreBase):
         registry.pool_langs_ = list(state.pool_langs)
         return registry
 
-    def save_mining(self, workspace_id: int, outcome: MiningOutcome) -> int:
-        """Write a run (its row, units, themes, history, registry state); returns its id."""
+    def save_mining(
+        self,
+        workspace_id: int,
+        outcome: MiningOutcome,
+        *,
+        guard: Callable[[Connection], None] | None = None,
+    ) -> int:
+        """Write a run (its row, units, themes, history, registry state); returns its id.
+
+        Args:
+            workspace_id: The workspace.
+            outcome: What the run found.
+            guard: Called first in the write transaction; what it raises rolls the run back
+                (a job's worker checks there that it still holds the job).
+        """
 
         def work(connection: Connection) -> int:
+            if guard is not None:
+                guard(connection)
             now = utcnow()
             run_id = int(
                 connection.execute(

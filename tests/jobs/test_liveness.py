@@ -80,3 +80,14 @@ def test_a_worker_on_another_host_lives_while_its_heartbeat_is_fresh() -> None:
 
 def test_a_job_without_a_recorded_worker_counts_as_abandoned() -> None:
     assert not worker_alive(_claimed_by(None), now=NOW, stale_after=STALE)
+
+
+def test_a_worker_on_another_host_with_a_lease_is_left_to_the_lease() -> None:
+    remote = "another-host.example:4242:123456"
+    leased = replace(_claimed_by(remote, heartbeat_age_s=3600), lease_expires_at=NOW)
+    # However old its heartbeat: the claim's lease (timed by the database) decides.
+    assert worker_alive(leased, now=NOW, stale_after=STALE)
+    pid, start = _exited_process()
+    local = replace(_claimed_by(f"{socket.gethostname()}:{pid}:{start}"), lease_expires_at=NOW)
+    assert not worker_alive(local, now=NOW, stale_after=STALE)  # a dead local process: at once
+    assert not worker_alive(replace(leased, worker=None), now=NOW, stale_after=STALE)
