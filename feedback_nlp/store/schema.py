@@ -140,6 +140,7 @@ feedback_items = Table(
     UniqueConstraint("workspace_id", "external_id"),
     Index(None, "workspace_id", "created_at", "id"),
     Index(None, "workspace_id", "source"),
+    Index(None, "workspace_id", "updated_at"),  # the analytics state's delta reads
 )
 
 feedback_segments = Table(
@@ -276,6 +277,7 @@ jobs = Table(
     Column("finished_at", UtcDateTime, nullable=True),
     Column("heartbeat_at", UtcDateTime, nullable=True),
     Column("worker", String(200), nullable=True),  # host:pid:start of the claiming process
+    Column("lease_expires_at", UtcDateTime, nullable=True),  # a running job's claim ends here
     Index(None, "state", "created_at"),
     Index(None, "workspace_id", "created_at"),
 )
