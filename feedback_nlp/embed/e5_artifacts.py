@@ -5,8 +5,9 @@ A build lives in ``<cache>/e5-small-multilingual-v1/``, where ``<cache>`` is
 ``~/.cache/feedback_nlp/models``::
 
     manifest.json            written last: its presence means the build is whole
-    tokenizer/               tokenizer.json (Metaspace + Unigram), normalisation.json
-    transformers/            config.json + model.safetensors (float32 XLMRobertaModel)
+    tokenizer/               sentencepiece.model (pieces + scores), normalisation.json
+    transformers/            config.json + model.safetensors (float32 XLMRobertaModel), the
+                             tokenizer files and a ``tokenizers`` tokenizer.json
     onnx-fp32/model.onnx     the encoder body, float32
     onnx-int8/model.onnx     the same body, int8 per token
 

