@@ -31,6 +31,7 @@ windows and the embedder averages their mean-pooled vectors weighted by window l
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -77,7 +78,8 @@ def build_sentencepiece_model(
     pieces: Sequence[str], scores: Sequence[float], *, unk: int, controls: Sequence[int]
 ) -> bytes:
     """A serialised SentencePiece unigram model of ``pieces`` with an identity normaliser."""
-    from sentencepiece import sentencepiece_model_pb2 as proto
+    # generated protobuf classes: untyped for mypy
+    proto: Any = importlib.import_module("sentencepiece.sentencepiece_model_pb2")
 
     model = proto.ModelProto()
     model.trainer_spec.model_type = proto.TrainerSpec.UNIGRAM
