@@ -74,6 +74,83 @@ def models_build(
         console.print(f"{outcome.folder} is up to date (built {outcome.manifest['built_at']})")
 
 
+@models_app.command("train")
+def models_train(
+    task: Annotated[str, typer.Argument(help="What to train: 'sentiment'.")],
+    out: Annotated[Path | None, typer.Option(help="Model folder to write.")] = None,
+    checkpoint_dir: Annotated[
+        Path | None, typer.Option(help="Where checkpoints go (default var/checkpoints/NAME).")
+    ] = None,
+    epochs: Annotated[float, typer.Option(help="Passes over the training rows.")] = 2.0,
+    max_steps: Annotated[int | None, typer.Option(help="Stop after this many steps.")] = None,
+    max_minutes: Annotated[
+        float | None, typer.Option(help="Checkpoint and stop after this many minutes.")
+    ] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Go on from the checkpoint.")] = False,
+    freeze_layers: Annotated[int, typer.Option(help="Also freeze the lower N layers.")] = 0,
+    batch_size: Annotated[int, typer.Option(help="Rows per step.")] = 32,
+    threads: Annotated[
+        int | None, typer.Option(help="Torch threads (1 on a busy machine; default: torch's).")
+    ] = None,
+    checkpoint_every: Annotated[int, typer.Option(help="Checkpoint every K steps.")] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    max_rows_per_group: Annotated[
+        int | None, typer.Option(help="Cap rows per (source, language, class): smoke runs.")
+    ] = None,
+    evaluate: Annotated[
+        bool, typer.Option(help="Score the evaluation files and the regression set at the end.")
+    ] = True,
+    as_json: JsonFlag = False,
+) -> None:
+    """Fine-tune the e5 body with a sentiment head (seeded, checkpointed, resumable)."""
+    from feedback_nlp.build.sentiment_finetune import (
+        DEFAULT_CHECKPOINTS,
+        DEFAULT_OUT,
+        FinetuneConfig,
+        train_sentiment,
+    )
+
+    if task != "sentiment":
+        console.print(f"[red]Unknown task '{task}'. Choose: sentiment.[/red]")
+        raise typer.Exit(code=2)
+    target = out or DEFAULT_OUT
+    config = FinetuneConfig(
+        out_dir=target,
+        checkpoint_dir=checkpoint_dir
+        or (DEFAULT_CHECKPOINTS if out is None else DEFAULT_CHECKPOINTS.parent / target.name),
+        name=target.name,
+        seed=seed,
+        epochs=epochs,
+        max_steps=max_steps,
+        max_minutes=max_minutes,
+        freeze_layers=freeze_layers,
+        batch_size=batch_size,
+        threads=threads,
+        checkpoint_every=checkpoint_every,
+        max_rows_per_group=max_rows_per_group,
+        evaluate=evaluate,
+    )
+    try:
+        outcome = train_sentiment(config, resume=resume, log=console.print)
+    except FeedbackNLPError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(code=1) from error
+    if as_json:
+        print(  # noqa: T201
+            json.dumps(
+                {
+                    "steps": outcome.steps,
+                    "total_steps": outcome.total_steps,
+                    "finished": outcome.finished,
+                    "resumed_from": outcome.resumed_from,
+                    "examples_per_s": outcome.examples_per_s,
+                    "train_seconds": outcome.train_seconds,
+                    "model_dir": str(outcome.model_dir) if outcome.model_dir else None,
+                }
+            )
+        )
+
+
 @models_app.command("check")
 def models_check(
     verify: Annotated[
@@ -325,7 +402,7 @@ def mine(
         typer.Option(
             "--fast",
             help="Fast mode: static embeddings (FEEDBACK_NLP_MODELS__FAST_EMBEDDER) for very "
-            "large corpora; no unit sentiment.",
+            "large corpora; unit sentiment from the static head (sentiment-static-head-v1).",
         ),
     ] = False,
     top: Annotated[int, typer.Option(help="Themes shown.")] = 20,

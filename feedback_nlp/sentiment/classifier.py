@@ -182,6 +182,21 @@ class SentimentClassifier:
             name=name or str(manifest.get("name", path.name)),
         )
 
+    @classmethod
+    def from_arrays_file(
+        cls, weights_file: Path, *, embedder: str, name: str = "sentiment"
+    ) -> SentimentClassifier:
+        """Load ``coef`` and ``intercept`` from an ``.npz`` (no pickle) for ``embedder``."""
+        try:
+            with np.load(weights_file, allow_pickle=False) as arrays:
+                coef, intercept = arrays["coef"], arrays["intercept"]
+        except (OSError, KeyError, ValueError) as error:
+            raise ModelLoadError(
+                f"The sentiment head '{weights_file}' could not be read ({error}). Restore it "
+                "from the repository."
+            ) from None
+        return cls(coef=coef, intercept=intercept, embedder=embedder, name=name)
+
     def _check(self, embeddings: npt.ArrayLike) -> FloatArray:
         matrix = np.asarray(embeddings, dtype=np.float64)
         if matrix.ndim != 2 or matrix.shape[1] != self.dim:

@@ -143,7 +143,10 @@ def test_mine_job_fast_mode_uses_the_fast_embedder(
     assert fast is not None
     assert (fast.state, fast.error) == ("succeeded", None)
     result = fast.result or {}
-    assert (result["embedder"], result["sentiment"]) == ("e5-small-static", None)
+    assert (result["embedder"], result["sentiment"]) == (
+        "e5-small-static",
+        "sentiment-static-head-v1",
+    )
     # Another model: its vectors are not in the cache yet (repeated texts are embedded once).
     assert result["embedded"] == (accurate.result or {})["embedded"] > 0
     assert fast.params["mode"] == "fast"

@@ -1,0 +1,65 @@
+"""A tiny real fine-tuning run: stop, resume, finish, load and classify."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from feedback_nlp.errors import InvalidInputError
+
+pytest.importorskip("torch")
+
+
+@pytest.mark.slow
+def test_sentiment_finetune_stops_resumes_and_ships_a_loadable_model(tmp_path: Path) -> None:
+    from feedback_nlp.build.sentiment_finetune import FinetuneConfig, train_sentiment
+    from feedback_nlp.sentiment.finetuned import FineTunedSentiment
+
+    config = FinetuneConfig(
+        out_dir=tmp_path / "sentiment-tiny-v1",
+        checkpoint_dir=tmp_path / "checkpoints",
+        name="sentiment-tiny-v1",
+        max_steps=4,
+        stop_at_step=2,
+        batch_size=8,
+        max_rows_per_group=4,
+        checkpoint_every=1,
+        dev_fraction=0.25,
+        evaluate=False,
+        threads=1,
+    )
+    first = train_sentiment(config, log=lambda _line: None)
+    assert (first.steps, first.finished, first.model_dir) == (2, False, None)
+    assert (tmp_path / "checkpoints" / "last.pt").is_file()
+    with pytest.raises(InvalidInputError, match="other settings"):
+        train_sentiment(
+            _with(config, lr=1e-4),
+            resume=True,
+            log=lambda _line: None,
+        )
+    second = train_sentiment(_with(config, stop_at_step=None), resume=True, log=lambda _l: None)
+    assert (second.resumed_from, second.steps, second.finished) == (2, 4, True)
+    assert second.examples_per_s > 0
+
+    out = config.out_dir
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["training"]["steps"] == 4
+    assert manifest["dev"]["temperature"] > 0
+    assert set(manifest["data"]) >= {"seed", "goemotions", "xed"}
+    assert "Training data" in (out / "README.md").read_text(encoding="utf-8")
+    model = FineTunedSentiment.from_dir(out)
+    probs = model.predict_proba_texts(["Terrible service.", "Thank you, great app!"])
+    assert probs.shape == (2, 3)
+    assert np.allclose(probs.sum(axis=1), 1.0)
+    labels, scores = model.predict_texts(["ok"])
+    assert labels[0] in {"negative", "neutral", "positive"}
+    assert -1 <= scores[0] <= 1
+
+
+def _with(config, **changes):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    return replace(config, **changes)
