@@ -42,11 +42,18 @@ def version() -> None:
 
 @models_app.command("list")
 def models_list() -> None:
-    """List every registered model with its package and provenance."""
-    table = Table("name", "kind", "package", "original", "languages", "licence")
+    """List every registered model: package, provenance, how it is built and what it costs."""
+    table = Table("name", "kind", "package", "original", "built by", "cost", "languages", "licence")
     for spec in MODEL_SPECS.values():
         table.add_row(
-            spec.name, spec.kind, spec.requirement, spec.original, spec.languages, spec.licence
+            spec.name,
+            spec.kind,
+            spec.requirement,
+            spec.original,
+            spec.built_by,
+            spec.cost or "-",
+            spec.languages,
+            spec.licence,
         )
     console.print(table)
 

