@@ -1,35 +1,44 @@
-"""Dependencies of the analytics routes: the frame cache, the filters, the workspace's frame.
+"""Dependencies of the analytics routes: the analytics state, the filters, the workspace's frame.
 
-The frame cache lives on ``app.state`` (created on first use), so every request of a process
-shares it and a workspace's frame is rebuilt only after its data changed.
+The analytics state (:class:`~feedback_nlp.analytics.state.AnalyticsState`) lives on
+``app.state`` (created on first use, saving its snapshots under ``var_dir/analytics-state``), so
+every request of a process shares it: a workspace's frame is updated with what was written since,
+not rebuilt, and answers are memoised per snapshot (:meth:`Analysed.memo`).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query, Request
 
 from api.deps import StoreDep, WorkspaceDep
 from feedback_nlp.analytics.frame import FeedbackFrame
-from feedback_nlp.analytics.loader import FrameCache
+from feedback_nlp.analytics.state import AnalyticsState, Snapshot
 from feedback_nlp.domain import Workspace
 from feedback_nlp.report.bundle import theme_labels
 from feedback_nlp.report.filters import ReportFilters
+from feedback_nlp.settings import Settings
 from feedback_nlp.store.store import Store
 
+T = TypeVar("T")
 _cache_lock = threading.Lock()
+STATE_DIRECTORY = "analytics-state"
 
 
-def get_frame_cache(request: Request) -> FrameCache:
-    """The app's frame cache (one per process)."""
+def get_frame_cache(request: Request) -> AnalyticsState:
+    """The app's analytics state (one per process); ``.get(store, workspace_id).frame``."""
     state = request.app.state
     with _cache_lock:
-        cache: FrameCache | None = getattr(state, "frame_cache", None)
+        cache: AnalyticsState | None = getattr(state, "frame_cache", None)
         if cache is None:
-            cache = FrameCache()
+            settings: Settings = state.settings
+            cache = AnalyticsState(
+                directory=settings.var_dir / STATE_DIRECTORY, namespace=settings.database.url
+            )
             state.frame_cache = cache
     return cache
 
@@ -72,18 +81,77 @@ def get_window_filters(
     return ReportFilters.parse(segment=segment, start=start, end=end)
 
 
-FrameCacheDep = Annotated[FrameCache, Depends(get_frame_cache)]
+class ThemeListCache:
+    """Answers of ``GET /v1/themes`` per (workspace, parameters), kept while themes are unchanged.
+
+    Valid while the themes' mark (``store.themes_mark``: newest update, count) is the same.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._values: dict[Hashable, tuple[Hashable, object]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, mark: Hashable, compute: Callable[[], T]) -> T:
+        """The answer for ``key`` computed at ``mark``, computed again when the mark moved."""
+        with self._lock:
+            found = self._values.get(key)
+        if found is not None and found[0] == mark:
+            return found[1]  # type: ignore[return-value]
+        value = compute()
+        with self._lock:
+            if len(self._values) >= self._size:
+                self._values.clear()
+            self._values[key] = (mark, value)
+        return value
+
+
+def get_theme_list_cache(request: Request) -> ThemeListCache:
+    """The app's cache of theme lists (one per process)."""
+    state = request.app.state
+    with _cache_lock:
+        cache: ThemeListCache | None = getattr(state, "theme_list_cache", None)
+        if cache is None:
+            cache = state.theme_list_cache = ThemeListCache()
+    return cache
+
+
+FrameCacheDep = Annotated[AnalyticsState, Depends(get_frame_cache)]
+ThemeListCacheDep = Annotated[ThemeListCache, Depends(get_theme_list_cache)]
 FiltersDep = Annotated[ReportFilters, Depends(get_filters)]
 WindowFiltersDep = Annotated[ReportFilters, Depends(get_window_filters)]
 
 
 @dataclass(frozen=True, slots=True)
 class Analysed:
-    """The filtered frame of the request's workspace and its theme labels."""
+    """The filtered frame of the request's workspace, its theme labels and its snapshot.
+
+    Attributes:
+        frame: The workspace's frame with the filters applied.
+        labels: Theme display labels.
+        filters: The request's filters.
+        snapshot: The analytics snapshot the frame comes from.
+        rebind: The same (workspace, filters) over another snapshot.
+    """
 
     frame: FeedbackFrame
     labels: dict[str, str]
     filters: ReportFilters
+    snapshot: Snapshot
+    rebind: Callable[[Snapshot], Analysed]
+
+    def memo(self, key: Hashable, compute: Callable[[Analysed], T]) -> T:
+        """``compute(self)``, once per snapshot, filters and ``key`` (the route's parameters).
+
+        ``compute`` must use only its argument and the route's parameters (never a captured
+        ``Analysed``): it is also called over the next snapshot to warm it.
+        """
+        rebind = self.rebind
+
+        def recipe(snapshot: Snapshot) -> T:
+            return compute(rebind(snapshot))
+
+        return self.snapshot.memo.get((key, self.filters), lambda: compute(self), recipe)
 
 
 def get_analysed(
@@ -105,11 +173,21 @@ def get_window_analysed(
 
 
 def _analysed(
-    workspace: Workspace, store: Store, cache: FrameCache, filters: ReportFilters
+    workspace: Workspace, store: Store, cache: AnalyticsState, filters: ReportFilters
 ) -> Analysed:
-    frame = filters.apply(cache.get(store, workspace.id).frame)
-    labels, _ = theme_labels(store, workspace.id)
-    return Analysed(frame=frame, labels=labels, filters=filters)
+    return _over(cache.snapshot(store, workspace.id), store, workspace.id, filters)
+
+
+def _over(snapshot: Snapshot, store: Store, workspace_id: int, filters: ReportFilters) -> Analysed:
+    """The :class:`Analysed` of ``filters`` over ``snapshot`` (filtered frame memoised)."""
+    frame = snapshot.frames.get(filters, lambda: filters.apply(snapshot.frame), filters.apply)
+    # A rename or a mining run makes a new snapshot, so the labels hold as long as it does.
+    labels = snapshot.memo.get("labels", lambda: theme_labels(store, workspace_id)[0])
+
+    def rebind(other: Snapshot) -> Analysed:
+        return _over(other, store, workspace_id, filters)
+
+    return Analysed(frame, labels, filters, snapshot, rebind)
 
 
 AnalysedDep = Annotated[Analysed, Depends(get_analysed)]

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from api.analytics_deps import AnalysedDep, WindowAnalysedDep
+from api.analytics_deps import Analysed, AnalysedDep, WindowAnalysedDep
 from api.analytics_schemas import (
     DetractorIssuePublic,
     DetractorIssuesPublic,
@@ -43,17 +43,20 @@ def top_detractor_issues(
     delta-method 95% interval): what fixing T would add, if its mentioners then answered like
     everyone else.
     """
-    frame = analysed.frame
-    overall = sections.overall_scores(frame)
-    issues = sections.detractor_issues(
-        frame, analysed.labels, limit=limit, n_quotes=quotes, min_detractors=min_detractors
-    )
-    return DetractorIssuesPublic(
-        filters=FiltersPublic.model_validate(analysed.filters.to_json()),
-        n_items=frame.n_items,
-        nps=EstimatePublic.model_validate(overall["nps"]),
-        issues=[DetractorIssuePublic.model_validate(issue) for issue in issues],
-    )
+
+    def compute(a: Analysed) -> DetractorIssuesPublic:
+        overall = sections.overall_scores(a.frame)
+        issues = sections.detractor_issues(
+            a.frame, a.labels, limit=limit, n_quotes=quotes, min_detractors=min_detractors
+        )
+        return DetractorIssuesPublic(
+            filters=FiltersPublic.model_validate(a.filters.to_json()),
+            n_items=a.frame.n_items,
+            nps=EstimatePublic.model_validate(overall["nps"]),
+            issues=[DetractorIssuePublic.model_validate(issue) for issue in issues],
+        )
+
+    return analysed.memo(("top-detractor-issues", limit, quotes, min_detractors), compute)
 
 
 @router.get("/segments")
@@ -73,10 +76,14 @@ def segments(
     is under 5) of mentioning in the value vs the rest; q-values adjusted across all cells; only
     cells with q <= fdr are listed.
     """
-    overview = sections.segment_overview(analysed.frame, by, analysed.labels, fdr=fdr)
-    return SegmentsPublic.model_validate(
-        overview | {"filters": FiltersPublic.model_validate(analysed.filters.to_json())}
-    )
+
+    def compute(a: Analysed) -> SegmentsPublic:
+        overview = sections.segment_overview(a.frame, by, a.labels, fdr=fdr)
+        return SegmentsPublic.model_validate(
+            overview | {"filters": FiltersPublic.model_validate(a.filters.to_json())}
+        )
+
+    return analysed.memo(("segments", by, fdr), compute)
 
 
 @router.get("/trends")
@@ -95,16 +102,20 @@ def trends(
 
     Here ``period`` is the granularity; restrict the time window with ``from``/``to``.
     """
-    overview = sections.trend_overview(
-        analysed.frame,
-        period,
-        analysed.labels,
-        top=top,
-        window=window,
-        threshold=threshold,
-        min_count=min_count,
-        recent=recent,
-    )
-    return TrendsPublic.model_validate(
-        overview | {"filters": FiltersPublic.model_validate(analysed.filters.to_json())}
-    )
+
+    def compute(a: Analysed) -> TrendsPublic:
+        overview = sections.trend_overview(
+            a.frame,
+            period,
+            a.labels,
+            top=top,
+            window=window,
+            threshold=threshold,
+            min_count=min_count,
+            recent=recent,
+        )
+        return TrendsPublic.model_validate(
+            overview | {"filters": FiltersPublic.model_validate(a.filters.to_json())}
+        )
+
+    return analysed.memo(("trends", period, top, window, threshold, min_count, recent), compute)

@@ -38,9 +38,14 @@ ByQuery = Annotated[
 
 
 def _rows(analysed: Analysed, by: str | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    overall = sections.overall_scores(analysed.frame)
-    groups = [] if by is None else sections.scores_by(analysed.frame, by, analysed.labels)
-    return overall, groups
+    """The overall row and the rows per group (memoised per snapshot, filters and ``by``)."""
+
+    def compute(a: Analysed) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        overall = sections.overall_scores(a.frame)
+        groups = [] if by is None else sections.scores_by(a.frame, by, a.labels)
+        return overall, groups
+
+    return analysed.memo(("metrics", by), compute)
 
 
 def _filters(analysed: Analysed) -> FiltersPublic:
@@ -50,13 +55,17 @@ def _filters(analysed: Analysed) -> FiltersPublic:
 @router.get("/scores")
 def get_scores(analysed: AnalysedDep, by: ByQuery = None) -> ScoresPublic:
     """Every score (NPS, CSAT %, mean CSAT, CES, sentiment) overall and per group of ``by``."""
-    overall, groups = _rows(analysed, by)
-    return ScoresPublic(
-        filters=_filters(analysed),
-        by=by,
-        overall=ScoreGroupPublic.model_validate(overall),
-        groups=[ScoreGroupPublic.model_validate(row) for row in groups],
-    )
+
+    def compute(a: Analysed) -> ScoresPublic:
+        overall, groups = _rows(a, by)
+        return ScoresPublic(
+            filters=_filters(a),
+            by=by,
+            overall=ScoreGroupPublic.model_validate(overall),
+            groups=[ScoreGroupPublic.model_validate(row) for row in groups],
+        )
+
+    return analysed.memo(("scores", by), compute)
 
 
 def _metric_group(row: dict[str, Any], metric: Literal["nps", "csat", "ces"]) -> MetricGroupPublic:
@@ -77,14 +86,18 @@ def _metric_group(row: dict[str, Any], metric: Literal["nps", "csat", "ces"]) ->
 def _metric(
     analysed: Analysed, by: str | None, metric: Literal["nps", "csat", "ces"]
 ) -> MetricPublic:
-    overall, groups = _rows(analysed, by)
-    return MetricPublic(
-        metric=metric,
-        filters=_filters(analysed),
-        by=by,
-        overall=_metric_group(overall, metric),
-        groups=[_metric_group(row, metric) for row in groups],
-    )
+
+    def compute(a: Analysed) -> MetricPublic:
+        overall, groups = _rows(a, by)
+        return MetricPublic(
+            metric=metric,
+            filters=_filters(a),
+            by=by,
+            overall=_metric_group(overall, metric),
+            groups=[_metric_group(row, metric) for row in groups],
+        )
+
+    return analysed.memo((metric, by), compute)
 
 
 @router.get("/nps")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.analytics_deps import FrameCacheDep
+from api.analytics_deps import FrameCacheDep, ThemeListCacheDep
 from api.csv_response import CsvResponse, csv_download, csv_responses
 from api.deps import StoreDep, WorkspaceDep
 from api.problems import problem_responses
@@ -22,13 +22,19 @@ router = APIRouter(prefix="/v1/themes", tags=["themes"], responses=problem_respo
 def list_themes(
     workspace: WorkspaceDep,
     store: StoreDep,
+    cache: ThemeListCacheDep,
     include_inactive: Annotated[
         bool, Query(description="Also themes the latest mining run no longer found.")
     ] = False,
 ) -> list[ThemePublic]:
     """The workspace's themes, then their parent groups, largest first."""
-    found = store.list_themes(workspace.id, include_inactive=include_inactive)
-    return [ThemePublic.model_validate(_fields(theme)) for theme in found]
+
+    def compute() -> list[ThemePublic]:
+        found = store.list_themes(workspace.id, include_inactive=include_inactive)
+        return [ThemePublic.model_validate(_fields(theme)) for theme in found]
+
+    mark = store.themes_mark(workspace.id)
+    return cache.get((workspace.id, include_inactive), mark, compute)
 
 
 @router.get(

@@ -10,6 +10,12 @@ frames in, values out): no database, no HTTP.
 * :mod:`~feedback_nlp.analytics.segments` -- over/under-indexing with BH, segment sentiment.
 * :mod:`~feedback_nlp.analytics.trends` -- theme volume per period, spikes, emerging themes.
 * :mod:`~feedback_nlp.analytics.stats` -- the vectorised intervals and tests behind them.
+
+Keeping a workspace's frame up to date (no SQL either; the rows come from a source such as the
+store): :mod:`~feedback_nlp.analytics.loader` (build a frame from rows; ``FrameCache``),
+:mod:`~feedback_nlp.analytics.merge` (fold new and changed items into a frame),
+:mod:`~feedback_nlp.analytics.state` (per-workspace snapshots, updated from watermarks, swapped,
+memoised and warmed) and :mod:`~feedback_nlp.analytics.persist` (snapshots on disk, crash-safe).
 """
 
 from feedback_nlp.analytics.breakdown import (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -80,11 +81,14 @@ class Grouping:
         labels: One label per group.
         codes: ``codes[i]`` is item ``i``'s group (``-1``: in no group), or ``None``.
         membership: Boolean ``(n_items, n_groups)`` matrix, or ``None``.
+        csr: ``membership`` transposed as a sparse ``(n_groups, n_items)`` matrix of ones,
+            when known: sums then run over its cells, in item order.
     """
 
     labels: Sequence[str]
     codes: npt.NDArray[np.int64] | None = None
     membership: npt.NDArray[np.bool_] | None = None
+    csr: Any = None
 
     def sums(self, values: npt.ArrayLike) -> FloatArray:
         """Per-group sums of ``values`` (shape ``(n_items,)``); returns shape ``(n_groups,)``."""
@@ -94,6 +98,8 @@ class Grouping:
             return np.bincount(
                 self.codes[inside], weights=array[inside], minlength=len(self.labels)
             ).astype(np.float64)
+        if self.csr is not None:
+            return np.asarray(self.csr @ array, dtype=np.float64)
         assert self.membership is not None
         return np.asarray(array @ self.membership, dtype=np.float64)
 
@@ -106,6 +112,8 @@ class Grouping:
                 shape=(len(self.labels), self.codes.size),
             )
             return np.asarray(one_hot @ columns, dtype=np.float64)
+        if self.csr is not None:
+            return np.asarray(self.csr @ columns, dtype=np.float64)
         assert self.membership is not None
         return np.asarray(self.membership.T.astype(np.float64) @ columns, dtype=np.float64)
 
@@ -125,21 +133,7 @@ def score_table(
         percent points; intervals follow :mod:`feedback_nlp.analytics.scores`.
     """
     confidence = check_confidence("score_table", confidence)
-    nps_v = frame.scores("nps")
-    csat_v = frame.scores("csat")
-    ces_v = frame.scores("ces")
-    sent_v = frame.scores("sentiment")
-    columns = [np.ones(frame.n_items)]
-    for values in (nps_v, csat_v, ces_v, sent_v):
-        known = ~np.isnan(values)
-        filled = np.where(known, values, 0.0)
-        columns += [known.astype(np.float64), filled, filled * filled]
-    columns += [
-        (nps_v >= PROMOTER_MIN).astype(np.float64),
-        (nps_v <= DETRACTOR_MAX).astype(np.float64),
-        (csat_v >= CSAT_SATISFIED_MIN).astype(np.float64),
-    ]
-    sums = grouping.sums_many(np.column_stack(columns))
+    sums = grouping.sums_many(score_columns(frame))
     n_items = sums[:, 0]
     (nps_n, _, _), (csat_n, csat_s, csat_s2), (ces_n, ces_s, ces_s2), (sent_n, sent_s, sent_s2) = (
         sums[:, 1:4].T,
@@ -195,6 +189,29 @@ def score_table(
     return table
 
 
+def score_columns(frame: FeedbackFrame) -> npt.NDArray[np.float64]:
+    """The ``(n_items, 16)`` per-item terms every score sum is made of (kept with the frame)."""
+
+    def build() -> npt.NDArray[np.float64]:
+        nps_v = frame.scores("nps")
+        csat_v = frame.scores("csat")
+        columns = [np.ones(frame.n_items)]
+        for values in (nps_v, csat_v, frame.scores("ces"), frame.scores("sentiment")):
+            known = ~np.isnan(values)
+            filled = np.where(known, values, 0.0)
+            columns += [known.astype(np.float64), filled, filled * filled]
+        columns += [
+            (nps_v >= PROMOTER_MIN).astype(np.float64),
+            (nps_v <= DETRACTOR_MAX).astype(np.float64),
+            (csat_v >= CSAT_SATISFIED_MIN).astype(np.float64),
+        ]
+        matrix = np.column_stack(columns)
+        matrix.flags.writeable = False
+        return matrix
+
+    return frame.derived("score_columns", build)
+
+
 def scores_by_segment(
     frame: FeedbackFrame, by: str | Sequence[str], *, confidence: float = 0.95
 ) -> pd.DataFrame:
@@ -209,7 +226,7 @@ def scores_by_segment(
 
 def scores_by_theme(frame: FeedbackFrame, *, confidence: float = 0.95) -> pd.DataFrame:
     """Scores of the respondents who mention each theme (groups overlap); group = theme id."""
-    grouping = Grouping(list(frame.theme_ids), membership=frame.mentions)
+    grouping = Grouping(list(frame.theme_ids), membership=frame.mentions, csr=frame.theme_csr())
     return score_table(frame, grouping, confidence=confidence)
 
 

@@ -19,9 +19,9 @@ back to the mean of the item's unit scores when the item has none of its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +42,7 @@ from feedback_nlp.errors import InvalidInputError, NotFoundError
 
 __all__ = ["SCORE_SCALES", "FeedbackFrame", "Period", "table_records"]
 
+T = TypeVar("T")
 BoolMatrix = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 Period = Literal["day", "week", "month"]
@@ -65,6 +66,9 @@ class FeedbackFrame:
         units: One row per unit: ``item`` (position in :attr:`items`), ``theme`` (column in
             :attr:`mentions`, ``-1`` = unassigned), ``sentiment`` (float64), ``label``,
             ``text`` and ``candidate`` (object columns, ``None`` when unknown).
+
+    A frame is never changed after it is built, so what is derived from it (group codes, the
+    coordinates of the mentions) is computed once per frame and kept (:meth:`derived`).
     """
 
     items: pd.DataFrame
@@ -72,6 +76,67 @@ class FeedbackFrame:
     theme_ids: tuple[str, ...]
     mentions: BoolMatrix
     units: pd.DataFrame
+    _derived: dict[Hashable, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def derived(self, key: Hashable, build: Callable[[], T]) -> T:
+        """``build()``, computed on first use and kept with the frame (read-only arrays only)."""
+        found = self._derived.get(key)
+        if found is None:
+            found = self._derived[key] = build()
+        return found
+
+    def kept(self, key: Hashable) -> Any:
+        """The value :meth:`derived` keeps under ``key``, or ``None`` if not computed yet."""
+        return self._derived.get(key)
+
+    def mention_cells(self) -> tuple[IntArray, IntArray]:
+        """``(items, themes)`` of every true cell of :attr:`mentions`, item-major (kept)."""
+
+        def build() -> tuple[IntArray, IntArray]:
+            rows, cols = np.nonzero(self.mentions)
+            return _frozen(rows.astype(np.int64)), _frozen(cols.astype(np.int64))
+
+        return self.derived("mention_cells", build)
+
+    def mention_counts(self, codes: IntArray, n_groups: int) -> npt.NDArray[np.float64]:
+        """How many items of each group (``codes``; -1: none) mention each theme (exact).
+
+        Returns:
+            ``(n_groups, n_themes)`` float64 counts.
+        """
+        rows, cols = self.mention_cells()
+        group = codes[rows]
+        inside = group >= 0
+        width = len(self.theme_ids)
+        flat = np.bincount(group[inside] * width + cols[inside], minlength=n_groups * width)
+        return flat.reshape(n_groups, width).astype(np.float64)
+
+    def theme_csr(self) -> Any:
+        """:attr:`mentions` transposed, as a ``(n_themes, n_items)`` CSR matrix of ones (kept).
+
+        Each row's columns are in item order, so a product sums in item order.
+        """
+        from scipy import sparse
+
+        def build() -> Any:
+            rows, cols = self.mention_cells()
+            shape = (len(self.theme_ids), self.n_items)
+            return sparse.csr_matrix((np.ones(rows.size), (cols, rows)), shape=shape)
+
+        return self.derived("theme_csr", build)
+
+    def theme_sums(self, columns: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Per theme, the sums of each column over the items that mention it (in item order).
+
+        Args:
+            columns: ``(n_items, k)`` values.
+
+        Returns:
+            ``(n_themes, k)`` sums.
+        """
+        return np.asarray(self.theme_csr() @ columns, dtype=np.float64)
 
     # --- construction -----------------------------------------------------------------------
 
@@ -282,6 +347,16 @@ class FeedbackFrame:
             lacks a value.
         """
         attributes = [by] if isinstance(by, str) else list(by)
+        if 1 <= len(attributes) <= 2 and all(a in self.segments for a in attributes):
+            codes, labels = self.derived(
+                ("segment_codes", tuple(attributes)), lambda: self._segment_codes(by, attributes)
+            )
+            return codes, list(labels)
+        return self._segment_codes(by, attributes)
+
+    def _segment_codes(
+        self, by: str | Sequence[str], attributes: list[str]
+    ) -> tuple[IntArray, list[str]]:
         if not 1 <= len(attributes) <= 2 or len(set(attributes)) != len(attributes):
             raise InvalidInputError(
                 "The 'by' parameter must name one segment attribute or two different ones. "
@@ -301,7 +376,7 @@ class FeedbackFrame:
                 f"{uniques[p // width]}{COMBINED}{second_uniques[p % width]}"
                 for p in used[used >= 0]
             ]
-        return np.asarray(codes, dtype=np.int64), labels
+        return _frozen(np.asarray(codes, dtype=np.int64)), labels
 
     def period_codes(self, period: str) -> tuple[IntArray, list[str]]:
         """Group codes of calendar periods (UTC), contiguous from the first to the last item.
@@ -318,6 +393,10 @@ class FeedbackFrame:
             raise InvalidInputError(
                 f"The 'period' parameter must be one of {list(PERIODS)}. Got {period!r}."
             )
+        codes, labels = self.derived(("period_codes", period), lambda: self._periods(period))
+        return codes, list(labels)
+
+    def _periods(self, period: str) -> tuple[IntArray, list[str]]:
         created = self.items["created_at"]
         known = created.notna().to_numpy()
         days = (
@@ -330,9 +409,9 @@ class FeedbackFrame:
             if period == "week":
                 keys = (keys + 3) // 7  # 1970-01-01 was a Thursday: weeks start on Monday
         if not known.any():
-            return np.full(self.n_items, -1, dtype=np.int64), []
+            return _frozen(np.full(self.n_items, -1, dtype=np.int64)), []
         first, last = int(keys[known].min()), int(keys[known].max())
-        codes = np.where(known, keys - first, -1).astype(np.int64)
+        codes = _frozen(np.where(known, keys - first, -1).astype(np.int64))
         span = np.arange(first, last + 1)
         if period == "month":
             labels = [str(m) for m in span.astype("datetime64[M]")]
@@ -351,6 +430,12 @@ class FeedbackFrame:
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    """``array`` made read-only (it is shared by every caller of a kept value)."""
+    array.flags.writeable = False
+    return array
 
 
 def table_records(table: pd.DataFrame) -> list[dict[str, object]]:

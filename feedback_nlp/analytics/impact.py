@@ -31,6 +31,8 @@ from feedback_nlp.analytics.scores import DETRACTOR_MAX, PROMOTER_MIN
 from feedback_nlp.analytics.stats import FloatArray, check_confidence, z_value
 from feedback_nlp.themes._checks import check_int
 
+IntArray = npt.NDArray[np.int64]
+
 __all__ = ["IMPACT_PSEUDO", "impact_from_counts", "theme_impact", "top_detractor_issues"]
 
 #: Pseudo-respondents added to each of the six cells when estimating the impact's variance.
@@ -94,7 +96,7 @@ def _category_counts(frame: FeedbackFrame) -> dict[str, FloatArray]:
     detractor = (scores <= DETRACTOR_MAX).astype(np.float64)
     passive = known.astype(np.float64) - promoter - detractor
     stacked = np.column_stack([promoter, passive, detractor])
-    by_theme = frame.mentions.T.astype(np.float64) @ stacked  # (n_themes, 3)
+    by_theme = frame.theme_sums(stacked)  # (n_themes, 3), exact counts
     totals = stacked.sum(axis=0)
     return {
         "pro": by_theme[:, 0],
@@ -198,44 +200,62 @@ def top_detractor_issues(
     return table
 
 
+def _quote_order(frame: FeedbackFrame) -> tuple[IntArray, IntArray]:
+    """Detractors' assigned units with text in quote order, and each theme's block (kept).
+
+    Order: theme, then most negative sentiment (NaN last), newest item, item order.
+
+    Returns:
+        ``(units, starts)``: unit positions, and ``starts[k]:starts[k + 1]`` is theme ``k``'s.
+    """
+
+    def build() -> tuple[IntArray, IntArray]:
+        units = frame.units
+        item = units["item"].to_numpy()
+        theme = units["theme"].to_numpy()
+        wanted = np.flatnonzero(
+            (theme >= 0)
+            & (frame.scores("nps")[item] <= DETRACTOR_MAX)
+            & units["text"].notna().to_numpy()
+        )
+        sentiment = units["sentiment"].to_numpy(dtype=np.float64)[wanted]
+        created = frame.created_ns()[item[wanted]]
+        unknown = created == np.iinfo(np.int64).min
+        recency = np.where(unknown, np.iinfo(np.int64).max, -np.where(unknown, 0, created))
+        # lexsort: last key first -> theme, then sentiment (NaN last), newest first, item order
+        order = wanted[
+            np.lexsort(
+                (
+                    item[wanted],
+                    recency,
+                    np.where(np.isnan(sentiment), np.inf, sentiment),
+                    theme[wanted],
+                )
+            )
+        ]
+        starts = np.searchsorted(theme[order], np.arange(len(frame.theme_ids) + 1))
+        return order.astype(np.int64), starts.astype(np.int64)
+
+    return frame.derived("quote_order", build)
+
+
 def _detractor_quotes(
     frame: FeedbackFrame, theme_ids: list[str], n_quotes: int
 ) -> list[list[dict[str, str]]]:
     quotes: list[list[dict[str, str]]] = [[] for _ in theme_ids]
     if not theme_ids or n_quotes == 0:
         return quotes
-    slot_of = np.full(len(frame.theme_ids), -1)
-    for slot, theme_id in enumerate(theme_ids):
-        slot_of[frame.theme_position(theme_id)] = slot
-    units = frame.units
-    item = units["item"].to_numpy()
-    theme = units["theme"].to_numpy()
-    texts = units["text"].to_numpy()
-    wanted = np.flatnonzero(
-        (theme >= 0)
-        & (slot_of[np.maximum(theme, 0)] >= 0)
-        & (frame.scores("nps")[item] <= DETRACTOR_MAX)
-        & units["text"].notna().to_numpy()
-    )
-    sentiment = units["sentiment"].to_numpy(dtype=np.float64)[wanted]
-    created = frame.created_ns()[item[wanted]]
-    unknown = created == np.iinfo(np.int64).min
-    recency = np.where(unknown, np.iinfo(np.int64).max, -np.where(unknown, 0, created))
-    # lexsort: last key first -> slot, then sentiment (NaN last), newest first, item order
-    order = wanted[
-        np.lexsort(
-            (
-                item[wanted],
-                recency,
-                np.where(np.isnan(sentiment), np.inf, sentiment),
-                slot_of[theme[wanted]],
-            )
-        )
-    ]
+    order, starts = _quote_order(frame)
+    item = frame.units["item"].to_numpy()
+    texts = frame.units["text"].to_numpy()
     item_ids = frame.items["item_id"].to_numpy()
-    for unit in order:
-        chosen = quotes[slot_of[theme[unit]]]
-        text = str(texts[unit])
-        if len(chosen) < n_quotes and all(q["text"] != text for q in chosen):
-            chosen.append({"item_id": str(item_ids[item[unit]]), "text": text})
+    for slot, theme_id in enumerate(theme_ids):
+        k = frame.theme_position(theme_id)
+        chosen = quotes[slot]
+        for unit in order[starts[k] : starts[k + 1]]:
+            text = str(texts[unit])
+            if all(q["text"] != text for q in chosen):
+                chosen.append({"item_id": str(item_ids[item[unit]]), "text": text})
+                if len(chosen) == n_quotes:
+                    break
     return quotes

@@ -4,7 +4,9 @@ The rows come from any *source* with two methods (the :class:`~feedback_nlp.stor
 one; see :class:`AnalyticsSource`): ``analytics_version(workspace_id)``, cheap, and
 ``analytics_records(workspace_id)``, which reads everything. :class:`FrameCache` keeps the
 frames of the last few workspaces and rebuilds one only when its version changed, so repeated
-requests over unchanged data skip both the read and the build. No SQL here.
+requests over unchanged data skip both the read and the build. No SQL here. (The API's read
+routes use :class:`~feedback_nlp.analytics.state.AnalyticsState` instead, which applies only what
+changed; the report bundle and the web UI still use this cache.)
 
 Mapping of stored fields to frame columns:
 

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.analytics.stats import (
@@ -35,13 +34,6 @@ from feedback_nlp.analytics.stats import (
 from feedback_nlp.themes._checks import check_float
 
 __all__ = ["segment_sentiment", "theme_over_index", "theme_sentiment_by_segment"]
-
-
-def _one_hot(codes: np.ndarray, n_groups: int) -> sparse.csr_matrix:
-    inside = np.flatnonzero(codes >= 0)
-    return sparse.csr_matrix(
-        (np.ones(inside.size), (codes[inside], inside)), shape=(n_groups, codes.size)
-    )
 
 
 def theme_over_index(
@@ -72,10 +64,9 @@ def theme_over_index(
     confidence = check_confidence("theme_over_index", confidence)
     codes, labels = frame.segment_codes(by)
     n_groups, n_themes = len(labels), len(frame.theme_ids)
-    one_hot = _one_hot(codes, n_groups)
-    mentions = np.asarray(one_hot @ frame.mentions.astype(np.float64))  # (groups, themes)
+    mentions = frame.mention_counts(codes, n_groups)  # (groups, themes)
     n_segment = np.bincount(codes[codes >= 0], minlength=n_groups).astype(np.float64)
-    total_mentions = frame.mentions[codes >= 0].sum(axis=0).astype(np.float64)
+    total_mentions = mentions.sum(axis=0)
     a = mentions
     n1 = np.broadcast_to(n_segment[:, None], a.shape)
     c = total_mentions[None, :] - a

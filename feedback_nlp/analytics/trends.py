@@ -23,6 +23,8 @@ periods is compared with the share before (two-sided chi-square/Fisher test as i
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -80,7 +82,7 @@ def theme_trends(
     min_baseline = check_int("theme_trends", "min_baseline", min_baseline, 1, window)
     labels, codes, one_hot = _period_matrix(frame, period)
     n_periods, n_themes = len(labels), len(frame.theme_ids)
-    counts = np.asarray(one_hot @ frame.mentions.astype(np.float64))  # (periods, themes)
+    counts = frame.mention_counts(codes, n_periods)  # (periods, themes)
     totals = np.asarray(one_hot.sum(axis=1)).ravel()
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = counts / totals[:, None]
@@ -170,6 +172,39 @@ def detect_spikes(
     return spikes.sort_values(["z", "period"], ascending=[False, True]).reset_index(drop=True)
 
 
+def _pool_cells(
+    frame: FeedbackFrame,
+) -> tuple[list[str], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The unassigned pool's groups (the pool, then each candidate) and their members (kept).
+
+    Returns:
+        ``(groups, n_units per group, items, groups)``: the distinct (item, group) cells.
+    """
+
+    def build() -> tuple[list[str], Any, Any, Any]:
+        units = frame.units
+        pooled = units["theme"].to_numpy() < 0
+        candidate_codes, uniques = pd.factorize(
+            units["candidate"].where(pooled, None).astype(object), sort=True
+        )
+        names = [str(name) for name in uniques]
+        groups = [POOL, *names]
+        items = units["item"].to_numpy()
+        rows = [np.where(pooled, 0, -1)]
+        if names:
+            rows.append(np.where(candidate_codes >= 0, candidate_codes + 1, -1))
+        n_units = np.zeros(len(groups), dtype=np.int64)
+        keys = []
+        for row in rows:
+            chosen = row >= 0
+            n_units += np.bincount(row[chosen], minlength=len(groups))
+            keys.append(items[chosen] * len(groups) + row[chosen])
+        cells = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+        return groups, n_units, cells // len(groups), cells % len(groups)
+
+    return frame.derived("pool_cells", build)
+
+
 def emerging_themes(
     frame: FeedbackFrame,
     period: str = "week",
@@ -196,25 +231,16 @@ def emerging_themes(
     recent = check_int("emerging_themes", "recent", recent, 1)
     min_count = check_int("emerging_themes", "min_count", min_count, 1)
     fdr = check_float("emerging_themes", "fdr", fdr, 0.0, 1.0, open_low=True)
-    labels, _, one_hot = _period_matrix(frame, period)
-    units = frame.units
-    pooled = units["theme"].to_numpy() < 0
-    candidate_codes, uniques = pd.factorize(
-        units["candidate"].where(pooled, None).astype(object), sort=True
+    labels, codes, one_hot = _period_matrix(frame, period)
+    groups, n_units, cell_items, cell_groups = _pool_cells(frame)
+    # Items per (period, group): each (item, group) cell once, so an item counts once.
+    period_of = codes[cell_items]
+    inside = period_of >= 0
+    flat = np.bincount(
+        period_of[inside] * len(groups) + cell_groups[inside],
+        minlength=len(labels) * len(groups),
     )
-    names = [str(name) for name in uniques]
-    groups = [POOL, *names]
-    column = np.where(pooled, 0, -1)[None, :]
-    if names:
-        column = np.vstack([column, np.where(candidate_codes >= 0, candidate_codes + 1, -1)])
-    items = units["item"].to_numpy()
-    membership = np.zeros((frame.n_items, len(groups)), dtype=np.float64)
-    n_units = np.zeros(len(groups), dtype=np.int64)
-    for row in column:
-        chosen = row >= 0
-        membership[items[chosen], row[chosen]] = 1.0
-        n_units += np.bincount(row[chosen], minlength=len(groups))
-    counts = np.asarray(one_hot @ membership)  # (periods, groups)
+    counts = flat.reshape(len(labels), len(groups)).astype(np.float64)  # (periods, groups)
     totals = np.asarray(one_hot.sum(axis=1)).ravel()
     cut = max(len(labels) - recent, 0)
     a = counts[cut:].sum(axis=0)

@@ -2,8 +2,14 @@
 
 The analytics (:mod:`feedback_nlp.analytics`) know nothing of SQL: this module reads the rows
 they need as plain column lists (:class:`~feedback_nlp.domain.AnalyticsRecords`), and
-:meth:`AnalyticsReader.analytics_version` says cheaply whether anything changed since, so a frame
+:meth:`AnalyticsReader.analytics_version` says whether anything changed since, so a frame
 built from the rows can be cached until it does.
+
+The incremental analytics state (:mod:`feedback_nlp.analytics.state`) reads less: cheap
+:meth:`~AnalyticsReader.analytics_marks` (newest item update, latest mining run, newest theme
+update; each an indexed lookup) tell it that something changed, and
+:meth:`~AnalyticsReader.analytics_rows` returns only the items written since a watermark (new ids
+above the newest id it holds, or ``updated_at`` after its newest update), with their units.
 """
 
 from __future__ import annotations
@@ -12,14 +18,22 @@ import gc
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import String, Text, func, select, type_coerce
 from sqlalchemy.engine import Connection
 
+from feedback_nlp.analytics.rows import AnalyticsMarks, AnalyticsRows
 from feedback_nlp.domain import AnalyticsRecords
-from feedback_nlp.store.base import StoreBase
-from feedback_nlp.store.schema import feedback_items, mining_runs, opinion_units, themes
+from feedback_nlp.store.base import StoreBase, chunks
+from feedback_nlp.store.schema import (
+    feedback_items,
+    mining_runs,
+    opinion_units,
+    themes,
+    workspaces,
+)
 
 __all__ = ["AnalyticsReader"]
 
@@ -62,6 +76,193 @@ class AnalyticsReader(StoreBase):
             unit_stats[1],
             run,
             None if theme_update is None else str(theme_update),
+        )
+
+    def analytics_marks(self, workspace_id: int) -> AnalyticsMarks:
+        """The workspace's :class:`AnalyticsMarks` (three indexed lookups)."""
+        with self._read() as connection:
+            return self._marks(connection, workspace_id)
+
+    def _marks(self, connection: Connection, workspace_id: int) -> AnalyticsMarks:
+        updated = connection.execute(
+            select(func.max(feedback_items.c.updated_at)).where(
+                feedback_items.c.workspace_id == workspace_id
+            )
+        ).scalar_one()
+        run = connection.execute(
+            select(func.max(mining_runs.c.id)).where(mining_runs.c.workspace_id == workspace_id)
+        ).scalar_one()
+        theme_update, n_themes = connection.execute(
+            select(func.max(themes.c.updated_at), func.count()).where(
+                themes.c.workspace_id == workspace_id
+            )
+        ).one()
+        return AnalyticsMarks(
+            items_updated=_instant(updated),
+            run_id=None if run is None else int(run),
+            themes_updated=_instant(theme_update),
+            n_themes=int(n_themes),
+        )
+
+    def themes_mark(self, workspace_id: int) -> tuple[Any, ...]:
+        """``(newest theme update, number of themes)``: changes with every theme write."""
+        with self._read() as connection:
+            updated, count = connection.execute(
+                select(func.max(themes.c.updated_at), func.count()).where(
+                    themes.c.workspace_id == workspace_id
+                )
+            ).one()
+        return (_instant(updated), int(count))
+
+    def analytics_identity(self, workspace_id: int) -> str | None:
+        """A text that tells this workspace apart from one of another database with the same id.
+
+        ``None`` when the workspace does not exist.
+        """
+        with self._read() as connection:
+            row = connection.execute(
+                select(workspaces.c.name, workspaces.c.created_at).where(
+                    workspaces.c.id == workspace_id
+                )
+            ).one_or_none()
+        if row is None:
+            return None
+        created = _instant(row.created_at)
+        return f"{workspace_id}:{row.name}:{None if created is None else created.isoformat()}"
+
+    def analytics_item_count(self, workspace_id: int, *, max_id: int | None = None) -> int:
+        """How many items the workspace has (with an id of at most ``max_id``, if given)."""
+        query = select(func.count()).where(feedback_items.c.workspace_id == workspace_id)
+        if max_id is not None:
+            query = query.where(feedback_items.c.id <= max_id)
+        with self._read() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def analytics_updates(
+        self, workspace_id: int, *, since: datetime
+    ) -> list[tuple[int, datetime]]:
+        """``(id, updated_at)`` of the items updated at or after ``since`` (an index range)."""
+        items = feedback_items.c
+        with self._read() as connection:
+            rows = connection.execute(
+                select(items.id, items.updated_at).where(
+                    items.workspace_id == workspace_id, items.updated_at >= since
+                )
+            ).all()
+        return [(int(row[0]), row[1]) for row in rows]
+
+    def analytics_item_ids(self, workspace_id: int) -> list[int]:
+        """Every item id of the workspace, ascending."""
+        with self._read() as connection:
+            return list(
+                connection.execute(
+                    select(feedback_items.c.id)
+                    .where(feedback_items.c.workspace_id == workspace_id)
+                    .order_by(feedback_items.c.id)
+                ).scalars()
+            )
+
+    def analytics_rows(
+        self,
+        workspace_id: int,
+        *,
+        after_id: int | None = None,
+        updated_after: datetime | None = None,
+        ids: Sequence[int] = (),
+    ) -> AnalyticsRows:
+        """Items (and all their units) of the workspace: everything, or what changed.
+
+        Args:
+            workspace_id: The workspace.
+            after_id: Only items with a larger id (new items); ``None`` with no other
+                condition: every item.
+            updated_after: Also items updated after this instant (changed items).
+            ids: Also these items.
+
+        Returns:
+            The rows, in id order, and the marks read in the same transaction.
+        """
+        items = feedback_items.c
+        everything = after_id is None and updated_after is None and not ids
+        with _collection_paused(), self._read() as connection:
+            marks = self._marks(connection, workspace_id)
+            columns = (
+                items.id,
+                items.external_id,
+                type_coerce(items.created_at, String),
+                items.nps,
+                items.csat,
+                items.ces,
+                items.source,
+                type_coerce(items.segments, Text),
+                items.updated_at,
+            )
+            base = select(*columns).where(items.workspace_id == workspace_id)
+            found: dict[int, Any] = {}
+            if everything:
+                found = {row[0]: row for row in connection.execute(base.order_by(items.id))}
+            else:
+                if after_id is not None:
+                    for row in connection.execute(base.where(items.id > after_id)):
+                        found[row[0]] = row
+                if updated_after is not None:
+                    for row in connection.execute(base.where(items.updated_at > updated_after)):
+                        found[row[0]] = row
+                for part in chunks(sorted(set(ids) - set(found))):
+                    for row in connection.execute(base.where(items.id.in_(part))):
+                        found[row[0]] = row
+            item_rows = [found[key] for key in sorted(found)]
+            unit_rows = self._units_of(connection, workspace_id, item_rows, everything, after_id)
+            theme_ids = self._level0(connection, workspace_id)
+        version = (marks.items_updated, marks.run_id, marks.themes_updated, marks.n_themes)
+        records = _records(version, [row[:8] for row in item_rows], unit_rows, theme_ids)
+        return AnalyticsRows(
+            records=records,
+            ids=[int(row[0]) for row in item_rows],
+            updated=[row[8] for row in item_rows],
+            marks=marks,
+        )
+
+    def _units_of(
+        self,
+        connection: Connection,
+        workspace_id: int,
+        item_rows: Sequence[Any],
+        everything: bool,
+        after_id: int | None,
+    ) -> list[Any]:
+        """The units of ``item_rows`` in (item, unit index) order."""
+        units = opinion_units.c
+        columns = (
+            units.item_id,
+            units.theme_id,
+            units.sentiment_score,
+            units.sentiment_label,
+            units.text,
+        )
+        base = select(*columns, units.unit_index).where(units.workspace_id == workspace_id)
+        if everything:
+            rows = connection.execute(base.order_by(units.item_id, units.unit_index)).all()
+            return [row[:5] for row in rows]
+        wanted = [int(row[0]) for row in item_rows]
+        fresh = [i for i in wanted if after_id is not None and i > after_id]
+        older = [i for i in wanted if after_id is None or i <= after_id]
+        rows = []
+        if fresh:  # new items: one range over the (item_id, unit_index) index
+            rows += connection.execute(base.where(units.item_id >= min(fresh))).all()
+        for part in chunks(older):
+            rows += connection.execute(base.where(units.item_id.in_(part))).all()
+        keep = set(wanted)
+        rows = sorted((row for row in rows if row[0] in keep), key=lambda r: (r[0], r[5]))
+        return [row[:5] for row in rows]
+
+    def _level0(self, connection: Connection, workspace_id: int) -> tuple[str, ...]:
+        return tuple(
+            connection.execute(
+                select(themes.c.theme_id)
+                .where(themes.c.workspace_id == workspace_id, themes.c.level == 0)
+                .order_by(themes.c.theme_id)
+            ).scalars()
         )
 
     def analytics_records(self, workspace_id: int) -> AnalyticsRecords:
@@ -107,6 +308,17 @@ class AnalyticsReader(StoreBase):
                 ).scalars()
             )
             return _records(version, item_rows, unit_rows, theme_ids)
+
+
+def _instant(value: Any) -> datetime | None:
+    """A stored instant as an aware datetime (aggregates skip the column type on SQLite)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value  # type: ignore[no-any-return]
 
 
 def _records(

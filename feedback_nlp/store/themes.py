@@ -26,6 +26,7 @@ from feedback_nlp.store.schema import (
 __all__ = ["MAX_LABEL_CHARS", "ThemeStore"]
 
 MAX_LABEL_CHARS = 200
+_REGISTRY_STATE = frozenset({"centroid", "members", "accept_similarity", "typical_similarity"})
 
 
 def _theme(row: Any) -> ThemeRecord:
@@ -53,7 +54,10 @@ class ThemeStore(StoreBase):
         self, workspace_id: int, *, include_inactive: bool = False
     ) -> list[ThemeRecord]:
         """The workspace's themes (then parent groups), largest first."""
-        query = select(themes).where(themes.c.workspace_id == workspace_id)
+        # Not the registry state (centroid, members): at a million items ``members`` holds
+        # millions of unit keys, and a theme record does not need them.
+        listed = [c for c in themes.c if c.name not in _REGISTRY_STATE]
+        query = select(*listed).where(themes.c.workspace_id == workspace_id)
         if not include_inactive:
             query = query.where(themes.c.active.is_(True))
         query = query.order_by(themes.c.level, themes.c.size.desc(), themes.c.theme_id)

@@ -1,0 +1,346 @@
+"""Fold new and changed items into a :class:`~feedback_nlp.analytics.frame.FeedbackFrame`.
+
+:func:`merge_frame` gives the frame that :func:`~feedback_nlp.analytics.loader.frame_from_records`
+would build from all the rows at once -- the same columns, the same item order (ascending
+database id), the same units in (item, unit index) order, the same theme columns -- without
+reading or validating the unchanged rows again. Only the delta is validated (it goes through
+``frame_from_records``); the rest is array copies. When the theme universe changed, or a row's
+``source`` would change meaning for every item, it returns ``None``: the caller rebuilds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from feedback_nlp.analytics._columns import ITEM_FIELDS
+from feedback_nlp.analytics.breakdown import score_columns
+from feedback_nlp.analytics.frame import FeedbackFrame
+from feedback_nlp.analytics.loader import frame_from_records
+from feedback_nlp.domain import AnalyticsRecords
+
+__all__ = ["FrameParts", "append_frames", "item_table", "merge_frame", "parts_of"]
+
+IntArray = npt.NDArray[np.int64]
+_FIXED = ("item_id", "created_at", "nps", "csat", "ces", "sentiment")
+
+
+@dataclass(frozen=True, eq=False)
+class FrameParts:
+    """A frame with what a merge needs to know about how it was built.
+
+    Attributes:
+        frame: The frame.
+        ids: The database id of each item (ascending), one per row of ``frame.items``.
+        segment_keys: The segment keys read from the items' ``segments`` mappings.
+        source_field: Whether the ``source`` column holds the items' ``source`` field (no
+            segment key is called ``source``).
+        appended: When this frame is an earlier one with new items appended: those items as a
+            frame of the same columns (what :func:`append_frames` appended).
+    """
+
+    frame: FeedbackFrame
+    ids: IntArray
+    segment_keys: tuple[str, ...]
+    source_field: bool
+    appended: FeedbackFrame | None = None
+
+
+def _keys(records: AnalyticsRecords) -> tuple[tuple[str, ...], bool]:
+    segment_dicts = records.items["segments"]
+    keys = tuple(sorted({key for segments in segment_dicts for key in segments} - ITEM_FIELDS))
+    source = "source" not in keys and any(v is not None for v in records.items["source"])
+    return keys, source
+
+
+def parts_of(records: AnalyticsRecords, ids: list[int]) -> FrameParts:
+    """The frame of ``records`` (every row of a workspace) as :class:`FrameParts`."""
+    keys, source = _keys(records)
+    return FrameParts(frame_from_records(records), np.asarray(ids, dtype=np.int64), keys, source)
+
+
+def _column(frame: FeedbackFrame, name: str) -> np.ndarray:
+    """A column as a numpy array (``created_at`` as int64 ns; an absent segment as ``None``)."""
+    if name == "created_at":
+        return np.asarray(frame.items["created_at"].array.asi8, dtype=np.int64)
+    if name not in frame.items.columns:
+        return np.full(frame.n_items, None, dtype=object)
+    return frame.items[name].to_numpy()
+
+
+def item_table(columns: dict[str, np.ndarray], segments: tuple[str, ...]) -> pd.DataFrame:
+    """The item table of a frame from its columns, typed the way a rebuild types them.
+
+    Args:
+        columns: ``item_id`` (text), ``created_at`` (int64 ns, the minimum int64 for unknown),
+            ``nps``, ``csat``, ``ces``, ``sentiment`` (float64) and each segment (text or None).
+        segments: The segment columns, in order.
+    """
+    table = pd.DataFrame({"item_id": np.asarray(columns["item_id"], dtype=object)})
+    created = np.asarray(columns["created_at"], dtype=np.int64).view("datetime64[ns]")
+    table["created_at"] = pd.Series(created).dt.tz_localize("UTC")
+    for name in ("nps", "csat", "ces", "sentiment"):
+        table[name] = np.asarray(columns[name], dtype=np.float64)
+    for name in segments:
+        table[name] = pd.Series(np.asarray(columns[name], dtype=object), dtype=object)
+    return table
+
+
+def merge_frame(base: FrameParts, records: AnalyticsRecords, ids: list[int]) -> FrameParts | None:
+    """``base`` with the items of ``records`` added (new ids) or replaced (known ids).
+
+    Args:
+        base: The current frame.
+        records: The new and changed items, with *all* their current units (an item's units
+            in ``base`` are replaced by the ones given here, none if none are given).
+        ids: The database id of each item in ``records``.
+
+    Returns:
+        The merged frame, or ``None`` when a rebuild from every row is needed (the theme
+        universe or the meaning of the ``source`` column changed).
+    """
+    if not ids:
+        return base
+    delta = frame_from_records(records)
+    old = base.frame
+    if delta.theme_ids != old.theme_ids:
+        return None
+    delta_keys, delta_source = _keys(records)
+    if "source" in delta_keys and base.source_field:
+        return None
+    keys = tuple(sorted(set(base.segment_keys) | set(delta_keys)))
+    source_field = "source" not in keys and (base.source_field or delta_source)
+
+    d_ids = np.asarray(ids, dtype=np.int64)
+    n, n_base = len(d_ids), old.n_items
+    pos = np.searchsorted(base.ids, d_ids)
+    present = np.zeros(n, dtype=np.bool_)
+    if n_base:
+        inside = pos < n_base
+        present[inside] = base.ids[pos[inside]] == d_ids[inside]
+    added = ~present
+    n_added = int(added.sum())
+    total = n_base + n_added
+    target = np.empty(n, dtype=np.int64)  # where each delta row goes in the merged table
+    target[present] = pos[present]
+    target[added] = n_base + np.arange(n_added)
+
+    merged_ids = np.concatenate([base.ids, d_ids[added]])
+    if not present.any() and (not n_base or d_ids.min() > base.ids[-1]):
+        appended = _appended(base, delta, keys, source_field, merged_ids)
+        if appended is not None:
+            return appended
+    names = [*_FIXED, *(k for k in keys), *(["source"] if source_field else [])]
+    columns: dict[str, np.ndarray] = {}
+    for name in names:
+        old_values, new_values = _column(old, name), _column(delta, name)
+        if old_values.dtype != new_values.dtype:
+            old_values, new_values = old_values.astype(object), new_values.astype(object)
+        values = np.empty(total, dtype=old_values.dtype)
+        values[:n_base] = old_values
+        values[target] = new_values
+        columns[name] = values
+    mentions = np.empty((total, len(old.theme_ids)), dtype=np.bool_)
+    mentions[:n_base] = old.mentions
+    mentions[target] = delta.mentions
+
+    replaced = np.zeros(total, dtype=np.bool_)
+    replaced[target[present]] = True
+    units = _merged_units(old.units, delta.units, replaced, target)
+
+    if n_added and n_base and d_ids[added].min() < base.ids[-1]:
+        order = np.argsort(merged_ids, kind="stable")  # a late insert below the newest id
+        merged_ids = merged_ids[order]
+        columns = {name: values[order] for name, values in columns.items()}
+        mentions = mentions[order]
+        position = np.empty(total, dtype=np.int64)
+        position[order] = np.arange(total)
+        units = units.assign(item=position[units["item"].to_numpy()])
+        units = _sorted_units(units)
+
+    # A segment column nobody has a value for any more is not a segment (as in a rebuild);
+    # only replacing a row can take the last value away.
+    segments = [
+        name
+        for name in sorted([*keys, *(["source"] if source_field else [])])
+        if not present.any() or pd.notna(columns[name]).any()
+    ]
+    source_field = source_field and "source" in segments
+    keys = tuple(name for name in keys if name in segments)
+    table = item_table(columns, tuple(segments))
+    frame = FeedbackFrame(
+        items=table,
+        segments=tuple(segments),
+        theme_ids=old.theme_ids,
+        mentions=mentions,
+        units=units,
+    )
+    return FrameParts(frame, merged_ids, keys, source_field)
+
+
+def _appended(
+    base: FrameParts,
+    delta: FeedbackFrame,
+    keys: tuple[str, ...],
+    source_field: bool,
+    merged_ids: IntArray,
+) -> FrameParts | None:
+    """The fast path of new items only, all newer than ``base``'s (``None``: not that case)."""
+    old = base.frame
+    segments = tuple(sorted([*keys, *(["source"] if source_field else [])]))
+    if segments != old.segments:
+        return None
+    columns = list(old.items.columns)
+    added = delta.items.reindex(columns=columns)
+    for name in segments:
+        if name not in delta.items.columns:
+            added[name] = pd.Series([None] * delta.n_items, dtype=object)
+    if any(added[c].dtype != old.items[c].dtype for c in columns):
+        return None
+    aligned = FeedbackFrame(
+        items=added,
+        segments=old.segments,
+        theme_ids=old.theme_ids,
+        mentions=delta.mentions,
+        units=delta.units,
+    )
+    frame = append_frames(old, aligned)
+    assert frame is not None
+    return FrameParts(
+        frame,
+        merged_ids,
+        base.segment_keys if keys == base.segment_keys else keys,
+        source_field,
+        appended=aligned,
+    )
+
+
+def append_frames(old: FeedbackFrame, new: FeedbackFrame) -> FeedbackFrame | None:
+    """``old`` with the items (and units) of ``new`` after its own, as one frame.
+
+    Both must have the same columns, dtypes and themes (``None`` otherwise). The result equals
+    the frame of all the rows built at once; what ``old`` derived is carried over where it
+    stays exact (:func:`_carry_derived`). Used for a snapshot's new items and for its filtered
+    frames (the filter of the merged frame = the filter of the old one, then that of the new
+    items).
+    """
+    if (
+        list(new.items.columns) != list(old.items.columns)
+        or new.theme_ids != old.theme_ids
+        or any(new.items[c].dtype != old.items[c].dtype for c in old.items.columns)
+    ):
+        return None
+    if new.n_items == 0:
+        return old
+    table: pd.DataFrame = pd.concat([old.items, new.items], ignore_index=True)
+    units = old.units
+    if not new.units.empty:
+        moved = new.units.assign(item=new.units["item"].to_numpy() + old.n_items)
+        units = pd.concat([old.units, moved], ignore_index=True)
+    frame = FeedbackFrame(
+        items=table,
+        segments=old.segments,
+        theme_ids=old.theme_ids,
+        mentions=np.concatenate([old.mentions, new.mentions]),
+        units=units,
+    )
+    _carry_derived(old, new, frame)
+    return frame
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
+def _seed(frame: FeedbackFrame, key: Hashable, value: Any) -> None:
+    frame.derived(key, lambda: value)
+
+
+def _carry_derived(old: FeedbackFrame, delta: FeedbackFrame, merged: FeedbackFrame) -> None:
+    """Seed ``merged`` (= ``old`` + ``delta`` appended) with what ``old`` already derived.
+
+    Only values that come out exactly as a computation over ``merged`` would: the mention
+    cells and score terms (row-wise), the codes of one segment attribute when the new rows
+    bring no new value, and period codes when the new rows fall inside the known span.
+    """
+    offset = old.n_items
+    cells = old.kept("mention_cells")
+    if cells is not None:
+        rows, cols = delta.mention_cells()
+        merged.derived(
+            "mention_cells",
+            lambda: (
+                _frozen(np.concatenate([cells[0], rows + offset])),
+                _frozen(np.concatenate([cells[1], cols])),
+            ),
+        )
+    if delta.units.empty:  # the units did not change: what only they decide holds
+        for name in ("pool_cells", "quote_order"):
+            kept = old.kept(name)
+            if kept is not None:
+                _seed(merged, name, kept)
+        csr = old.kept("theme_csr")
+        if csr is not None:
+            wider = type(csr)(
+                (csr.data, csr.indices, csr.indptr), shape=(csr.shape[0], merged.n_items)
+            )
+            _seed(merged, "theme_csr", wider)
+    terms = old.kept("score_columns")
+    if terms is not None:
+        added = score_columns(delta)
+        merged.derived("score_columns", lambda: _frozen(np.concatenate([terms, added])))
+    for key, value in list(old._derived.items()):
+        if not isinstance(key, tuple) or value is None:
+            continue
+        if key[0] == "segment_codes" and len(key[1]) == 1:
+            codes, labels = value
+            values = delta.items[key[1][0]].to_numpy(dtype=object)
+            known = pd.notna(values)
+            found = pd.Index(labels).get_indexer(values[known])
+            if (found < 0).any():
+                continue
+            new = np.full(delta.n_items, -1, dtype=np.int64)
+            new[known] = found
+            _seed(merged, key, (_frozen(np.concatenate([codes, new])), labels))
+        elif key[0] == "period_codes":
+            codes, labels = value
+            if not labels:
+                continue
+            new_codes, new_labels = delta.period_codes(key[1])
+            if not new_labels:
+                shifted = new_codes
+            else:
+                start = labels.index(new_labels[0]) if new_labels[0] in labels else -1
+                if start < 0 or new_labels[-1] not in labels:
+                    continue
+                shifted = np.where(new_codes >= 0, new_codes + start, -1)
+            _seed(merged, key, (_frozen(np.concatenate([codes, shifted]).astype(np.int64)), labels))
+
+
+def _merged_units(
+    old: pd.DataFrame, new: pd.DataFrame, replaced: np.ndarray, target: IntArray
+) -> pd.DataFrame:
+    """The old units of items not replaced, then the new units, in (item, unit index) order."""
+    keep = ~replaced[old["item"].to_numpy()]
+    if keep.all() and new.empty:
+        return old  # new items without units (not mined yet): the units are unchanged
+    kept = old.loc[keep] if not keep.all() else old
+    moved = new.assign(item=target[new["item"].to_numpy()])
+    units: pd.DataFrame = pd.concat([kept, moved], ignore_index=True)
+    units["item"] = units["item"].astype(np.int64)
+    items = units["item"].to_numpy()
+    if len(items) > 1 and (np.diff(items) < 0).any():
+        units = _sorted_units(units)
+    return units
+
+
+def _sorted_units(units: pd.DataFrame) -> pd.DataFrame:
+    """Units stably sorted by item (each item's units keep their unit-index order)."""
+    order = np.argsort(units["item"].to_numpy(), kind="stable")
+    return units.iloc[order].reset_index(drop=True)
