@@ -142,6 +142,7 @@ def quantise_per_token(
     *,
     weight_levels: int = WEIGHT_LEVELS,
     min_table_rows: int = MIN_TABLE_ROWS,
+    keep_float: Sequence[str] = (),
 ) -> tuple[onnx.ModelProto, QuantisationSummary]:
     """Return a copy of ``model`` with its weight products and large tables in int8.
 
@@ -149,6 +150,7 @@ def quantise_per_token(
         model: a float32 ONNX model (opset 13 or later).
         weight_levels: largest absolute int8 weight, 1..127 (63 avoids int16 saturation on AVX2).
         min_table_rows: ``Gather`` tables with at least this many rows are stored in int8.
+        keep_float: ``MatMul`` nodes whose name contains one of these strings stay float32.
 
     Raises:
         InvalidInputError: ``weight_levels`` out of range, or the model has nothing to quantise.
@@ -170,7 +172,11 @@ def quantise_per_token(
     activations: dict[str, tuple[str, str, str]] = {}
     matmuls = tables = 0
     for node in graph.node:
-        if node.op_type == "MatMul" and len(weights.get(node.input[1], _EMPTY).dims) == 2:
+        if (
+            node.op_type == "MatMul"
+            and len(weights.get(node.input[1], _EMPTY).dims) == 2
+            and not any(part in node.name for part in keep_float)
+        ):
             matmuls += 1
             weight = numpy_helper.to_array(weights[node.input[1]])
             codes_w, scales_w = quantise_columns(weight, weight_levels)

@@ -33,6 +33,7 @@ from feedback_nlp.errors import FeedbackNLPError, InvalidInputError
 from feedback_nlp.jobs.context import JobContext
 from feedback_nlp.jobs.outcome import theme_rows, unit_rows
 from feedback_nlp.jobs.params import MineParams
+from feedback_nlp.jobs.trust import small_corpus_warning
 from feedback_nlp.models import MODEL_SPECS, ModelKind, load_model
 from feedback_nlp.settings import Settings
 from feedback_nlp.store import Store
@@ -40,6 +41,7 @@ from feedback_nlp.store.base import utcnow
 from feedback_nlp.store.mining import MiningOutcome
 from feedback_nlp.text.units import OpinionUnitSplitter
 from feedback_nlp.themes.cluster import ThemeClusterer
+from feedback_nlp.themes.content import content_texts
 from feedback_nlp.themes.miner import ThemeMiner
 from feedback_nlp.themes.registry import ThemeRegistry
 
@@ -119,7 +121,9 @@ def run_mine_job(
 
     Returns:
         ``run_id``, counts of items, units, themes and unassigned units, cache hits and misses,
-        and the sentiment head used (``None``: unit sentiment left empty).
+        the sentiment head used (``None``: unit sentiment left empty), and ``warning``: why
+        the themes cannot be trusted yet (too few items, :mod:`feedback_nlp.jobs.trust`), or
+        ``None``.
 
     Raises:
         InvalidInputError: If the parameters are wrong or no item matches them.
@@ -154,7 +158,7 @@ def run_mine_job(
     model = embedder if embedder is not None else EngineEmbedder(engine, wanted)
     chunk = EMBED_BATCH if embedder is not None else engine.chunk_size
     cached = CachedEmbedder(model, store.vector_cache(job.workspace_id))
-    vectors = _embed(cached, texts, context, 0.15, 0.6, chunk)
+    vectors = _embed(cached, content_texts(texts), context, 0.15, 0.6, chunk)
 
     head = find_sentiment_head(model.name, model.dim) if sentiment is True else sentiment or None
     predicted: tuple[list[str], Any] | None = None
@@ -165,7 +169,12 @@ def run_mine_job(
 
     context.stage(0.65, "mine")
     clusterer = ThemeClusterer(min_theme_size=params.min_theme_size)
-    miner = ThemeMiner(clusterer=clusterer, n_resamples=params.n_resamples, seed=params.seed)
+    miner = ThemeMiner(
+        clusterer=clusterer,
+        n_resamples=params.n_resamples,
+        seed=params.seed,
+        unit_items=[unit.item_index for unit in units],
+    )
     result = engine.mine(miner, vectors, texts, langs)
 
     context.stage(0.90, "register")
@@ -186,7 +195,14 @@ def run_mine_job(
             themes=theme_rows(result, ids, units, items, registry.id_prefix),
             registry=registry,
             n_unassigned=result.n_unassigned,
-            config={"params": params.to_json(), "miner": result.config},
+            config={
+                "params": params.to_json(),
+                "miner": result.config,
+                # The general-sentiment pool (no migration needed): these themes carry
+                # sentiment or courtesy but no topic and are not issues to rank.
+                "general_theme_ids": [ids[t.index] for t in result.themes if t.general],
+                "display_lang": result.display_lang,
+            },
         ),
         guard=context.hold,  # a worker whose job was taken over saves nothing
     )
@@ -201,4 +217,5 @@ def run_mine_job(
         "embedder": model.name,
         "engine": engine.name,
         "sentiment": None if head is None else head.name,
+        "warning": small_corpus_warning(len(items)),  # None from MIN_TRUSTED_ITEMS items on
     }

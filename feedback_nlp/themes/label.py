@@ -1,18 +1,32 @@
-"""Readable theme labels from class-based TF-IDF keyphrases, one label per language.
+"""Readable theme labels: a 2-5 word title and 3-5 keyphrases per theme and language.
 
-For each language present, the units of that language are grouped by theme and every theme is
-scored against the other themes of the same language with c-TF-IDF (as in BERTopic):
+For each language present, the units of that language are grouped by theme, and every theme's
+candidate phrases are scored against the other themes of the same language:
 
-    score(term, theme) = tf(term, theme) * log(1 + A / f(term))
+1. **Candidates** are word n-grams of 1 to ``max_phrase_words`` tokens of each unit's content
+   (placeholders, numbers, URLs and @handles are removed before: see
+   :mod:`feedback_nlp.themes.content`) that neither start nor end with a stop word of the language
+   (the project's lists of :mod:`feedback_nlp.themes.stopwords` together with spaCy's). Tokens are
+   case-folded, Arabic short vowels and tatweel removed, and Arabic/Hebrew clitics (``و``, ``ال``,
+   ``بال``, ``ه``, ``ו`` ...) are folded away for counting, so "التوصيل" and "والتوصيل" count
+   as one word; a phrase is shown in its most frequent written form. No trained parser is
+   installed, so noun chunks are not used; n-grams stand in for them in every language.
+2. **c-TF-IDF** (as in BERTopic), with counts per unit (a phrase repeated in one message counts
+   once)::
 
-where ``tf`` is the share of the theme's phrase occurrences that are ``term``, ``A`` is the average
-number of phrase occurrences per theme and ``f`` is the term's frequency over all themes. Counts
-are per unit (a phrase repeated in one message counts once), which suits short feedback.
+       ctfidf(term, theme) = tf(term, theme) * log(1 + A / f(term))
 
-Unlike BERTopic's default tokenizer, nothing here deletes non-ASCII text: tokens follow the
-Unicode-aware pattern :data:`TOKEN_PATTERN` (Arabic, Hebrew, Persian with ZWNJ, Lithuanian), text
-is case-folded, Arabic short vowels and tatweel are removed, and phrases of 1-2 tokens are kept
-unless they start or end with a stop word of their language (:mod:`feedback_nlp.themes.stopwords`).
+   where ``tf`` is the share of the theme's units that hold ``term``, ``A`` the average number of
+   units per theme and ``f`` the term's unit count over all themes.
+3. **Centre similarity**: when the members' vectors are given, a phrase's vector is the mean of
+   the vectors of the member units that hold it, and its cosine to the theme centre measures how
+   central the phrase is to the theme (no embedder is needed). The score is
+   ``ctfidf * (1 + centre_similarity)`` times a small bonus per extra word, so that "card
+   arrival" is preferred over "card" when nearly every unit saying "card" says "card arrival".
+4. **MMR**: keyphrases are picked by maximal marginal relevance, a phrase sharing words with one
+   already picked being penalised, and keyphrases hold no stop word at all; the title is the best
+   phrase of 2-5 words held by at least ``min_title_share`` of the units (stop words may sit
+   inside it: "hope you fix"), else the two best single words joined.
 """
 
 from __future__ import annotations
@@ -23,18 +37,28 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
-from feedback_nlp.themes._checks import IntArray, check_int
+from feedback_nlp.themes._checks import FloatMatrix, IntArray, check_int
+from feedback_nlp.themes.content import content_text
 from feedback_nlp.themes.stopwords import stop_words_for
 
-__all__ = ["TOKEN_PATTERN", "KeyphraseLabeler", "ThemeLabel", "tokenize"]
+__all__ = ["LABEL_SEPARATOR", "TOKEN_PATTERN", "KeyphraseLabeler", "ThemeLabel", "tokenize"]
 
 TOKEN_PATTERN = r"(?u)\b\w[\w'\u200c\u05f3\u05f4-]*\b"
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_HAS_DIGIT = re.compile(r"\d")
 LABEL_SEPARATOR = " / "
+_CLITICS = {
+    "ar": ("وبال", "وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل"),
+    "he": ("וה", "שה", "בה", "לה", "מה", "ה", "ו", "ב", "ל", "מ", "ש"),
+}
+_MIN_STEM = 3
+_WORD_BONUS = 0.0
+_MMR_LAMBDA = 0.7
 
 
 def tokenize(text: str) -> list[str]:
@@ -43,82 +67,93 @@ def tokenize(text: str) -> list[str]:
     return [
         token.strip("'-")
         for token in _TOKEN_RE.findall(folded)
-        if len(token.strip("'-")) > 1 and not token.isdigit()
+        if len(token.strip("'-")) > 1 and not _HAS_DIGIT.search(token)
     ]
 
 
-def _phrases(tokens: list[str], stop: frozenset[str], longest: int) -> set[str]:
-    """Return the distinct phrases of 1..``longest`` tokens not starting or ending in stop words."""
-    found: set[str] = set()
+@cache
+def _stop_words(lang: str) -> frozenset[str]:
+    """The project's stop words of ``lang`` with spaCy's, clitic-folded forms included."""
+    words = set(stop_words_for(lang))
+    base = lang.split("-")[0].lower()
+    try:
+        module = __import__(f"spacy.lang.{base}.stop_words", fromlist=["STOP_WORDS"])
+        words |= {word.casefold() for word in module.STOP_WORDS}
+    except ImportError:
+        pass
+    return frozenset(words | {_fold_clitic(word, base) for word in words})
+
+
+def _fold_clitic(token: str, lang: str) -> str:
+    """Strip one Arabic/Hebrew prefix clitic when a stem of three or more letters remains."""
+    for prefix in _CLITICS.get(lang, ()):
+        if token.startswith(prefix) and len(token) - len(prefix) >= _MIN_STEM:
+            return token[len(prefix) :]
+    return token
+
+
+def _unit_phrases(text: str, lang: str, longest: int) -> dict[str, str]:
+    """Distinct phrases of a unit: counting key -> the form as written (case-folded)."""
+    base = lang.split("-")[0].lower()
+    stop = _stop_words(lang)
+    tokens = tokenize(content_text(text))
+    keys = [_fold_clitic(token, base) for token in tokens]
+    found: dict[str, str] = {}
     for size in range(1, longest + 1):
         for start in range(len(tokens) - size + 1):
-            gram = tokens[start : start + size]
-            if gram[0] in stop or gram[-1] in stop:
+            first, last = start, start + size - 1
+            if tokens[first] in stop or tokens[last] in stop:
                 continue
-            found.add(" ".join(gram))
+            if keys[first] in stop or keys[last] in stop:
+                continue
+            key = " ".join(keys[start : start + size])
+            found.setdefault(key, " ".join(tokens[start : start + size]))
     return found
-
-
-def _expand(terms: list[str], counts: Counter[str], share: float = 0.6) -> tuple[str, ...]:
-    """Replace a single word by the longer phrase that holds most of its occurrences.
-
-    "virtual" becomes "virtual card" when at least ``share`` of the units with "virtual" say
-    "virtual card"; a phrase already in the list is not repeated.
-    """
-    out: list[str] = []
-    for term in terms:
-        best = term
-        if " " not in term:
-            longer = [
-                (count, phrase)
-                for phrase, count in counts.items()
-                if " " in phrase and term in phrase.split() and count >= share * counts[term]
-            ]
-            if longer:
-                best = max(longer, key=lambda pair: (pair[0], pair[1]))[1]
-        if best not in out:
-            out.append(best)
-    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
 class ThemeLabel:
-    """The label and ranked keyphrases of one theme, per language (``lang -> ...``)."""
+    """The label (title) and ranked keyphrases of one theme, per language (``lang -> ...``)."""
 
     label: dict[str, str]
     keyphrases: dict[str, tuple[str, ...]]
 
 
 class KeyphraseLabeler:
-    """Label themes with their most distinctive 1-2-word phrases, in each language present.
+    """Label themes with a short title and distinctive keyphrases, in each language present.
 
     Args:
-        max_phrase_words: longest phrase, in tokens.
-        n_keyphrases: keyphrases kept per theme and language.
-        n_label_phrases: keyphrases joined into the label (a phrase sharing a word with one
-            already chosen is skipped, so "card" does not follow "card arrival").
+        max_phrase_words: longest candidate phrase, in tokens (titles are 2-5 words).
+        n_keyphrases: keyphrases kept per theme and language (3-5 read well).
+        n_label_phrases: single words joined when no phrase of two or more words qualifies.
         min_language_units: units of a language a theme needs for a label in that language.
         max_units_per_theme: at most this many units of a theme (per language, evenly spaced in
             corpus order) are counted: the top phrases of a theme of 100,000 units are those of
             a few thousand of them, at a fraction of the time and memory.
+        min_title_share: share of a theme's units (in that language) a multi-word title needs.
+        n_candidates: best c-TF-IDF candidates rescored with centre similarity and MMR.
     """
 
     def __init__(
         self,
         *,
-        max_phrase_words: int = 2,
-        n_keyphrases: int = 10,
+        max_phrase_words: int = 3,
+        n_keyphrases: int = 5,
         n_label_phrases: int = 2,
         min_language_units: int = 1,
         max_units_per_theme: int = 3000,
+        min_title_share: float = 0.15,
+        n_candidates: int = 40,
     ) -> None:
         self.max_phrase_words = max_phrase_words
         self.n_keyphrases = n_keyphrases
         self.n_label_phrases = n_label_phrases
         self.min_language_units = min_language_units
         self.max_units_per_theme = max_units_per_theme
+        self.min_title_share = min_title_share
+        self.n_candidates = n_candidates
 
-    def get_config(self) -> dict[str, int]:
+    def get_config(self) -> dict[str, int | float]:
         """Return the parameters as a JSON-ready dict."""
         return {
             "max_phrase_words": self.max_phrase_words,
@@ -126,10 +161,18 @@ class KeyphraseLabeler:
             "n_label_phrases": self.n_label_phrases,
             "min_language_units": self.min_language_units,
             "max_units_per_theme": self.max_units_per_theme,
+            "min_title_share": self.min_title_share,
+            "n_candidates": self.n_candidates,
         }
 
     def label(
-        self, texts: Sequence[str], langs: Sequence[str], labels: IntArray, n_themes: int
+        self,
+        texts: Sequence[str],
+        langs: Sequence[str],
+        labels: IntArray,
+        n_themes: int,
+        *,
+        centred: FloatMatrix | None = None,
     ) -> list[ThemeLabel]:
         """Return one :class:`ThemeLabel` per theme ``0 .. n_themes-1``.
 
@@ -138,22 +181,42 @@ class KeyphraseLabeler:
             langs: one language code per unit.
             labels: theme of each unit (``-1``: unassigned, ignored).
             n_themes: number of themes.
+            centred: the units' (language-centred) vectors, for the centre similarity of
+                phrases; ``None`` ranks by c-TF-IDF alone.
         """
         owner = type(self).__name__
-        check_int(owner, "max_phrase_words", self.max_phrase_words, 1, 4)
+        check_int(owner, "max_phrase_words", self.max_phrase_words, 1, 5)
         check_int(owner, "n_keyphrases", self.n_keyphrases, 1)
         check_int(owner, "n_label_phrases", self.n_label_phrases, 1)
         check_int(owner, "min_language_units", self.min_language_units, 1)
         check_int(owner, "max_units_per_theme", self.max_units_per_theme, 1)
+        check_int(owner, "n_candidates", self.n_candidates, 1)
         labels_by: list[dict[str, str]] = [{} for _ in range(n_themes)]
         phrases_by: list[dict[str, tuple[str, ...]]] = [{} for _ in range(n_themes)]
         for lang in sorted({langs[i] for i in np.flatnonzero(labels >= 0).tolist()}):
-            ranked = self._rank_language(texts, langs, labels, n_themes, lang)
-            for theme, phrases in ranked.items():
-                if phrases:
+            ranked = self._rank_language(texts, langs, labels, n_themes, lang, centred)
+            for theme, (title, phrases) in ranked.items():
+                if title:
                     phrases_by[theme][lang] = phrases
-                    labels_by[theme][lang] = self._compose(phrases)
+                    labels_by[theme][lang] = title
         return [ThemeLabel(label=labels_by[t], keyphrases=phrases_by[t]) for t in range(n_themes)]
+
+    def _members(
+        self, labels: IntArray, langs: Sequence[str], lang: str, n_themes: int
+    ) -> list[IntArray]:
+        """Per theme, the (capped, evenly spaced) member rows in ``lang``."""
+        chosen = np.flatnonzero((labels >= 0) & (np.asarray(langs, dtype=object) == lang))
+        chosen = chosen[np.argsort(labels[chosen], kind="stable")]  # by theme, corpus order
+        units = np.bincount(labels[chosen], minlength=n_themes).astype(np.int64)
+        bounds = np.concatenate([[0], np.cumsum(units)])
+        out = []
+        for theme in range(n_themes):
+            members = chosen[bounds[theme] : bounds[theme + 1]]
+            if members.size > self.max_units_per_theme:
+                picks = np.linspace(0, members.size - 1, self.max_units_per_theme)
+                members = members[np.round(picks).astype(np.int64)]
+            out.append(members)
+        return out
 
     def _rank_language(
         self,
@@ -162,52 +225,98 @@ class KeyphraseLabeler:
         labels: IntArray,
         n_themes: int,
         lang: str,
-    ) -> dict[int, tuple[str, ...]]:
-        """c-TF-IDF keyphrases of every theme with enough units in ``lang``."""
-        stop = stop_words_for(lang)
-        counts: list[Counter[str]] = [Counter() for _ in range(n_themes)]
-        chosen = np.flatnonzero((labels >= 0) & (np.asarray(langs, dtype=object) == lang))
-        chosen = chosen[np.argsort(labels[chosen], kind="stable")]  # by theme, corpus order
-        units = np.bincount(labels[chosen], minlength=n_themes).astype(np.int64)
-        bounds = np.concatenate([[0], np.cumsum(units)])
-        for theme in np.flatnonzero(units).tolist():
-            members = chosen[bounds[theme] : bounds[theme + 1]]
-            if members.size > self.max_units_per_theme:  # evenly spaced, in corpus order
-                picks = np.linspace(0, members.size - 1, self.max_units_per_theme)
-                members = members[np.round(picks).astype(np.int64)]
-            for index in members.tolist():
-                phrases = _phrases(tokenize(texts[index]), stop, self.max_phrase_words)
-                counts[theme].update(phrases)
-        present = [t for t in range(n_themes) if units[t] >= self.min_language_units]
+        centred: FloatMatrix | None,
+    ) -> dict[int, tuple[str, tuple[str, ...]]]:
+        """Title and keyphrases of every theme with enough units in ``lang``."""
+        members = self._members(labels, langs, lang, n_themes)
+        present = [t for t in range(n_themes) if members[t].size >= self.min_language_units]
+        holders: dict[int, dict[str, list[int]]] = {}
+        forms: dict[int, dict[str, Counter[str]]] = {}
         totals: Counter[str] = Counter()
         for theme in present:
-            totals.update(counts[theme])
-        mean_size = sum(sum(counts[t].values()) for t in present) / max(1, len(present))
-        ranked: dict[int, tuple[str, ...]] = {}
+            held: dict[str, list[int]] = {}
+            written: dict[str, Counter[str]] = {}
+            for index in members[theme].tolist():
+                for key, form in _unit_phrases(texts[index], lang, self.max_phrase_words).items():
+                    held.setdefault(key, []).append(index)
+                    written.setdefault(key, Counter())[form] += 1
+            holders[theme], forms[theme] = held, written
+            totals.update({key: len(rows) for key, rows in held.items()})
+        mean_units = sum(members[t].size for t in present) / max(1, len(present))
+        ranked: dict[int, tuple[str, tuple[str, ...]]] = {}
         for theme in present:
-            size = sum(counts[theme].values())
-            if size == 0:
-                continue
-            needed = 2 if units[theme] >= 4 else 1
-            scored = [
-                (count / size * math.log(1.0 + mean_size / totals[term]), term)
-                for term, count in counts[theme].items()
-                if count >= needed
+            size = members[theme].size
+            needed = 2 if size >= 4 else 1
+            candidates = [
+                (len(rows) / size * math.log(1.0 + mean_units / totals[key]), key)
+                for key, rows in holders[theme].items()
+                if len(rows) >= needed
             ]
-            scored.sort(key=lambda pair: (-pair[0], pair[1]))
-            ranked[theme] = _expand(
-                [term for _, term in scored[: self.n_keyphrases]], counts[theme]
-            )
+            if not candidates:
+                continue
+            candidates.sort(key=lambda pair: (-pair[0], pair[1]))
+            top = candidates[: self.n_candidates]
+            centre = None
+            if centred is not None:
+                mean = centred[members[theme]].mean(axis=0)
+                centre = mean / max(float(np.linalg.norm(mean)), 1e-12)
+            scored = []
+            for score, key in top:
+                rows = holders[theme][key]
+                similarity = 0.0
+                if centre is not None and centred is not None:
+                    vector = centred[rows].mean(axis=0)
+                    similarity = float(vector @ centre) / max(float(np.linalg.norm(vector)), 1e-12)
+                words = key.count(" ") + 1
+                bonus = 1.0 + _WORD_BONUS * (words - 1)
+                scored.append((score * (1.0 + similarity) * bonus, key, len(rows) / size))
+            # Scores within 5% of each other tie (then: alphabetical), so that an evenly spaced
+            # sample of a large theme ranks its phrases as the whole theme does.
+            best = max(score for score, _, _ in scored) or 1.0
+            scored = [(round(score / best * 20) / 20, key, share) for score, key, share in scored]
+            scored.sort(key=lambda item: (-item[0], item[1]))
+            stop = _stop_words(lang)
+            plain = [(s, key) for s, key, _ in scored if not set(key.split()) & stop]
+            keys = _mmr([key for _, key in plain], [s for s, _ in plain], self.n_keyphrases)
+            shown = {key: forms[theme][key].most_common(1)[0][0] for _, key, _ in scored}
+            title = self._title(scored, shown)
+            ranked[theme] = (title, tuple(shown[key] for key in keys))
         return ranked
 
-    def _compose(self, phrases: tuple[str, ...]) -> str:
-        """Join the top phrases into a label, skipping phrases inside one already chosen."""
+    def _title(self, scored: list[tuple[float, str, float]], shown: dict[str, str]) -> str:
+        """The best phrase of 2-5 words held by enough units, else the best words joined."""
+        for _, key, share in scored:
+            if " " in key and share >= self.min_title_share:
+                return shown[key]
         chosen: list[str] = []
-        for phrase in phrases:
-            words = set(phrase.split())
+        for _, key, _ in scored:
+            words = set(key.split())
             if any(words & set(done.split()) for done in chosen):
                 continue
-            chosen.append(phrase)
+            chosen.append(key)
             if len(chosen) == self.n_label_phrases:
                 break
-        return LABEL_SEPARATOR.join(chosen)
+        return LABEL_SEPARATOR.join(shown[key] for key in chosen)
+
+
+def _mmr(keys: list[str], scores: list[float], n: int) -> list[str]:
+    """Pick ``n`` keys by maximal marginal relevance; redundancy is word overlap (Jaccard)."""
+    if not keys:
+        return []
+    top = max(scores) or 1.0
+    relevance = [score / top for score in scores]
+    words = [set(key.split()) for key in keys]
+    picked: list[int] = []
+    left = list(range(len(keys)))
+    while left and len(picked) < n:
+
+        def gain(i: int) -> float:
+            overlap = max(
+                (len(words[i] & words[j]) / len(words[i] | words[j]) for j in picked), default=0.0
+            )
+            return _MMR_LAMBDA * relevance[i] - (1.0 - _MMR_LAMBDA) * overlap
+
+        best = max(left, key=lambda i: (gain(i), -i))
+        picked.append(best)
+        left.remove(best)
+    return [keys[i] for i in picked]

@@ -3,6 +3,12 @@
 Step order (as in BERTopic): prepare/cluster (:mod:`~feedback_nlp.themes.cluster`), label
 (:mod:`~feedback_nlp.themes.label`), quotes (:mod:`~feedback_nlp.themes.quotes`), hierarchy
 (:mod:`~feedback_nlp.themes.hierarchy`), confidence (:mod:`~feedback_nlp.themes.stability`).
+Themes of openings, closings and courtesy are flagged ``general`` (:mod:`~feedback_nlp.themes.
+general`): they are kept and counted, grouped under one parent of their own, and never mixed with
+topical parents. Labels and titles are read from each unit's content
+(:func:`~feedback_nlp.themes.content.content_text`), quotes from the text as given. Every theme
+gets a ``title`` in one display language for the whole run (``display_lang``; default: the most
+frequent language of the units), falling back to the theme's own main language.
 Pure computation: arrays in, frozen values out; no database, no globals.
 """
 
@@ -25,6 +31,8 @@ from feedback_nlp.themes._checks import (
     check_same_length,
 )
 from feedback_nlp.themes.cluster import ThemeClusterer, theme_centroids
+from feedback_nlp.themes.content import content_text, content_texts
+from feedback_nlp.themes.general import general_themes
 from feedback_nlp.themes.hierarchy import group_themes
 from feedback_nlp.themes.label import KeyphraseLabeler, ThemeLabel
 from feedback_nlp.themes.quotes import representative_quotes
@@ -57,6 +65,8 @@ class Theme:
         parent: index of the parent theme.
         confidence: mean best Jaccard overlap across resampled runs (NaN: not measured).
         centroid: unit-norm mean of the members' embeddings (the caller's space).
+        title: the label shown: the display language's, else the main language's.
+        general: the theme carries sentiment or courtesy but no topic (general-sentiment pool).
     """
 
     index: int
@@ -68,6 +78,8 @@ class Theme:
     parent: int
     confidence: float
     centroid: FloatMatrix = field(repr=False, compare=False)
+    title: str = ""
+    general: bool = False
 
     @property
     def main_label(self) -> str:
@@ -87,6 +99,8 @@ class ParentTheme:
     keyphrases: dict[str, tuple[str, ...]]
     children: tuple[int, ...]
     size: int
+    title: str = ""
+    general: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +111,12 @@ class MiningResult:
     parents: tuple[ParentTheme, ...]
     assignments: IntArray = field(repr=False, compare=False)
     config: dict[str, Any] = field(default_factory=dict)
+    display_lang: str = ""
+
+    @property
+    def n_general(self) -> int:
+        """Units in themes of the general-sentiment pool."""
+        return sum(theme.size for theme in self.themes if theme.general)
 
     @property
     def n_unassigned(self) -> int:
@@ -113,9 +133,13 @@ class MiningResult:
         return {
             "n_units": int(self.assignments.size),
             "n_unassigned": self.n_unassigned,
+            "n_general": self.n_general,
+            "display_lang": self.display_lang,
             "themes": [
                 {
                     "index": t.index,
+                    "title": t.title,
+                    "general": t.general,
                     "label": t.label,
                     "keyphrases": {lang: list(p) for lang, p in t.keyphrases.items()},
                     "quotes": [
@@ -129,11 +153,58 @@ class MiningResult:
                 for t in self.themes
             ],
             "parents": [
-                {"index": p.index, "label": p.label, "children": list(p.children), "size": p.size}
+                {
+                    "index": p.index,
+                    "title": p.title,
+                    "general": p.general,
+                    "label": p.label,
+                    "children": list(p.children),
+                    "size": p.size,
+                }
                 for p in self.parents
             ],
             "config": self.config,
         }
+
+
+def _most_frequent(langs: list[str]) -> str:
+    """The most frequent language (ties: alphabetical; '' when there are no units)."""
+    counts = Counter(langs)
+    return min(counts, key=lambda lang: (-counts[lang], lang)) if counts else ""
+
+
+def _title(label: dict[str, str], languages: dict[str, int], display: str) -> str:
+    """The label in ``display``, else in the most frequent language that has one."""
+    if label.get(display):
+        return label[display]
+    for lang, _ in sorted(languages.items(), key=lambda item: (-item[1], item[0])):
+        if label.get(lang):
+            return label[lang]
+    return next((text for text in label.values() if text), "")
+
+
+def _quote_title(theme: Theme, words: int = 5) -> str:
+    """A title from the most central quote's content, when no phrase survived the stop words."""
+    for quote in theme.quotes:
+        shown = content_text(quote.text).rstrip(".!?…").split()
+        if shown:
+            return " ".join(shown[:words])
+    return ""
+
+
+def _parents(
+    centres: FloatMatrix, sizes: IntArray, general: np.ndarray[Any, Any], distance: float
+) -> IntArray:
+    """Parents of the topical themes by :func:`group_themes`; general themes share the last one."""
+    parent_of = np.zeros(sizes.size, dtype=np.int64)
+    topical = np.flatnonzero(~general)
+    if topical.size:
+        parent_of[topical] = group_themes(
+            centres[topical], sizes[topical], parent_distance=distance
+        )
+    if general.any():
+        parent_of[general] = int(parent_of[topical].max()) + 1 if topical.size else 0
+    return parent_of
 
 
 class ThemeMiner:
@@ -149,6 +220,9 @@ class ThemeMiner:
         resample_fraction: share of the units in each resample.
         resample_max_units: most units in one resample (bounds its cost on large corpora).
         seed: seed of every random step.
+        display_lang: language of the titles (``None``: the units' most frequent language).
+        unit_items: the item of each unit, for the general-sentiment test (``None``: every unit
+            is an item of its own, and no theme is general). Set per run, not part of the config.
     """
 
     def __init__(
@@ -163,6 +237,8 @@ class ThemeMiner:
         resample_fraction: float = 0.8,
         resample_max_units: int = 4000,
         seed: int = 0,
+        display_lang: str | None = None,
+        unit_items: Sequence[int] | None = None,
     ) -> None:
         self.clusterer = clusterer
         self.labeler = labeler
@@ -173,6 +249,8 @@ class ThemeMiner:
         self.resample_fraction = resample_fraction
         self.resample_max_units = resample_max_units
         self.seed = seed
+        self.display_lang = display_lang
+        self.unit_items = unit_items
 
     def make_clusterer(self, seed: int) -> ThemeClusterer:
         """Return an unfitted copy of the clustering step with ``seed``."""
@@ -190,6 +268,7 @@ class ThemeMiner:
             "resample_fraction": self.resample_fraction,
             "resample_max_units": self.resample_max_units,
             "seed": self.seed,
+            "display_lang": self.display_lang,
         }
 
     def fit(
@@ -204,18 +283,23 @@ class ThemeMiner:
         n = vectors.shape[0]
         check_same_length(owner, "texts", texts, n)
         codes = as_langs(langs, n, owner=owner)
+        if self.unit_items is not None:
+            check_same_length(owner, "unit items", self.unit_items, n)
         centred = centre_by_language(vectors, codes) if n else vectors
         clusterer = self.make_clusterer(self.seed).fit(vectors, codes, centred=centred)
         labels, k = clusterer.labels_, clusterer.n_themes_
         centres = theme_centroids(centred, labels, k)
         sizes = np.bincount(labels[labels >= 0], minlength=k).astype(np.int64)
-        parent_of = group_themes(centres, sizes, parent_distance=self.parent_distance)
+        general = general_themes(centred, labels, k, self.unit_items)
+        parent_of = _parents(centres, sizes, general, self.parent_distance)
+        content = content_texts(texts)
         labeler = self.labeler or KeyphraseLabeler()
-        theme_labels = labeler.label(texts, codes, labels, k)
+        theme_labels = labeler.label(content, codes, labels, k, centred=centred)
         unit_parents = np.full(n, -1, dtype=np.int64)
         unit_parents[labels >= 0] = parent_of[labels[labels >= 0]]
         n_parents = int(parent_of.max()) + 1 if k else 0
-        parent_labels = labeler.label(texts, codes, unit_parents, n_parents)
+        parent_labels = labeler.label(content, codes, unit_parents, n_parents, centred=centred)
+        display = self.display_lang or _most_frequent(codes)
         confidence = theme_confidence(
             vectors,
             codes,
@@ -236,21 +320,32 @@ class ThemeMiner:
                 parent=int(parent_of[theme.index]),
                 confidence=float(confidence[theme.index]),
                 centroid=clusterer.centroids_[theme.index],
+                title=_title(theme.label, theme.languages, display) or _quote_title(theme),
+                general=bool(general[theme.index]),
             )
             for theme in themes
         )
-        parents = tuple(
-            ParentTheme(
-                index=p,
-                label=parent_labels[p].label,
-                keyphrases=parent_labels[p].keyphrases,
-                children=tuple(int(c) for c in np.flatnonzero(parent_of == p)),
-                size=int(sizes[parent_of == p].sum()),
+        parents = []
+        for p in range(n_parents):
+            children = tuple(int(c) for c in np.flatnonzero(parent_of == p))
+            languages = Counter(codes[i] for i in np.flatnonzero(unit_parents == p).tolist())
+            parents.append(
+                ParentTheme(
+                    index=p,
+                    label=parent_labels[p].label,
+                    keyphrases=parent_labels[p].keyphrases,
+                    children=children,
+                    size=int(sizes[parent_of == p].sum()),
+                    title=_title(parent_labels[p].label, dict(languages), display),
+                    general=bool(general[list(children)].all()) if children else False,
+                )
             )
-            for p in range(n_parents)
-        )
         self.result_ = MiningResult(
-            themes=themes, parents=parents, assignments=labels, config=self.get_config()
+            themes=themes,
+            parents=tuple(parents),
+            assignments=labels,
+            config=self.get_config(),
+            display_lang=display,
         )
         return self.result_
 

@@ -87,7 +87,11 @@ def centre_by_language(embeddings: FloatMatrix, langs: Sequence[str]) -> FloatMa
 
 
 def smooth_neighbours(
-    embeddings: FloatMatrix, langs: Sequence[str], *, n_neighbours: int = 5
+    embeddings: FloatMatrix,
+    langs: Sequence[str],
+    *,
+    n_neighbours: int = 5,
+    shared_topic_ratio: float = 0.0,
 ) -> FloatMatrix:
     """Replace each row by the normalised sum of itself and its nearest neighbours.
 
@@ -99,6 +103,10 @@ def smooth_neighbours(
         embeddings: unit-norm vectors (usually the output of :func:`centre_by_language`).
         langs: one language code per row.
         n_neighbours: neighbours added to each row; ``0`` returns a copy.
+        shared_topic_ratio: a neighbour from another language pool is added only when its
+            similarity reaches this share of the weakest neighbour drawn from the row's own
+            pool: a language with no unit on the row's topic adds nothing, instead of pulling
+            the row towards whatever is least far (``0`` keeps every neighbour).
 
     Returns:
         Unit-norm float32 vectors of the same shape.
@@ -108,19 +116,34 @@ def smooth_neighbours(
         return embeddings.copy()
     pools = language_pools(langs)
     per_pool = math.ceil(n_neighbours / len(pools))
+    pool_of = np.empty(n, dtype=np.int64)
+    for number, pool in enumerate(pools):
+        pool_of[pool] = number
     summed = embeddings.astype(np.float64, copy=True)
     for start in range(0, n, _BLOCK_ROWS):
         stop = min(n, start + _BLOCK_ROWS)
+        rows = np.arange(start, stop)
         sims = embeddings[start:stop] @ embeddings.T
-        sims[np.arange(stop - start), np.arange(start, stop)] = -np.inf
-        for pool in pools:
+        sims[np.arange(stop - start), rows] = -np.inf
+        found: list[tuple[int, npt.NDArray[np.int64], npt.NDArray[np.float32]]] = []
+        for number, pool in enumerate(pools):
             take = min(per_pool, pool.size - 1) if pool.size > 1 else 0
             if take <= 0:
                 continue
             block = sims[:, pool]
             nearest = np.argpartition(-block, take - 1, axis=1)[:, :take]
-            chosen = pool[nearest]
+            found.append((number, pool[nearest], np.take_along_axis(block, nearest, axis=1)))
+        own_floor = np.full(stop - start, np.inf)
+        for number, _, values in found:
+            mine = pool_of[rows] == number
+            weakest = np.where(np.isfinite(values), values, np.inf).min(axis=1)
+            own_floor[mine] = weakest[mine]
+        for number, chosen, values in found:
             # A row's own index is at -inf and never chosen unless the pool is exhausted.
-            mask = np.isfinite(np.take_along_axis(block, nearest, axis=1))
+            mask = np.isfinite(values)
+            if shared_topic_ratio > 0.0:
+                other = (pool_of[rows] != number)[:, None]
+                floor = shared_topic_ratio * np.where(np.isfinite(own_floor), own_floor, 0.0)
+                mask &= ~other | (values >= floor[:, None])
             summed[start:stop] += (embeddings[chosen] * mask[..., None]).sum(axis=1)
     return normalise_rows(summed)

@@ -121,9 +121,11 @@ def test_labeler_counts_a_capped_even_sample_of_a_large_theme() -> None:
     langs = ["en"] * len(texts)
     full = KeyphraseLabeler().label(texts, langs, labels, 2)
     capped = KeyphraseLabeler(max_units_per_theme=30).label(texts, langs, labels, 2)
-    assert [c.label for c in capped] == [f.label for f in full]
-    assert word0 in capped[0].label["en"]
-    assert word1 in capped[1].label["en"]
+    # A 30-unit sample names each theme by the same key word as the whole theme (its exact
+    # phrase may differ where two phrases of the theme are equally frequent).
+    for theme, word in ((0, word0), (1, word1)):
+        assert word in full[theme].label["en"]
+        assert word in capped[theme].label["en"]
 
 
 def test_labeler_rejects_a_zero_cap() -> None:
