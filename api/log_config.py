@@ -9,6 +9,12 @@ data (``GET /v1/feedback?segment=contact:dana@example.com``); an error's message
 may quote a value that came in. The filter decodes request targets and replaces every PII span
 with its placeholder, as ingest does for feedback text, before a line is written. Request bodies
 are never logged (see also :mod:`api.problems` for what error answers echo).
+
+Two kinds of line are left as they are: uvicorn's start-up line (``Uvicorn running on
+http://127.0.0.1:8000``: the server's own bind address, from its settings, which the PII patterns
+would otherwise turn into ``[IP]``) and the client address of an access line (what an operator
+reads an access log for). An IP address anywhere else in a message (an error quoting a value, a
+request target) is redacted.
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ class RedactPii(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record in place; always keep it."""
+        if _is_startup_line(record):
+            return True
         args = record.args
         if record.name == "uvicorn.access" and isinstance(args, tuple) and len(args) >= 3:
             if isinstance(args[2], str):
@@ -51,12 +59,25 @@ class RedactPii(logging.Filter):
         redacted = redact(message).text
         if redacted != message:
             record.msg, record.args = redacted, None
+            record.__dict__.pop("color_message", None)  # uvicorn's coloured copy of the message
         if record.exc_info and not record.exc_text:
             record.exc_text = redact(_TRACEBACKS.formatException(record.exc_info)).text
         return True
 
 
 _TRACEBACKS = logging.Formatter()
+_STARTUP_LOGGER = "uvicorn.error"
+_STARTUP_PREFIX = "Uvicorn running on "
+
+
+def _is_startup_line(record: logging.LogRecord) -> bool:
+    # uvicorn's template with (scheme, host, port) arguments: nothing in it came from a client.
+    return (
+        record.name == _STARTUP_LOGGER
+        and isinstance(record.msg, str)
+        and record.msg.startswith(_STARTUP_PREFIX)
+        and record.exc_info is None
+    )
 
 
 def server_log_config(level: str) -> dict[str, Any]:

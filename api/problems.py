@@ -46,6 +46,14 @@ class UnauthorizedError(FeedbackNLPError, PermissionError):
     headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": 'Bearer realm="feedback_nlp"'}
 
 
+class ForbiddenError(FeedbackNLPError, PermissionError):
+    """The key authenticates but may not use this route (an admin route, a member key)."""
+
+    code = "E451"
+    status = 403
+    title = "Forbidden"
+
+
 class ContentTooLargeError(FeedbackNLPError, ValueError):
     """The request body is larger than ``settings.api.max_body_bytes``."""
 

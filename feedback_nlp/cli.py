@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from feedback_nlp import __version__
 from feedback_nlp.errors import FeedbackNLPError
 from feedback_nlp.models import MODEL_SPECS, check_model
 from feedback_nlp.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from feedback_nlp.store.workspaces import ApiKeyRecord
 
 app = typer.Typer(
     help="Turn free-text customer feedback into recurring complaint themes.",
@@ -477,19 +483,115 @@ def mine(
 @keys_app.command("create")
 def keys_create(
     workspace: Annotated[str, typer.Option(help="Workspace the key belongs to (created if new).")],
+    name: Annotated[
+        str | None, typer.Option(help="A label shown by 'keys list' (letters, digits, _ . -).")
+    ] = None,
+    admin: Annotated[
+        bool,
+        typer.Option("--admin", help="Also may list and revoke every workspace's keys over HTTP."),
+    ] = False,
 ) -> None:
     """Create an API key for WORKSPACE and print it once (only its hash is stored)."""
-    from feedback_nlp.store.engine import make_engine, upgrade
-    from feedback_nlp.store.store import Store
+    from feedback_nlp.store import open_store
 
-    engine = make_engine(load_settings().database.url)
+    store = open_store(load_settings().database.url)
     try:
-        upgrade(engine)
-        key = Store(engine).create_api_key(workspace)
+        key = store.create_api_key(workspace, name=name, admin=admin)
     finally:
-        engine.dispose()
-    typer.echo(f"API key for workspace '{workspace}' (shown once, keep it secret):", err=True)
+        store.close()
+    kind = "admin key" if admin else "API key"
+    typer.echo(f"{kind} for workspace '{workspace}' (shown once, keep it secret):", err=True)
     typer.echo(key)
+
+
+@keys_app.command("list")
+def keys_list(
+    workspace: Annotated[
+        str | None, typer.Option(help="Only this workspace's keys (default: every workspace).")
+    ] = None,
+    revoked: Annotated[bool, typer.Option("--revoked", help="Also list revoked keys.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """List API keys by id and prefix, name and last use; never the keys themselves."""
+    from feedback_nlp.store import open_store
+
+    store = open_store(load_settings().database.url)
+    try:
+        records = store.list_api_keys(workspace, include_revoked=revoked)
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps({"keys": [_key_json(r) for r in records]}))  # noqa: T201
+        return
+    table = Table(
+        "key id",
+        "prefix",
+        "workspace",
+        "name",
+        "admin",
+        "created",
+        "last used",
+        "revoked",
+        title=f"{len(records)} {'key' if len(records) == 1 else 'keys'}"
+        + ("" if revoked else " (active; --revoked lists revoked ones too)"),
+    )
+    for record in records:
+        table.add_row(
+            record.key_id,
+            f"{record.prefix}…",
+            escape(record.workspace),
+            escape(record.name or "–"),
+            "yes" if record.admin else "",
+            _when(record.created_at),
+            _when(record.last_used_at, never="never"),
+            _when(record.revoked_at, never=""),
+        )
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[
+        str, typer.Argument(help="The key's id or prefix, as 'keys list' shows it (fnlp_ID_).")
+    ],
+) -> None:
+    """Revoke a key: requests with it are refused from now on (exit 1: no such active key)."""
+    from feedback_nlp.store import open_store
+    from feedback_nlp.store.workspaces import parse_key_id
+
+    parsed = parse_key_id(key_id)
+    if parsed is None:
+        console.print(
+            f"[red]{escape(repr(key_id))} is not a key id: give the 16 hex characters after "
+            "'fnlp_', as 'feedback-nlp keys list' shows them.[/red]"
+        )
+        raise typer.Exit(code=2)
+    store = open_store(load_settings().database.url)
+    try:
+        done = store.revoke_api_key(parsed)
+    finally:
+        store.close()
+    if not done:
+        console.print(f"[red]No active key has the id {parsed} (unknown, or revoked before).[/red]")
+        raise typer.Exit(code=1)
+    console.print(f"Revoked key {parsed}.")
+
+
+def _when(moment: datetime | None, never: str = "–") -> str:
+    return never if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _key_json(record: ApiKeyRecord) -> dict[str, object]:
+    return {
+        "key_id": record.key_id,
+        "prefix": record.prefix,
+        "workspace": record.workspace,
+        "name": record.name,
+        "admin": record.admin,
+        "created_at": record.created_at.isoformat(),
+        "last_used_at": record.last_used_at and record.last_used_at.isoformat(),
+        "revoked_at": record.revoked_at and record.revoked_at.isoformat(),
+    }
 
 
 @db_app.command("upgrade")
@@ -529,6 +631,24 @@ def _serve(settings: Settings, host: str, port: int) -> None:
         log_level=level,
         log_config=server_log_config(level),
     )
+
+
+def escape_help_markup(typer_app: typer.Typer) -> None:
+    """Escape Rich markup in the help of every command of ``typer_app`` and its groups.
+
+    Typer renders help text as Rich markup, which drops anything in brackets that looks like a
+    tag: "pip install 'feedback-nlp[ray]'" would print as "pip install 'feedback-nlp'".
+    """
+    for info in typer_app.registered_commands:
+        text = info.help if info.help is not None else inspect.getdoc(info.callback)
+        if text:
+            info.help = escape(text)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            escape_help_markup(group.typer_instance)
+
+
+escape_help_markup(app)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -223,6 +224,9 @@ def run_mine(
     code = {"succeeded": 0, "cancelled": EXIT_CANCELLED}.get(job.state, EXIT_FAILED)
     if job.state == "succeeded":
         console.print(themes_table(store.list_themes(found.id), top=top, result=job.result))
+        warning = (job.result or {}).get("warning")
+        if warning:
+            console.print(f"[yellow]Warning:[/yellow] {escape(str(warning))}")
     else:
         console.print(f"[red]Mine job {job.id} ended {job.state}[/red]: {job.error or ''}")
     if as_json:

@@ -9,13 +9,21 @@ runs re-mine in seconds.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from feedback_nlp.demo import read_demo_items
-from feedback_nlp.domain import TERMINAL_JOB_STATES, JobRecord, UpsertResult, Workspace
+from feedback_nlp.domain import (
+    TERMINAL_JOB_STATES,
+    JobRecord,
+    ThemeRecord,
+    UpsertResult,
+    Workspace,
+)
 from feedback_nlp.errors import FeedbackNLPError
 from feedback_nlp.ingest.service import IngestService
 from feedback_nlp.settings import Settings
@@ -24,6 +32,9 @@ from feedback_nlp.text.langid import LanguageIdentifier
 from feedback_nlp.text.pii import PiiRedactor
 
 DEMO_WORKSPACE = "demo"
+DEMO_KEY_NAME = "demo-run"
+"""The name of the key each run mints; the keys of earlier runs are revoked (see ``keys list``)."""
+TOP_THEMES = 12
 
 
 class DemoJobError(FeedbackNLPError, RuntimeError):
@@ -56,14 +67,22 @@ def prepare_demo_workspace(
         poll_s: How often the job's progress is read.
 
     Returns:
-        The workspace, its new key (shown once), the ingest counts and the finished job.
+        The workspace, its new key (shown once), the ingest counts and the finished job. The
+        keys earlier runs minted (named :data:`DEMO_KEY_NAME`) are revoked first: one demo key
+        works at a time.
 
     Raises:
         DemoJobError: If the mine job fails or is cancelled.
     """
     from feedback_nlp.jobs.worker import JobWorker
 
-    key = store.create_api_key(DEMO_WORKSPACE)
+    revoked = revoke_earlier_demo_keys(store)
+    key = store.create_api_key(DEMO_WORKSPACE, name=DEMO_KEY_NAME)
+    if revoked:
+        console.print(
+            f"Revoked {revoked} demo {'key' if revoked == 1 else 'keys'} of earlier runs "
+            "('feedback-nlp keys list' shows every key)."
+        )
     workspace = store.get_workspace_by_name(DEMO_WORKSPACE)
     assert workspace is not None  # create_api_key creates it
     with console.status("Ingesting the demo corpus (PII redaction, language id)..."):
@@ -99,13 +118,33 @@ def prepare_demo_workspace(
         worker.stop()
     if job.state != "succeeded":
         raise DemoJobError(f"The demo mine job ended '{job.state}': {job.error}.")
-    console.print(_themes_table(store, workspace))
+    console.print(themes_table(store.list_themes(workspace.id)))
     return DemoWorkspace(workspace=workspace, key=key, ingested=ingested, job=job)
 
 
-def _themes_table(store: Store, workspace: Workspace, top: int = 12) -> Table:
-    themes = [theme for theme in store.list_themes(workspace.id) if theme.level == 0]
-    table = Table("id", "units", "label", title=f"{len(themes)} themes in the demo workspace")
-    for theme in themes[:top]:
-        table.add_row(theme.theme_id, str(theme.size), theme.display_label)
+def revoke_earlier_demo_keys(store: Store) -> int:
+    """Revoke the active keys that earlier demo runs minted; return how many."""
+    if store.get_workspace_by_name(DEMO_WORKSPACE) is None:
+        return 0
+    earlier = [k for k in store.list_api_keys(DEMO_WORKSPACE) if k.name == DEMO_KEY_NAME]
+    return sum(store.revoke_api_key(k.key_id) for k in earlier)
+
+
+def themes_table(themes: Sequence[ThemeRecord], top: int = TOP_THEMES) -> Table:
+    """The largest ``top`` active themes (not parent groups), titled "showing K of N".
+
+    Args:
+        themes: The workspace's themes, largest first (``Store.list_themes``).
+        top: How many rows.
+    """
+    listed = [theme for theme in themes if theme.level == 0 and theme.active]
+    shown = listed[:top]
+    title = f"{len(listed)} themes in the demo workspace"
+    if len(shown) < len(listed):
+        title += f": showing {len(shown)} of {len(listed)}, largest first"
+    table = Table("id", "units", "label", title=title)
+    for theme in shown:
+        table.add_row(theme.theme_id, str(theme.size), escape(theme.display_label))
+    if len(shown) < len(listed):
+        table.caption = "every theme: the dashboard (/ui) or GET /v1/themes"
     return table

@@ -2,7 +2,9 @@
 
 Pure: rows in, ``(good rows with their index, row errors)`` out. A bad row never stops the batch:
 it becomes a :class:`~feedback_nlp.domain.RowError` with its index and a coded message, and every
-good row is kept. Each row gets at most one error per field.
+good row is kept. Each row gets at most one error per field. A message names the row by its
+number and, when the row has a usable one, its ``id`` ("row 17 (id 'r17')"); a required field
+that is absent or null is "missing".
 
 Fields (anything else is rejected, so that a typo is not silently dropped):
 
@@ -212,9 +214,19 @@ def _text(value: object, max_text_chars: int) -> tuple[str, bool]:
     return text, False
 
 
-def _message(bad: _Bad, field: str, index: int) -> str:
+def _row_name(index: int, row: Mapping[Any, Any]) -> str:
+    """How messages name a row: its number, and its ``id`` when that is a usable string."""
+    item_id = row.get("id")
+    if not isinstance(item_id, str) or not item_id.strip() or len(item_id) > MAX_ID_CHARS:
+        return f"row {index}"
+    return f"row {index} (id {_shown(item_id)})"
+
+
+def _message(bad: _Bad, field: str, row_name: str, *, missing: bool) -> str:
+    if missing:  # a required field absent, or JSON null
+        return f"[{bad.code}] The '{field}' field of {row_name} is missing. {bad.fix}"
     return (
-        f"[{bad.code}] The '{field}' field of row {index} must be {bad.expected}. "
+        f"[{bad.code}] The '{field}' field of {row_name} must be {bad.expected}. "
         f"Got {_shown(bad.got)}. {bad.fix}"
     )
 
@@ -238,11 +250,13 @@ def _validate_row(index: int, row: object, max_text_chars: int) -> FeedbackIn | 
         ("text", lambda value: _text(value, max_text_chars)),
     ]
     checks += [(field, check) for field, check in _OPTIONAL.items() if row.get(field) is not None]
+    row_name = _row_name(index, row)
     for field, check in checks:
         try:
             values[field] = check(row.get(field))
         except _Bad as bad:
-            errors.append(RowError(index, field, _message(bad, field, index)))
+            missing = row.get(field) is None
+            errors.append(RowError(index, field, _message(bad, field, row_name, missing=missing)))
     if errors:
         return errors
     text, truncated = values["text"]

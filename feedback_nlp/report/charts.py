@@ -26,6 +26,7 @@ __all__ = [
     "interval_chart",
     "line_chart",
     "series_color",
+    "small_multiple",
     "sparkline",
 ]
 
@@ -61,10 +62,12 @@ def interval_chart(
     lower: float,
     upper: float,
     title: str,
-    width: int = 240,
-    height: int = 28,
+    width: int = 320,
+    height: int = 46,
 ) -> Markup:
     """A horizontal scale from ``lower`` to ``upper`` with the estimate and its interval.
+
+    The scale's ends (and 0 when it lies inside) are labelled under the axis.
 
     Args:
         value: The estimate (``None`` or NaN: an empty scale).
@@ -81,32 +84,38 @@ def interval_chart(
     """
     if not upper > lower:
         raise ValueError(f"interval_chart needs upper > lower. Got lower={lower}, upper={upper}.")
-    pad = 6.0
+    pad = 14.0
     span = width - 2 * pad
 
     def x(v: float) -> float:
         return pad + span * (min(max(v, lower), upper) - lower) / (upper - lower)
 
-    mid = height / 2
+    mid = (height - 14) / 2 + 2
     parts = [
         f'<line x1="{_num(pad)}" y1="{_num(mid)}" x2="{_num(width - pad)}" y2="{_num(mid)}" '
         'stroke="#bbb" stroke-width="2"/>'
     ]
+    ticks = [lower, 0.0, upper] if lower < 0 < upper else [lower, upper]
+    for tick in ticks:
+        parts.append(
+            f'<text x="{_num(x(tick))}" y="{_num(height - 2)}" text-anchor="middle" '
+            f'font-size="10" fill="#555">{escape(_tick(tick))}</text>'
+        )
     if lower < 0 < upper:
         parts.append(
-            f'<line x1="{_num(x(0))}" y1="4" x2="{_num(x(0))}" y2="{_num(height - 4)}" '
+            f'<line x1="{_num(x(0))}" y1="2" x2="{_num(x(0))}" y2="{_num(mid + 10)}" '
             'stroke="#888" stroke-dasharray="2 2"/>'
         )
     if value is not None and math.isfinite(value):
         if low is not None and high is not None and math.isfinite(low) and math.isfinite(high):
             parts.append(
-                f'<rect class="ci" x="{_num(x(low))}" y="{_num(mid - 5)}" '
-                f'width="{_num(max(x(high) - x(low), 1.0))}" height="10" rx="3" '
+                f'<rect class="ci" x="{_num(x(low))}" y="{_num(mid - 8)}" '
+                f'width="{_num(max(x(high) - x(low), 1.0))}" height="16" rx="4" '
                 'fill="#0072B2" fill-opacity="0.3"/>'
             )
         parts.append(
-            f'<circle class="estimate" cx="{_num(x(value))}" cy="{_num(mid)}" r="5" '
-            'fill="#0072B2"/>'
+            f'<circle class="estimate" cx="{_num(x(value))}" cy="{_num(mid)}" r="7" '
+            'fill="#0072B2" stroke="#fff" stroke-width="1.5"/>'
         )
     body = "".join(parts)
     return Markup(
@@ -202,8 +211,10 @@ def line_chart(
     )
 
 
-def sparkline(values: Sequence[float], *, title: str, width: int = 96, height: int = 22) -> Markup:
-    """A small line of ``values`` (scaled to its own maximum), for table cells.
+def sparkline(values: Sequence[float], *, title: str, width: int = 140, height: int = 34) -> Markup:
+    """A small area line of ``values`` (scaled to its own maximum), for table cells.
+
+    The peak period is marked with a dot, so a spike reads at a glance.
 
     Args:
         values: Values in period order; NaN counts as 0.
@@ -213,20 +224,110 @@ def sparkline(values: Sequence[float], *, title: str, width: int = 96, height: i
     """
     clean = [v if math.isfinite(v) else 0.0 for v in values]
     peak = max(clean, default=0.0) or 1.0
-    pad = 2.0
+    pad = 3.0
     if len(clean) > 1:
-        points = " ".join(
-            f"{_num(pad + (width - 2 * pad) * i / (len(clean) - 1))},"
-            f"{_num(height - pad - (height - 2 * pad) * v / peak)}"
+        coords = [
+            (
+                pad + (width - 2 * pad) * i / (len(clean) - 1),
+                height - pad - (height - 2 * pad) * v / peak,
+            )
             for i, v in enumerate(clean)
+        ]
+        points = " ".join(f"{_num(cx)},{_num(cy)}" for cx, cy in coords)
+        base = _num(height - pad)
+        area = f"{_num(coords[0][0])},{base} {points} {_num(coords[-1][0])},{base}"
+        top_x, top_y = coords[max(range(len(clean)), key=lambda i: clean[i])]
+        body = (
+            f'<polygon points="{area}" fill="#0072B2" fill-opacity="0.15"/>'
+            f'<polyline points="{points}" fill="none" stroke="#0072B2" stroke-width="1.75"/>'
+            f'<circle cx="{_num(top_x)}" cy="{_num(top_y)}" r="2.5" fill="#0072B2"/>'
         )
-        body = f'<polyline points="{points}" fill="none" stroke="#0072B2" stroke-width="1.5"/>'
     else:
         body = ""
     return Markup(
         f'<svg class="chart spark" role="img" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}">'
         f"<title>{escape(title)}</title>{body}</svg>"
+    )
+
+
+def small_multiple(
+    periods: Sequence[str],
+    values: Sequence[float],
+    *,
+    y_max: float,
+    title: str,
+    marked: Sequence[int] = (),
+    color: str = PALETTE[0],
+    width: int = 250,
+    height: int = 96,
+) -> Markup:
+    """One panel of a small-multiples chart: one series on a y scale shared by every panel.
+
+    Args:
+        periods: The x labels in order; the first and the last are drawn (escaped).
+        values: One value per period; NaN counts as 0.
+        y_max: The top of the shared y scale (rounded up to a nice number).
+        title: Accessible name (escaped).
+        marked: Indexes of periods to mark with a dot (spikes).
+        color: Line and area colour.
+        width: Width in px.
+        height: Height in px.
+
+    Raises:
+        ValueError: If ``values`` is not as long as ``periods``.
+    """
+    if len(values) != len(periods):
+        raise ValueError(
+            f"small_multiple: {len(values)} values for {len(periods)} periods. "
+            "Give one value per period."
+        )
+    left, right, top, bottom = 26.0, 6.0, 6.0, 16.0
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value = _nice_ceiling(y_max)
+    clean = [v if math.isfinite(v) else 0.0 for v in values]
+
+    def x(i: int) -> float:
+        return left + (plot_w * i / (len(clean) - 1) if len(clean) > 1 else plot_w / 2)
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - min(v, top_value) / top_value)
+
+    parts = [
+        f'<line x1="{_num(left)}" y1="{_num(y(0))}" x2="{_num(width - right)}" '
+        f'y2="{_num(y(0))}" stroke="#ccc"/>'
+        f'<line x1="{_num(left)}" y1="{_num(y(top_value))}" x2="{_num(width - right)}" '
+        f'y2="{_num(y(top_value))}" stroke="#eee"/>'
+        f'<text x="{_num(left - 3)}" y="{_num(y(top_value) + 4)}" text-anchor="end" '
+        f'font-size="10" fill="#555">{escape(_tick(top_value))}</text>'
+        f'<text x="{_num(left - 3)}" y="{_num(y(0) + 3)}" text-anchor="end" font-size="10" '
+        'fill="#555">0</text>'
+    ]
+    if clean:
+        points = " ".join(f"{_num(x(i))},{_num(y(v))}" for i, v in enumerate(clean))
+        base = _num(y(0))
+        parts.append(
+            f'<polygon points="{_num(x(0))},{base} {points} {_num(x(len(clean) - 1))},{base}" '
+            f'fill="{color}" fill-opacity="0.15"/>'
+            f'<polyline class="series" points="{points}" fill="none" stroke="{color}" '
+            'stroke-width="1.75"/>'
+        )
+        for i in marked:
+            if 0 <= i < len(clean):
+                parts.append(
+                    f'<circle class="spike" cx="{_num(x(i))}" cy="{_num(y(clean[i]))}" r="3.5" '
+                    'fill="#D55E00"/>'
+                )
+        ends = [(0, "start")] + ([(len(clean) - 1, "end")] if len(clean) > 1 else [])
+        for i, anchor in ends:
+            parts.append(
+                f'<text x="{_num(x(i))}" y="{_num(height - 3)}" text-anchor="{anchor}" '
+                f'font-size="10" fill="#555">{escape(periods[i])}</text>'
+            )
+    return Markup(
+        f'<svg class="chart multiple" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}">'
+        f"<title>{escape(title)}</title>{''.join(parts)}</svg>"
     )
 
 

@@ -29,6 +29,7 @@ from markupsafe import Markup
 from feedback_nlp.analytics.loader import FrameCache
 from feedback_nlp.analytics.segments import theme_over_index
 from feedback_nlp.errors import NotFoundError
+from feedback_nlp.jobs.trust import small_corpus_warning
 from feedback_nlp.report import charts
 from feedback_nlp.report.bundle import ReportBundle, build_report_bundle
 from feedback_nlp.report.filters import ReportFilters
@@ -53,9 +54,11 @@ __all__ = [
 
 Record = dict[str, Any]
 
-#: Most theme columns in a heat map and most lines in the trend chart.
+#: Most theme columns in a heat map and most panels of the trend chart (small multiples).
 HEATMAP_THEMES = 12
 TREND_LINES = 8
+#: Spikes listed in the spikes table; the rest sit behind a "show all" disclosure.
+SPIKES_SHOWN = 5
 #: Languages whose labels are listed in the theme table (most frequent first).
 LABEL_LANGS = 5
 
@@ -121,6 +124,7 @@ class ReportData:
     quote_langs: dict[str, str]
     segment_options: list[tuple[str, list[str]]] = field(default_factory=list)
     period_options: list[str] = field(default_factory=list)
+    corpus_warning: str | None = None
 
     def theme(self, theme_id: str) -> ThemeRow | None:
         """The row of ``theme_id`` (``None`` when the filtered data has no such theme)."""
@@ -187,7 +191,20 @@ def collect_report(
         quote_langs=_quote_langs(store, workspace_id, bundle.top_detractor_issues),
         segment_options=segment_options,
         period_options=[*months, *weeks],
+        corpus_warning=latest_run_warning(store, workspace_id),
     )
+
+
+def latest_run_warning(store: Store, workspace_id: int) -> str | None:
+    """The small-corpus warning of the workspace's latest succeeded mine job (``None``: none).
+
+    Recomputed from the job's item count, so runs from before the warning existed get it too.
+    """
+    for job in store.list_jobs(workspace_id, limit=20):
+        if job.kind == "mine" and job.state == "succeeded" and job.result:
+            n_items = job.result.get("n_items")
+            return small_corpus_warning(n_items) if isinstance(n_items, int) else None
+    return None
 
 
 def _theme_rows(bundle: ReportBundle, records: Mapping[str, ThemeRecord]) -> list[ThemeRow]:
@@ -321,6 +338,30 @@ def _trend_chart(trends: Mapping[str, Any], series: Sequence[Mapping[str, Any]])
     )
 
 
+def _trend_panels(
+    trends: Mapping[str, Any], series: Sequence[Mapping[str, Any]]
+) -> list[tuple[Mapping[str, Any], Markup]]:
+    """One small chart per series, all on the same y scale (small multiples)."""
+    periods = list(trends.get("periods", []))
+    values = [[float(x) for x in s["mentions"]] for s in series]
+    peak = max((v for row in values for v in row if math.isfinite(v)), default=0.0)
+    spikes = {(str(s.get("theme_id")), str(s.get("period"))) for s in trends.get("spikes", [])}
+    return [
+        (
+            s,
+            charts.small_multiple(
+                periods,
+                row,
+                y_max=peak,
+                marked=[i for i, p in enumerate(periods) if (str(s["theme_id"]), p) in spikes],
+                title=f"Mentions per {trends.get('period', 'period')}",
+                color=charts.series_color(0),
+            ),
+        )
+        for s, row in zip(series, values, strict=True)
+    ]
+
+
 @cache
 def environment() -> jinja2.Environment:
     """The Jinja2 environment of the report and dashboard templates (autoescape on)."""
@@ -335,9 +376,11 @@ def environment() -> jinja2.Environment:
     env.globals |= {
         "estimate_chart": _estimate_chart,
         "trend_chart": _trend_chart,
+        "trend_panels": _trend_panels,
         "sparkline": charts.sparkline,
         "series_color": charts.series_color,
         "TREND_LINES": TREND_LINES,
+        "SPIKES_SHOWN": SPIKES_SHOWN,
     }
     return env
 

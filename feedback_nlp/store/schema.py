@@ -114,6 +114,9 @@ api_keys = Table(
     Column("secret_sha256", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime, nullable=True),
+    Column("name", String(64), nullable=True),  # revision 0006
+    Column("admin", Boolean, nullable=False, default=False),
+    Column("last_used_at", UtcDateTime, nullable=True),  # to LAST_USED_RESOLUTION
 )
 
 feedback_items = Table(

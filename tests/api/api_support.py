@@ -99,10 +99,10 @@ def server_env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]
     return env | extra
 
 
-def cli_create_key(env: Mapping[str, str], workspace: str) -> str:
-    """Create a key with ``feedback-nlp keys create``; return the key it printed."""
+def cli_create_key(env: Mapping[str, str], workspace: str, *, admin: bool = False) -> str:
+    """Create a key with ``feedback-nlp keys create`` (``--admin`` when asked); return it."""
     done = subprocess.run(
-        [*CLI, "keys", "create", "--workspace", workspace],
+        [*CLI, "keys", "create", "--workspace", workspace, *(["--admin"] if admin else [])],
         env=dict(env),
         cwd=REPO_ROOT,
         capture_output=True,

@@ -89,7 +89,7 @@ def test_ingest_csv_keeps_good_rows_and_writes_rejects_line_by_line(
         (14, "row", "[E122]"),
     ]
     assert rejects[4]["reason"] == (
-        "[E104] The 'nps' field of row 9 must be an int in 0..10. Got 'ten'. "
+        "[E104] The 'nps' field of row 9 (id 'type') must be an int in 0..10. Got 'ten'. "
         "Fix the value or drop the field."
     )
     stored = _stored(store)

@@ -27,7 +27,7 @@ def test_validate_message_house_style() -> None:
     rows = [GOOD] * 17 + [{"id": "x", "text": "t", "nps": 11}]
     _, errors = validate_rows(rows, max_text_chars=100)
     assert errors[0].reason == (
-        "[E104] The 'nps' field of row 17 must be an int in 0..10. Got '11'. "
+        "[E104] The 'nps' field of row 17 (id 'x') must be an int in 0..10. Got '11'. "
         "Fix the value or drop the field."
     )
 
@@ -110,7 +110,8 @@ def test_validate_rejects(row: dict[str, object], field: str, code: str) -> None
     got_field, reason = one_error(row)
     assert got_field == field
     assert reason.startswith(f"[{code}] ")
-    assert "Got " in reason
+    missing = row.get(field) is None and field in {"id", "text"}
+    assert (" is missing. " if missing else "Got ") in reason
     (got_field + reason).encode("utf-8")  # a lone surrogate is quoted as an escape
 
 
@@ -123,3 +124,33 @@ def test_validate_null_optional_fields_are_absent() -> None:
 def test_validate_reports_every_bad_field_of_a_row() -> None:
     _, errors = validate_rows([{"id": "a", "text": "", "nps": 11, "csat": 9}], max_text_chars=10)
     assert sorted(e.field for e in errors) == ["csat", "nps", "text"]
+
+
+def test_validate_message_names_the_item_id() -> None:
+    _, reason = one_error({"id": "order-5531", "text": "ok", "csat": 9})
+    assert reason.startswith("[E105] The 'csat' field of row 0 (id 'order-5531') must be an int")
+
+
+@pytest.mark.parametrize("row", [{"id": "r9"}, {"id": "r9", "text": None}])
+def test_validate_missing_text_says_missing(row: dict[str, object]) -> None:
+    field, reason = one_error(row)
+    assert field == "text"
+    assert reason == (
+        "[E103] The 'text' field of row 0 (id 'r9') is missing. "
+        "Send the feedback text as a non-empty string."
+    )
+    assert "null" not in reason
+
+
+def test_validate_missing_id_says_missing_without_naming_an_id() -> None:
+    field, reason = one_error({"text": "fine", "id": None})
+    assert (field, reason) == (
+        "id",
+        "[E102] The 'id' field of row 0 is missing. Give every row a unique string id.",
+    )
+
+
+def test_validate_message_redacts_pii_in_the_id() -> None:
+    _, reason = one_error({"id": "dana@example.com", "text": "ok", "nps": 12})
+    assert "dana@example.com" not in reason
+    assert "(id '[EMAIL]')" in reason

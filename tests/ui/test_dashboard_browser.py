@@ -216,3 +216,118 @@ def test_html_report_quotes_have_their_direction_in_chromium(
     assert browser.save_screenshot(str(screenshot))
     record_property("screenshot", str(screenshot))
     print(f"report screenshot: {screenshot}")  # noqa: T201
+
+
+SCREEN_WIDTHS = (1400, 800)
+
+
+def _sign_in(driver: Any, base: str, key: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{base}/ui/login")
+    driver.find_element(By.NAME, "api_key").send_keys(key)
+    driver.find_element(By.ID, "sign-in").click()
+    _wait_for_url(driver, lambda url: url == f"{base}/ui", "sign-in")
+
+
+def _full_page_screenshot(driver: Any, path: Path, width: int) -> Path:
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(width, min(int(height) + 120, 9000))
+    assert driver.save_screenshot(str(path))
+    assert path.stat().st_size > 10_000
+    return path
+
+
+def _layout(driver: Any) -> dict[str, Any]:
+    """What the overview's readability checks read from the rendered page."""
+    found: dict[str, Any] = driver.execute_script(
+        """
+        const rect = el => el.getBoundingClientRect();
+        const overlap = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5
+            && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+        let overlapping = 0;
+        const cells = 'td.labels, #theme-labels, #theme-keyphrases';
+        for (const cell of document.querySelectorAll(cells)) {
+            const items = [...cell.querySelectorAll('li.lang-item')].map(rect);
+            items.forEach((a, i) => items.slice(i + 1).forEach(b => {
+                if (overlap(a, b)) overlapping++;
+            }));
+        }
+        const panels = [...document.querySelectorAll('#trends figure.panel')].map(rect);
+        return {
+            inner: window.innerWidth,
+            scroll: document.documentElement.scrollWidth,
+            panels: panels.length,
+            panel_min_width: Math.min(...panels.map(r => r.width)),
+            panels_first_row: panels.filter(r => Math.abs(r.top - (panels[0] || r).top) < 2).length,
+            spark: [...document.querySelectorAll('svg.spark')].map(s => rect(s).width),
+            dot: [...document.querySelectorAll('svg.interval')].map(s => rect(s).width),
+            spike_rows: [...document.querySelectorAll('#emerging table.spikes tr')]
+                .filter(tr => tr.querySelector('td') && tr.offsetParent !== null).length,
+            overlapping: overlapping,
+            lang_items: document.querySelectorAll('li.lang-item').length,
+        };
+        """
+    )
+    return found
+
+
+@pytest.mark.parametrize("width", SCREEN_WIDTHS)
+def test_overview_theme_page_and_report_read_at_a_glance(
+    seeded: Seeded, tmp_path: Path, width: int, record_property: Any
+) -> None:
+    import os
+
+    shots = Path(os.environ.get("FEEDBACK_NLP_SCREENSHOT_DIR") or seeded.root)
+    shots.mkdir(parents=True, exist_ok=True)
+    driver = start_chromium(*chromium_paths(), tmp_path, (f"--window-size={width},1600",))
+    driver.set_page_load_timeout(120)
+    try:
+        base = seeded.server.url
+        _sign_in(driver, base, seeded.key)
+        assert driver.execute_script("return window.innerWidth") == width
+        overview = _layout(driver)
+        shot = _full_page_screenshot(driver, shots / f"overview-{width}.png", width)
+        record_property(f"overview-{width}", str(shot))  # saved before the checks: evidence
+        assert overview["scroll"] <= width, overview  # no sideways scrolling of the page
+        assert 1 <= overview["panels"] <= 8, overview  # small multiples, at most 8
+        assert overview["panel_min_width"] >= 245, overview
+        assert overview["panels_first_row"] >= (4 if width >= 1400 else 2), overview
+        assert overview["spark"], overview
+        assert min(overview["spark"]) >= 140, overview
+        assert min(overview["dot"]) >= 300, overview
+        assert overview["spike_rows"] <= 5, overview  # the rest behind "Show all"
+        assert overview["lang_items"] > 0, overview
+        assert overview["overlapping"] == 0, overview  # each language's label its own box
+
+        driver.set_window_size(width, 1600)
+        driver.get(f"{base}/ui/themes/{seeded.planted_theme}")
+        theme = _layout(driver)
+        shot = _full_page_screenshot(driver, shots / f"theme-{width}.png", width)
+        record_property(f"theme-{width}", str(shot))
+        assert theme["scroll"] <= width, theme
+        assert theme["overlapping"] == 0, theme
+
+        report = seeded.root / "report-layout.html"
+        if not report.exists():
+            done = subprocess.run(
+                [*api_support.CLI, "report", "--workspace", "demo", "--html", str(report)],
+                env=seeded.env,
+                cwd=api_support.REPO_ROOT,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            assert done.returncode == 0, done.stdout + done.stderr
+        driver.set_window_size(width, 1600)
+        driver.get(report.as_uri())
+        page = _layout(driver)
+        shot = _full_page_screenshot(driver, shots / f"report-{width}.png", width)
+        record_property(f"report-{width}", str(shot))
+        assert page["scroll"] <= width, page
+        assert 1 <= page["panels"] <= 8, page
+        assert page["spike_rows"] <= 5, page
+        assert page["overlapping"] == 0, page
+    finally:
+        driver.quit()

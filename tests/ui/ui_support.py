@@ -62,14 +62,32 @@ def chromium_paths() -> tuple[str, str]:
     return browser, driver
 
 
-def start_chromium(browser: str, driver: str, profile_root: Path) -> Any:
-    """A headless Chromium session driven by selenium, with a fresh profile directory."""
+OFFLINE_FLAGS = (
+    "--proxy-server=http://127.0.0.1:9",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+)
+"""No network but loopback: every other request goes to a dead proxy, every name fails to resolve
+(Chromium sends loopback addresses direct, never through the proxy)."""
+
+
+def start_chromium(
+    browser: str, driver: str, profile_root: Path, extra_flags: tuple[str, ...] = ()
+) -> Any:
+    """A headless Chromium session driven by selenium, with a fresh profile directory.
+
+    Args:
+        browser: The Chromium executable.
+        driver: The chromedriver executable.
+        profile_root: Where the fresh profile directory is made.
+        extra_flags: More command-line flags (:data:`OFFLINE_FLAGS`, ``--window-size=W,H``: a
+            later flag wins over :data:`CHROMIUM_FLAGS`).
+    """
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = browser
-    for flag in CHROMIUM_FLAGS:
+    for flag in (*CHROMIUM_FLAGS, *extra_flags):
         options.add_argument(flag)
     profile = tempfile.mkdtemp(prefix="chromium-profile-", dir=profile_root)
     options.add_argument(f"--user-data-dir={profile}")

@@ -1,0 +1,66 @@
+"""The demo's summary: 'showing K of N' under the theme table; one working demo key at a time."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from feedback_nlp.demo_service import (
+    DEMO_KEY_NAME,
+    DEMO_WORKSPACE,
+    revoke_earlier_demo_keys,
+    themes_table,
+)
+from feedback_nlp.domain import ThemeRecord
+from feedback_nlp.store import Store
+
+
+def _theme(index: int, size: int, *, level: int = 0, active: bool = True) -> ThemeRecord:
+    return ThemeRecord(
+        theme_id=f"{'p' if level else 't'}_{index:06d}",
+        level=level,
+        label={"en": f"label {index} [ray]"},
+        custom_label=None,
+        keyphrases={},
+        quotes=[],
+        languages={"en": size},
+        parent_id=None,
+        size=size,
+        confidence=None,
+        active=active,
+        first_seen_run=1,
+        last_seen_run=1,
+    )
+
+
+def _render(table: object) -> str:
+    out = io.StringIO()
+    Console(file=out, width=120, color_system=None).print(table)
+    return " ".join(out.getvalue().split())  # a title wraps at the table's width
+
+
+def test_demo_themes_table_says_showing_12_of_n() -> None:
+    themes = [_theme(i, 100 - i) for i in range(20)]
+    themes += [_theme(90, 5, active=False), _theme(1, 300, level=1)]  # neither is counted
+    text = _render(themes_table(themes))
+    assert "20 themes in the demo workspace: showing 12 of 20, largest first" in text
+    assert "every theme: the dashboard (/ui) or GET /v1/themes" in text
+    assert "t_000011" in text
+    assert "t_000012" not in text
+    assert "label 0 [ray]" in text  # labels are text, not Rich markup
+
+
+def test_demo_themes_table_without_a_cut_says_nothing_more() -> None:
+    text = _render(themes_table([_theme(i, 10) for i in range(3)]))
+    assert "3 themes in the demo workspace" in text
+    assert "showing" not in text
+
+
+def test_demo_keys_of_earlier_runs_are_revoked(store: Store) -> None:
+    assert revoke_earlier_demo_keys(store) == 0
+    first = store.create_api_key(DEMO_WORKSPACE, name=DEMO_KEY_NAME)
+    mine = store.create_api_key(DEMO_WORKSPACE, name="mine")
+    assert revoke_earlier_demo_keys(store) == 1
+    assert store.authenticate(first) is None
+    assert store.authenticate(mine) is not None  # a key someone made by hand stays
