@@ -12,7 +12,6 @@ then rebuilds from the database. The mentions matrix is not stored: it follows f
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import uuid
@@ -26,19 +25,12 @@ import pyarrow.parquet as pq
 
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.analytics.merge import FrameParts, item_table
+from feedback_nlp.models import file_sha256
 
 __all__ = ["FORMAT", "load_snapshot", "save_snapshot"]
 
 FORMAT = "feedback-nlp.analytics-state.v1"
 MANIFEST = "current.json"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_table(table: pa.Table, path: Path) -> None:
@@ -89,7 +81,7 @@ def save_snapshot(directory: Path, parts: FrameParts, meta: dict[str, Any]) -> N
     manifest = {
         "format": FORMAT,
         "files": files,
-        "sha256": {key: _sha256(directory / name) for key, name in files.items()},
+        "sha256": {key: file_sha256(directory / name) for key, name in files.items()},
         "n_items": frame.n_items,
         "n_units": len(units),
         "segments": list(frame.segments),
@@ -121,7 +113,7 @@ def load_snapshot(directory: Path) -> tuple[FrameParts, dict[str, Any]] | None:
             return None
         files = manifest["files"]
         for key, name in files.items():
-            if _sha256(directory / name) != manifest["sha256"][key]:
+            if file_sha256(directory / name) != manifest["sha256"][key]:
                 return None
         items = pq.read_table(directory / files["items"])
         units = pq.read_table(directory / files["units"])
