@@ -19,7 +19,7 @@ from api.deps import StoreDep, WorkspaceDep
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.analytics.state import AnalyticsState, Snapshot
 from feedback_nlp.domain import Workspace
-from feedback_nlp.report.bundle import theme_labels
+from feedback_nlp.report.bundle import theme_labels, theme_parents
 from feedback_nlp.report.filters import ReportFilters
 from feedback_nlp.settings import Settings
 from feedback_nlp.store.store import Store
@@ -129,6 +129,7 @@ class Analysed:
     Attributes:
         frame: The workspace's frame with the filters applied.
         labels: Theme display labels.
+        parents: Parent id of each level-0 theme that has one (spikes test parent groups too).
         filters: The request's filters.
         snapshot: The analytics snapshot the frame comes from.
         rebind: The same (workspace, filters) over another snapshot.
@@ -136,6 +137,7 @@ class Analysed:
 
     frame: FeedbackFrame
     labels: dict[str, str]
+    parents: dict[str, str]
     filters: ReportFilters
     snapshot: Snapshot
     rebind: Callable[[Snapshot], Analysed]
@@ -181,13 +183,18 @@ def _analysed(
 def _over(snapshot: Snapshot, store: Store, workspace_id: int, filters: ReportFilters) -> Analysed:
     """The :class:`Analysed` of ``filters`` over ``snapshot`` (filtered frame memoised)."""
     frame = snapshot.frames.get(filters, lambda: filters.apply(snapshot.frame), filters.apply)
-    # A rename or a mining run makes a new snapshot, so the labels hold as long as it does.
-    labels = snapshot.memo.get("labels", lambda: theme_labels(store, workspace_id)[0])
+    # A rename or a mining run makes a new snapshot, so labels and parents hold as long as it does.
+    labels, parents = snapshot.memo.get("theme_names", lambda: _theme_names(store, workspace_id))
 
     def rebind(other: Snapshot) -> Analysed:
         return _over(other, store, workspace_id, filters)
 
-    return Analysed(frame, labels, filters, snapshot, rebind)
+    return Analysed(frame, labels, parents, filters, snapshot, rebind)
+
+
+def _theme_names(store: Store, workspace_id: int) -> tuple[dict[str, str], dict[str, str]]:
+    labels, rows = theme_labels(store, workspace_id)
+    return labels, theme_parents(rows)
 
 
 AnalysedDep = Annotated[Analysed, Depends(get_analysed)]

@@ -178,10 +178,18 @@ class TrendSeriesPublic(BaseModel):
 
 
 class SpikePublic(BaseModel):
-    """A period in which a theme's share jumped above its trailing baseline."""
+    """A period in which a theme's (or a parent group's) share jumped above its baseline.
+
+    ``p_value`` is the one-sided exact test of the period's mention rate against the baseline's,
+    ``q_value`` its Benjamini-Hochberg adjustment over every (theme or parent group, period)
+    cell tested, and ``ratio`` the share over the baseline share (``None`` when the baseline
+    share is 0). ``level`` 1 marks a parent group: ``theme_id`` is the parent's id and an item
+    mentioning any of its themes counts once.
+    """
 
     period: str
     theme_id: str
+    level: int = 0
     label: str
     n_items: int
     mentions: int
@@ -190,7 +198,25 @@ class SpikePublic(BaseModel):
     sentiment_n: int
     baseline: float | None
     z: float | None
+    ratio: float | None
+    p_value: float | None
+    q_value: float | None
     spike: bool
+
+
+class SpikeRulePublic(BaseModel):
+    """The parameters spikes were flagged under (see ``GET /v1/insights/trends``).
+
+    ``parents``: whether parent groups (of two or more themes) were tested with the themes.
+    """
+
+    window: int
+    threshold: float
+    min_count: int
+    fdr: float
+    min_ratio: float
+    min_lift: float
+    parents: bool = False
 
 
 class EmergingPublic(BaseModel):
@@ -217,4 +243,5 @@ class TrendsPublic(BaseModel):
     n_items: list[int]
     series: list[TrendSeriesPublic]
     spikes: list[SpikePublic]
+    spike_rule: SpikeRulePublic
     emerging: list[EmergingPublic]

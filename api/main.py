@@ -20,7 +20,7 @@ from api.limits import BodyLimitMiddleware
 from api.metrics import ApiMetrics, MetricsMiddleware
 from api.problems import add_problem_schema, install_problem_handlers
 from api.rate_limit import RateLimitMiddleware, TokenBucketLimiter
-from api.routes import feedback, health, insights, jobs, keys, scores, themes
+from api.routes import feedback, health, insights, jobs, keys, scores, taxonomy, themes
 from api.ui import routes as ui_routes
 from feedback_nlp import __version__
 from feedback_nlp.settings import ApiSettings, Settings, load_settings
@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.api.max_body_bytes)
     app.add_middleware(RateLimitMiddleware, limiter=rate_limiter(settings.api))  # before bodies
     app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: also counts 413s, 429s
-    for module in (health, feedback, jobs, themes, scores, insights, keys):
+    for module in (health, feedback, jobs, themes, taxonomy, scores, insights, keys):
         app.include_router(module.router)
     app.include_router(ui_routes.router)  # the dashboard (/ui), server-rendered HTML
     install_docs(app)  # /docs, /redoc (offline) and GET / -> /ui

@@ -188,6 +188,11 @@ class ThemePublic(BaseModel):
     size: int = Field(description="Member units in the latest run that found the theme.")
     confidence: float | None = Field(description="Stability across resampled runs.")
     active: bool = Field(description="Whether the latest mining run found it.")
+    origin: str = Field(default="mined", description="mined, or made by an edit: seeded, split.")
+    ignored: bool = Field(default=False, description="Hidden from the insights by an analyst.")
+    retired_by_op: int | None = Field(
+        default=None, description="The taxonomy operation that emptied it (merged away, split)."
+    )
 
 
 class QuotePublic(BaseModel):

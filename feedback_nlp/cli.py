@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from feedback_nlp import __version__
+from feedback_nlp.cli_taxonomy import taxonomy_app
 from feedback_nlp.errors import FeedbackNLPError
 from feedback_nlp.models import MODEL_SPECS, check_model
 from feedback_nlp.settings import Settings, load_settings
@@ -34,6 +35,7 @@ app.add_typer(models_app, name="models")
 app.add_typer(eval_app, name="eval")
 app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
+app.add_typer(taxonomy_app, name="taxonomy")
 
 console = Console()
 
@@ -100,7 +102,10 @@ def models_train(
         float | None, typer.Option(help="Checkpoint and stop after this many minutes.")
     ] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Go on from the checkpoint.")] = False,
-    freeze_layers: Annotated[int, typer.Option(help="Also freeze the lower N layers.")] = 0,
+    freeze_layers: Annotated[
+        int,
+        typer.Option(help="Freeze the lower N layers (>= 6: the model branches off layer 6)."),
+    ] = 6,
     batch_size: Annotated[int, typer.Option(help="Rows per step.")] = 32,
     threads: Annotated[
         int | None, typer.Option(help="Torch threads (1 on a busy machine; default: torch's).")
@@ -285,6 +290,14 @@ def report(
             "--csv", help="Write the theme table as CSV (safe for Excel) to this file instead."
         ),
     ] = None,
+    include_inactive: Annotated[
+        bool,
+        typer.Option(
+            "--include-inactive",
+            help="Also list themes the latest mining run no longer found (and, with filters, "
+            "themes nobody in the filtered data mentions).",
+        ),
+    ] = False,
 ) -> None:
     """CX report of a workspace: NPS/CSAT/CES with CIs, detractor issues, segments, trends."""
     from feedback_nlp.report.tables import run_report
@@ -292,7 +305,9 @@ def report(
     if csv_path is not None:
         from feedback_nlp.report.csv_tables import export_theme_csv
 
-        rows = export_theme_csv(load_settings(), workspace, csv_path)
+        rows = export_theme_csv(
+            load_settings(), workspace, csv_path, include_inactive=include_inactive
+        )
         console.print(f"{rows} themes written to {csv_path}")
         return
     if html is not None:
@@ -307,6 +322,7 @@ def report(
             start=start,
             end=end,
             granularity=granularity,
+            include_inactive=include_inactive,
         )
         console.print(f"HTML report written to {html}")
         return
@@ -320,6 +336,7 @@ def report(
         granularity=granularity,
         as_json=as_json,
         console=console,
+        include_inactive=include_inactive,
     )
 
 

@@ -266,6 +266,10 @@ class ThemeRecord:
         active: Whether the latest mining run found it.
         first_seen_run: Id of the mining run that created it.
         last_seen_run: Id of the latest mining run that found it.
+        origin: ``"mined"``, or made by a taxonomy edit: ``"seeded"``, ``"split"``.
+        ignored: Hidden from the insights by a taxonomy edit (its units stay assigned to it).
+        created_by_op: The taxonomy operation (``seq``) that made a seeded or split theme.
+        retired_by_op: The taxonomy operation that emptied it (merged into another, split).
     """
 
     theme_id: str
@@ -281,6 +285,10 @@ class ThemeRecord:
     active: bool
     first_seen_run: int | None
     last_seen_run: int | None
+    origin: str = "mined"
+    ignored: bool = False
+    created_by_op: int | None = None
+    retired_by_op: int | None = None
 
     @property
     def display_label(self) -> str:

@@ -39,6 +39,21 @@ class NotFoundError(FeedbackNLPError, LookupError):
     title = "Not found"
 
 
+class TaxonomyEditError(InvalidInputError):
+    """A taxonomy edit that cannot be made as asked (merge a theme with itself, split too small)."""
+
+    code = "E140"
+    title = "Invalid taxonomy edit"
+
+
+class ConflictError(FeedbackNLPError, RuntimeError):
+    """The request conflicts with the current state (an edit made meanwhile, a theme merged)."""
+
+    code = "E141"
+    status = 409
+    title = "Conflict"
+
+
 class ModelNotInstalledError(FeedbackNLPError, ImportError):
     """A model's PyPI package is missing or has the wrong version."""
 

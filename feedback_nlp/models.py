@@ -164,6 +164,7 @@ def _e5_loader(runtime: str) -> Callable[[ModelSpec], Any]:
             word_table=Q4WordTable(source),
             name=spec.name,
             cache_namespace=f"{spec.name}@{runtime}:{manifest['files'][body]['sha256'][:16]}",
+            trunk_layers=manifest["trunk_layers"],
         )
 
     return load
@@ -241,18 +242,14 @@ def _load_finetuned_sentiment(spec: ModelSpec) -> Any:
 FINETUNED_SENTIMENT = "sentiment-e5-ft-v1"
 
 
+FINETUNED_SENTIMENT_HEAD_SHA256 = "a18f011cda17fccb33dda13359e9e667a78f45f6514e0048b973d9ebf4e1428c"
+
+
 def _finetuned_sentiment_specs() -> tuple[ModelSpec, ...]:
-    """The fine-tuned sentiment model's spec, once ``models/sentiment-e5-ft-v1/`` is trained.
+    """The fine-tuned sentiment model (``models/sentiment-e5-ft-v1/``, a branch of the default).
 
-    ``feedback-nlp models train sentiment`` writes the folder; until then no spec is registered.
-    The head's sha256 is read from the folder's manifest (pin it here once the model is committed).
+    Retrain with ``feedback-nlp models train sentiment`` and pin the new ``head.npz`` sha256 here.
     """
-    manifest_path = REPO_MODELS_DIR / FINETUNED_SENTIMENT / "manifest.json"
-    if not manifest_path.is_file():
-        return ()
-    import json
-
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     return (
         ModelSpec(
             name=FINETUNED_SENTIMENT,
@@ -261,7 +258,8 @@ def _finetuned_sentiment_specs() -> tuple[ModelSpec, ...]:
             version="1",
             import_name="feedback_nlp",
             original=(
-                "e5-small-multilingual body fine-tuned by this project with a 3-class head "
+                "e5-small-multilingual layers 6-11 fine-tuned by this project with a 3-class head, "
+                "run as a branch of the default embedder's pass "
                 f"(models/{FINETUNED_SENTIMENT}/README.md)"
             ),
             languages="trained on en, ar, he, fa, lt, fr, de, es, it, pt, hi",
@@ -270,13 +268,19 @@ def _finetuned_sentiment_specs() -> tuple[ModelSpec, ...]:
                 "XED (CC BY 4.0), Hebrew OnlpLab (MIT-derived)"
             ),
             weight_file=f"{FINETUNED_SENTIMENT}/head.npz",
-            sha256=str(manifest.get("head_sha256", "")),
+            sha256=FINETUNED_SENTIMENT_HEAD_SHA256,
             dim=384,
             verification=(
-                "Fine-tuned body (int8 ONNX) + temperature-scaled head; the head's sha256 and the "
-                "body's file sizes are checked on every load; scores in the model card."
+                "int8 branch (layers 6-11) over the default embedder's layer-6 states + "
+                "temperature-scaled head; both files' sha256 checked on every load; scores in the "
+                "model card"
             ),
             loader=_load_finetuned_sentiment,
+            built_by=f"feedback-nlp models train sentiment (models/{FINETUNED_SENTIMENT})",
+            cost=(
+                "11 MB branch; in a mining job it runs in the embedding pass (bench/RESULTS.md, "
+                "bench_mine_job)"
+            ),
         ),
     )
 

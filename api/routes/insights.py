@@ -94,13 +94,40 @@ def trends(
     ] = "week",
     top: Annotated[int, Query(ge=1, le=100, description="Themes with a series.")] = 10,
     window: Annotated[int, Query(ge=2, le=52, description="Spike baseline periods.")] = 4,
-    threshold: Annotated[float, Query(ge=0, description="z above which a spike is flagged.")] = 2.0,
+    threshold: Annotated[
+        float, Query(ge=0, description="z above which a period can be a spike.")
+    ] = 2.0,
     min_count: Annotated[int, Query(ge=1, description="Fewest mentions for a spike.")] = 5,
     recent: Annotated[int, Query(ge=1, description="Recent periods for emerging themes.")] = 2,
+    fdr: Annotated[
+        float,
+        Query(
+            gt=0,
+            le=1,
+            description="False discovery rate of the spike tests (Benjamini-Hochberg over all "
+            "themes x periods) and of the emerging test.",
+        ),
+    ] = 0.05,
+    min_ratio: Annotated[
+        float, Query(ge=1, description="Smallest share over baseline share for a spike.")
+    ] = 2.0,
+    min_lift: Annotated[
+        float,
+        Query(ge=0, le=1, description="Smallest share minus baseline share for a spike (0-1)."),
+    ] = 0.02,
 ) -> TrendsPublic:
     """Theme volume per period, spikes against a trailing baseline, emerging unassigned feedback.
 
     Here ``period`` is the granularity; restrict the time window with ``from``/``to``.
+
+    Spike of theme T in period t: the one-sided exact test of t's mention rate against the
+    ``window`` periods before (T's mentions in t given its mentions in t and the baseline are
+    binomial under equal rates) has a Benjamini-Hochberg q-value <= ``fdr`` over every tested
+    (theme, period) cell, and the rise is large: at least ``min_count`` mentions, z above
+    ``threshold``, share >= ``min_ratio`` x the baseline share and >= ``min_lift`` above it.
+    Parent groups of two or more themes are tested the same way (``level`` 1; an item that
+    mentions any of the group's themes counts once), in the same correction, so a complaint the
+    miner split over sibling themes is counted once. Spikes are listed lowest q first.
     """
 
     def compute(a: Analysed) -> TrendsPublic:
@@ -113,9 +140,14 @@ def trends(
             threshold=threshold,
             min_count=min_count,
             recent=recent,
+            fdr=fdr,
+            min_ratio=min_ratio,
+            min_lift=min_lift,
+            parents=a.parents,
         )
         return TrendsPublic.model_validate(
             overview | {"filters": FiltersPublic.model_validate(a.filters.to_json())}
         )
 
-    return analysed.memo(("trends", period, top, window, threshold, min_count, recent), compute)
+    key = ("trends", period, top, window, threshold, min_count, recent, fdr, min_ratio, min_lift)
+    return analysed.memo(key, compute)

@@ -1,8 +1,11 @@
-"""``/v1/themes``: the mined themes of a workspace, a CSV export, one theme's detail, renaming."""
+"""``/v1/themes``: the mined themes of a workspace, a CSV export, one theme's detail, renaming.
+
+A rename is a recorded taxonomy operation (:mod:`api.routes.taxonomy` lists and undoes them).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -10,15 +13,21 @@ from api.analytics_deps import FrameCacheDep, ThemeListCacheDep
 from api.csv_response import CsvResponse, csv_download, csv_responses
 from api.deps import StoreDep, WorkspaceDep
 from api.problems import problem_responses
+from api.routes.taxonomy import THEME_DETAIL_LINKS, THEME_LIST_LINKS
 from api.schemas import QuotePublic, ThemeDetailPublic, ThemePublic, ThemeUpdate
+from api.taxonomy_deps import TaxonomyDep
 from feedback_nlp.domain import ThemeDetail, ThemeRecord
 from feedback_nlp.report.csv_export import csv_lines
 from feedback_nlp.report.csv_tables import THEME_COLUMNS, theme_rows
 
 router = APIRouter(prefix="/v1/themes", tags=["themes"], responses=problem_responses(401, 422, 429))
+_DETAIL_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **problem_responses(404),
+    200: {"links": THEME_DETAIL_LINKS},
+}
 
 
-@router.get("")
+@router.get("", responses={200: {"links": THEME_LIST_LINKS}})
 def list_themes(
     workspace: WorkspaceDep,
     store: StoreDep,
@@ -26,15 +35,20 @@ def list_themes(
     include_inactive: Annotated[
         bool, Query(description="Also themes the latest mining run no longer found.")
     ] = False,
+    include_ignored: Annotated[
+        bool, Query(description="Also themes an analyst ignored (hidden from the insights).")
+    ] = False,
 ) -> list[ThemePublic]:
     """The workspace's themes, then their parent groups, largest first."""
 
     def compute() -> list[ThemePublic]:
-        found = store.list_themes(workspace.id, include_inactive=include_inactive)
+        found = store.list_themes(
+            workspace.id, include_inactive=include_inactive, include_ignored=include_ignored
+        )
         return [ThemePublic.model_validate(_fields(theme)) for theme in found]
 
     mark = store.themes_mark(workspace.id)
-    return cache.get((workspace.id, include_inactive), mark, compute)
+    return cache.get((workspace.id, include_inactive, include_ignored), mark, compute)
 
 
 @router.get(
@@ -62,7 +76,7 @@ def export_themes_csv(
     return csv_download(csv_lines(THEME_COLUMNS, rows), "themes.csv")
 
 
-@router.get("/{theme_id}", responses=problem_responses(404))
+@router.get("/{theme_id}", responses=_DETAIL_RESPONSES)
 def get_theme(theme_id: str, workspace: WorkspaceDep, store: StoreDep) -> ThemeDetailPublic:
     """One theme: labels, keyphrases, quotes, parent, size, sentiment, NPS, segment counts."""
     return _detail(store.get_theme(workspace.id, theme_id))
@@ -70,10 +84,14 @@ def get_theme(theme_id: str, workspace: WorkspaceDep, store: StoreDep) -> ThemeD
 
 @router.patch("/{theme_id}", responses=problem_responses(404, 413))
 def rename_theme(
-    theme_id: str, body: ThemeUpdate, workspace: WorkspaceDep, store: StoreDep
+    theme_id: str,
+    body: ThemeUpdate,
+    workspace: WorkspaceDep,
+    store: StoreDep,
+    taxonomy: TaxonomyDep,
 ) -> ThemeDetailPublic:
-    """Give a theme a custom display label (kept across mining runs)."""
-    store.rename_theme(workspace.id, theme_id, body.label)
+    """Give a theme a custom display label (kept across mining runs; a recorded operation)."""
+    taxonomy.rename(theme_id, body.label)
     return _detail(store.get_theme(workspace.id, theme_id))
 
 
@@ -90,6 +108,9 @@ def _fields(theme: ThemeRecord) -> dict[str, object]:
         "size": theme.size,
         "confidence": theme.confidence,
         "active": theme.active,
+        "origin": theme.origin,
+        "ignored": theme.ignored,
+        "retired_by_op": theme.retired_by_op,
     }
 
 

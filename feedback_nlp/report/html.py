@@ -30,9 +30,10 @@ from feedback_nlp.analytics.loader import FrameCache
 from feedback_nlp.analytics.segments import theme_over_index
 from feedback_nlp.errors import NotFoundError
 from feedback_nlp.jobs.trust import small_corpus_warning
-from feedback_nlp.report import charts
+from feedback_nlp.report import charts, sections
 from feedback_nlp.report.bundle import ReportBundle, build_report_bundle
 from feedback_nlp.report.filters import ReportFilters
+from feedback_nlp.report.heatmap import heatmap_theme_ids
 from feedback_nlp.report.workspace import open_named_workspace
 
 if TYPE_CHECKING:
@@ -54,7 +55,8 @@ __all__ = [
 
 Record = dict[str, Any]
 
-#: Most theme columns in a heat map and most panels of the trend chart (small multiples).
+#: Most theme columns in a heat map (significant themes first, see
+#: :mod:`~feedback_nlp.report.heatmap`) and most panels of the trend chart (small multiples).
 HEATMAP_THEMES = 12
 TREND_LINES = 8
 #: Spikes listed in the spikes table; the rest sit behind a "show all" disclosure.
@@ -107,7 +109,7 @@ class HeatCell:
 
 @dataclass(frozen=True, slots=True)
 class Heatmap:
-    """Over/under-indexing of the top themes in every value of one segment attribute."""
+    """Over/under-indexing of chosen themes (significant first) in every value of an attribute."""
 
     attribute: str
     themes: tuple[ThemeRow, ...]
@@ -139,6 +141,7 @@ def collect_report(
     cache: FrameCache | None = None,
     granularity: str = "week",
     fdr: float = 0.05,
+    include_inactive: bool = False,
 ) -> ReportData:
     """Build the bundle of a workspace and what its HTML renderings add to it.
 
@@ -149,6 +152,8 @@ def collect_report(
         cache: A frame cache shared between calls (the dashboard keeps one).
         granularity: Period of the trend charts: day, week or month.
         fdr: False discovery rate of the over-indexing tests.
+        include_inactive: Also list inactive themes and themes no filtered item mentions
+            (hidden by default, as in ``GET /v1/themes``).
 
     Raises:
         InvalidInputError: If a filter names an unknown segment attribute.
@@ -164,20 +169,22 @@ def collect_report(
         cache=cache,
         fdr=fdr,
         trend_themes=1_000_000,
+        include_inactive=include_inactive,
     )
     data = bundle.to_json()
     frame = filters.apply(cache.get(store, workspace_id).frame)
     records = {t.theme_id: t for t in store.list_themes(workspace_id, include_inactive=True)}
     themes = _theme_rows(bundle, records)
     heatmaps = []
-    top = themes[:HEATMAP_THEMES]
+    rows_by_id = {row.theme_id: row for row in themes}
     for attribute, overview in bundle.segments.items():
         by = overview["by"][0] if len(overview["by"]) == 1 else tuple(overview["by"])
         table = theme_over_index(frame, by, fdr=fdr)
         cells: list[Record] = [
             {str(k): v for k, v in row.items()} for row in table.to_dict(orient="records")
         ]
-        heatmaps.append(_heatmap(attribute, top, cells))
+        shown = heatmap_theme_ids(list(rows_by_id), cells, HEATMAP_THEMES)
+        heatmaps.append(_heatmap(attribute, [rows_by_id[t] for t in shown], cells))
     whole = cache.get(store, workspace_id).frame
     segment_options = [
         (key, sorted(str(v) for v in whole.items[key].dropna().unique())) for key in whole.segments
@@ -316,6 +323,14 @@ def _pct(value: object, digits: int = 0) -> str:
     return "–" if number is None else f"{100 * number:.{digits}f}%"
 
 
+def _qvalue(value: object) -> str:
+    """A q-value with two significant digits (``"<0.0001"`` below that, ``"–"`` if none)."""
+    number = _finite(value)
+    if number is None:
+        return "–"
+    return "<0.0001" if number < 1e-4 else f"{number:.2g}"
+
+
 def _estimate_chart(
     estimate: Mapping[str, Any] | None, lower: float, upper: float, title: str
 ) -> Markup:
@@ -372,12 +387,13 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters |= {"lang": _lang, "fmt": _fmt, "pct": _pct}
+    env.filters |= {"lang": _lang, "fmt": _fmt, "pct": _pct, "qvalue": _qvalue}
     env.globals |= {
         "estimate_chart": _estimate_chart,
         "trend_chart": _trend_chart,
         "trend_panels": _trend_panels,
         "sparkline": charts.sparkline,
+        "describe_spike_rule": sections.describe_spike_rule,
         "series_color": charts.series_color,
         "TREND_LINES": TREND_LINES,
         "SPIKES_SHOWN": SPIKES_SHOWN,
@@ -397,9 +413,12 @@ def write_report(
     filters: ReportFilters | None = None,
     *,
     granularity: str = "week",
+    include_inactive: bool = False,
 ) -> ReportData:
     """Collect the report of a workspace and write it to ``path`` as one HTML file (UTF-8)."""
-    data = collect_report(store, workspace_id, filters, granularity=granularity)
+    data = collect_report(
+        store, workspace_id, filters, granularity=granularity, include_inactive=include_inactive
+    )
     path.write_text(render_report(data), encoding="utf-8")
     return data
 
@@ -414,6 +433,7 @@ def export_report(
     start: str | None = None,
     end: str | None = None,
     granularity: str = "week",
+    include_inactive: bool = False,
 ) -> ReportData:
     """Write the HTML report of the workspace called ``workspace`` (``feedback-nlp report --html``).
 
@@ -423,4 +443,11 @@ def export_report(
     """
     filters = ReportFilters.parse(segment=segment, period=period, start=start, end=end)
     with open_named_workspace(settings, workspace) as (store, workspace_id):
-        return write_report(store, workspace_id, path, filters, granularity=granularity)
+        return write_report(
+            store,
+            workspace_id,
+            path,
+            filters,
+            granularity=granularity,
+            include_inactive=include_inactive,
+        )

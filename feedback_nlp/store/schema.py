@@ -42,6 +42,7 @@ __all__ = [
     "mining_runs",
     "opinion_units",
     "registry_states",
+    "taxonomy_operations",
     "theme_history",
     "themes",
     "workspaces",
@@ -173,6 +174,9 @@ opinion_units = Table(
     Column("sentiment_score", Float, nullable=True),
     Column("text_hash", String(64), nullable=False),  # the item's text_hash when split
     Column("run_id", Integer, nullable=True),  # the mining run that wrote the unit
+    # revision 0007: the theme the run gave the unit, before the analysts' taxonomy edits
+    # (``theme_id`` is the theme after them; feedback_nlp.taxonomy replays the edits from here).
+    Column("mined_theme_id", String(32), nullable=True),
     UniqueConstraint("item_id", "unit_index"),
     Index(None, "workspace_id", "theme_id"),
 )
@@ -226,6 +230,14 @@ themes = Table(
     Column("first_seen_run", Integer, nullable=True),
     Column("last_seen_run", Integer, nullable=True),
     Column("updated_at", UtcDateTime, nullable=False),
+    # revision 0007, taxonomy edits (feedback_nlp.taxonomy): "mined", "seeded" or "split"; hidden
+    # from the insights; the operation (seq) that created it / emptied it (merged away, split);
+    # the quotes the mining run chose (``quotes`` then keeps those still in the theme).
+    Column("origin", String(16), nullable=False, default="mined"),
+    Column("ignored", Boolean, nullable=False, default=False),
+    Column("created_by_op", Integer, nullable=True),
+    Column("retired_by_op", Integer, nullable=True),
+    Column("mined_quotes", JSON, nullable=True),
     PrimaryKeyConstraint("workspace_id", "theme_id"),
 )
 
@@ -241,6 +253,25 @@ theme_history = Table(
     Column("label", JSON, nullable=True),
     Column("at", UtcDateTime, nullable=False),
     Index(None, "workspace_id", "theme_id"),
+)
+
+taxonomy_operations = Table(
+    "taxonomy_operations",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    _workspace_fk(),
+    Column("seq", Integer, nullable=False),  # 1, 2, ... per workspace: the order of the edits
+    Column("kind", String(16), nullable=False),  # merge, split, move, ignore, seed, rename
+    Column("params", JSON, nullable=False),  # what the analyst asked for
+    Column("effect", JSON, nullable=True),  # what its latest application did
+    Column("status", String(16), nullable=False),  # applied, partial, skipped, undone
+    Column("note", Text, nullable=True),  # why it was (partly) not applied
+    Column("run_id", Integer, nullable=True),  # the mining run it was last applied to
+    Column("actor", String(64), nullable=True),  # the API key's name, or the CLI's user
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("undone_at", UtcDateTime, nullable=True),
+    Column("undone_by", String(64), nullable=True),
+    UniqueConstraint("workspace_id", "seq"),
 )
 
 registry_states = Table(

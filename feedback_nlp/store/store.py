@@ -2,8 +2,9 @@
 
 :class:`Store` gathers the parts, one module each: workspaces and API keys
 (:mod:`.workspaces`), feedback upserts (:mod:`.feedback`) and reads (:mod:`.listing`), jobs
-(:mod:`.jobs`), themes (:mod:`.themes`), mining runs with the theme registry (:mod:`.mining`)
-and the rows behind the analytics (:mod:`.analytics`).
+(:mod:`.jobs`), themes (:mod:`.themes`), mining runs with the theme registry (:mod:`.mining`),
+the analysts' taxonomy edits (:mod:`.taxonomy`) and the rows behind the analytics
+(:mod:`.analytics`).
 Every per-workspace method takes ``workspace_id`` and filters on it.
 """
 
@@ -17,6 +18,7 @@ from feedback_nlp.store.feedback import FeedbackWriter
 from feedback_nlp.store.jobs import JobStore
 from feedback_nlp.store.listing import FeedbackReader
 from feedback_nlp.store.mining import MiningWriter
+from feedback_nlp.store.taxonomy import TaxonomyStore
 from feedback_nlp.store.themes import ThemeStore
 from feedback_nlp.store.vectors import SqlVectorCache
 from feedback_nlp.store.workspaces import WorkspaceStore
@@ -31,6 +33,7 @@ class Store(
     JobStore,
     ThemeStore,
     MiningWriter,
+    TaxonomyStore,
     AnalyticsReader,
 ):
     """Workspaces, keys, feedback, units, themes and jobs in one SQL database.

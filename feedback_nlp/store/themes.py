@@ -26,7 +26,9 @@ from feedback_nlp.store.schema import (
 __all__ = ["MAX_LABEL_CHARS", "ThemeStore"]
 
 MAX_LABEL_CHARS = 200
-_REGISTRY_STATE = frozenset({"centroid", "members", "accept_similarity", "typical_similarity"})
+_REGISTRY_STATE = frozenset(
+    {"centroid", "members", "accept_similarity", "typical_similarity", "mined_quotes"}
+)
 
 
 def _theme(row: Any) -> ThemeRecord:
@@ -44,6 +46,10 @@ def _theme(row: Any) -> ThemeRecord:
         active=bool(row.active),
         first_seen_run=row.first_seen_run,
         last_seen_run=row.last_seen_run,
+        origin=row.origin,
+        ignored=bool(row.ignored),
+        created_by_op=row.created_by_op,
+        retired_by_op=row.retired_by_op,
     )
 
 
@@ -51,15 +57,21 @@ class ThemeStore(StoreBase):
     """Themes of a workspace."""
 
     def list_themes(
-        self, workspace_id: int, *, include_inactive: bool = False
+        self, workspace_id: int, *, include_inactive: bool = False, include_ignored: bool = False
     ) -> list[ThemeRecord]:
-        """The workspace's themes (then parent groups), largest first."""
+        """The workspace's themes (then parent groups), largest first.
+
+        Themes an analyst ignored (:mod:`feedback_nlp.taxonomy`) are left out unless
+        ``include_ignored``; themes merged away or split are inactive.
+        """
         # Not the registry state (centroid, members): at a million items ``members`` holds
         # millions of unit keys, and a theme record does not need them.
         listed = [c for c in themes.c if c.name not in _REGISTRY_STATE]
         query = select(*listed).where(themes.c.workspace_id == workspace_id)
         if not include_inactive:
             query = query.where(themes.c.active.is_(True))
+        if not include_ignored:
+            query = query.where(themes.c.ignored.is_(False))
         query = query.order_by(themes.c.level, themes.c.size.desc(), themes.c.theme_id)
         with self._read() as connection:
             return [_theme(row) for row in connection.execute(query)]

@@ -33,8 +33,10 @@ come first), so nothing with content is ever lost. Empty and whitespace-only ite
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -155,6 +157,25 @@ class _Piece:
 _ConnectiveTable = Mapping[str, tuple[tuple[tuple[str, ...], Connective], ...]]
 
 
+@contextlib.contextmanager
+def _torch_hidden() -> Iterator[None]:
+    """Import spaCy without PyTorch when PyTorch is not loaded yet.
+
+    spaCy's array library (thinc) imports torch whenever it is installed, which costs ~190 MB
+    of memory per process; the sentencizer needs none of it. While spaCy is first imported,
+    ``import torch`` fails (thinc then records it as absent); afterwards torch imports as usual.
+    """
+    if "torch" in sys.modules:
+        yield
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if sys.modules.get("torch", "") is None:
+            del sys.modules["torch"]
+
+
 @functools.cache
 def sentence_pipeline() -> Language:
     """Build (once per process) the blank multilingual spaCy pipeline with a sentencizer.
@@ -162,9 +183,10 @@ def sentence_pipeline() -> Language:
     Returns:
         The shared pipeline; treat it as read-only.
     """
-    import spacy
-    from spacy.symbols import ORTH
-    from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+    with _torch_hidden():
+        import spacy
+        from spacy.symbols import ORTH
+        from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
     nlp = spacy.blank("xx")
     defaults = nlp.Defaults

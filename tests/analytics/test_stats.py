@@ -10,12 +10,14 @@ from scipy import stats
 from statsmodels.stats.contingency_tables import Table2x2
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.rates import test_poisson_2indep as poisson_2indep
 
 from feedback_nlp.analytics.stats import (
     benjamini_hochberg,
     check_confidence,
     log_ratio_interval,
     mean_interval,
+    rate_increase_test,
     risk_ratio,
     two_by_two_test,
     wilson_interval,
@@ -129,3 +131,19 @@ def test_benjamini_hochberg_keeps_shape_of_a_table() -> None:
 def test_check_confidence_rejects_values_outside_the_open_unit_interval(bad: object) -> None:
     with pytest.raises(InvalidInputError, match="'confidence' parameter"):
         check_confidence("nps", bad)
+
+
+def test_rate_increase_test_matches_hand_values() -> None:
+    # 3 events in 10 vs 0 in 10: all 3 fall in the tested half, P = 0.5^3. 1 vs 1 in equal
+    # groups: P(X >= 1 | 2, 0.5) = 0.75. No event at all, or an empty group: no test.
+    p = rate_increase_test([3, 1, 0, 2, 2], [10, 5, 5, 0, 5], [0, 1, 0, 1, 1], [10, 5, 5, 5, 0])
+    np.testing.assert_allclose(p[:2], [0.125, 0.75])
+    assert np.isnan(p[2:]).all()
+
+
+def test_rate_increase_test_matches_statsmodels_exact_conditional_test() -> None:
+    cases = [(5, 64, 5, 207), (13, 64, 13, 207), (0, 50, 6, 200), (20, 50, 20, 200)]
+    ours = rate_increase_test(*(np.array(column) for column in zip(*cases, strict=True)))
+    for (count, n, base, base_n), p in zip(cases, ours, strict=True):
+        ref = poisson_2indep(count, n, base, base_n, method="exact-cond", alternative="larger")
+        assert p == pytest.approx(ref.pvalue, rel=1e-9)

@@ -82,6 +82,11 @@ def test_ui_rename_requires_the_csrf_token(app_key: tuple[TestClient, str]) -> N
     assert "Theme renamed." in page
     assert '<span class="label" dir="auto">Export problems</span>' in page
     assert f'name="csrf_token" value="{csrf_token(key)}"' in page
+    # The dashboard's rename is a recorded taxonomy operation, like PATCH /v1/themes/{id}.
+    log = client.get("/v1/taxonomy/operations", headers={"Authorization": f"Bearer {key}"})
+    assert log.status_code == 200
+    renames = [op for op in log.json()["operations"] if op["kind"] == "rename"]
+    assert renames[-1]["params"]["label"] == "Export problems"
 
 
 def test_ui_rename_rejects_a_blank_label_with_a_message(app_key: tuple[TestClient, str]) -> None:

@@ -36,6 +36,21 @@ CHECKS = (
     "content_type_conformance",
     "response_schema_conformance",
 )
+# The taxonomy edits need themes (or operations) in a given state: two live themes to merge, a
+# quote to move, a theme of at least k x the smallest size to split, a live theme that is not a
+# parent group to ignore, an operation in force to undo. Generated bodies mostly get 404/409/422,
+# which is right, and schemathesis would warn it cannot reach their core. Every check still runs
+# on them (the stateful phase reaches them through the links of GET /v1/themes); only those two
+# warnings are not shown for them.
+CONFIG = """
+[[operations]]
+include-path-regex = "^/v1/taxonomy/(merge|move|split|split/preview|ignore|undo)$"
+warnings = [
+    "missing_auth", "base_url_mismatch", "missing_deserializer", "unused_openapi_auth",
+    "unsupported_regex", "method_not_allowed", "constants_extraction", "unmatched_filter",
+    "unresolvable_reference", "rate_limited", "dictionary_mismatch", "timeout_units",
+]
+"""
 
 
 def test_fuzz_api_every_operation_conforms_and_never_fails(tmp_path: Path) -> None:
@@ -55,6 +70,7 @@ def test_fuzz_api_every_operation_conforms_and_never_fails(tmp_path: Path) -> No
         job = client.post("/v1/jobs", json={"n_resamples": 0}).json()
         assert wait_for_job(client, job["id"], timeout=600)["state"] == "succeeded"
         assert client.get("/v1/themes").json(), "the mining run found no theme"
+        (tmp_path / "schemathesis.toml").write_text(CONFIG, encoding="utf-8")  # found in cwd
         fuzz = subprocess.run(
             [
                 *(sys.executable, "-m", "schemathesis.cli", "run", f"{server.url}/openapi.json"),

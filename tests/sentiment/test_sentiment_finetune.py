@@ -57,6 +57,40 @@ def test_sentiment_finetune_stops_resumes_and_ships_a_loadable_model(tmp_path: P
     labels, scores = model.predict_texts(["ok"])
     assert labels[0] in {"negative", "neutral", "positive"}
     assert -1 <= scores[0] <= 1
+    assert manifest["branch"]["from_layer"] == 6 and (out / "branch.onnx").is_file()
+    assert not (out / "body").exists()  # layers 0-5 are the embedder's: never shipped
+    _check_cached_encoder(model)
+
+
+def _check_cached_encoder(model) -> None:  # type: ignore[no-untyped-def]
+    """Vectors and probabilities come from one pass, and from the cache the second time."""
+    from feedback_nlp.embed.cache import CachedEmbedder, MemoryVectorCache
+    from feedback_nlp.models import load_model
+    from feedback_nlp.sentiment.cached import CachedSentimentEncoder
+
+    embedder = load_model("e5-small-multilingual")
+    cache = MemoryVectorCache()
+    cached = CachedEmbedder(embedder, cache)
+    encoder = CachedSentimentEncoder(cached, model)
+    texts = ["Terrible service.", "Thank you, great app!", "Terrible service."]
+    vectors, probs = encoder.encode(texts)
+    assert (cached.misses, cached.hits) == (2, 1)
+    assert np.allclose(vectors, embedder.encode(texts), atol=1e-6)
+    assert np.allclose(probs, model.predict_proba_texts(texts), atol=1e-6)
+    again_vectors, again_probs = encoder.encode(texts[::-1])
+    assert (cached.misses, cached.hits) == (2, 4)
+    assert np.array_equal(again_vectors, vectors[::-1])
+    assert np.allclose(again_probs, probs[::-1], atol=1e-7)
+    # A plain embedding call reuses the vectors the sentiment pass stored.
+    assert np.array_equal(cached.encode(texts[:1]), vectors[:1])
+
+
+def test_sentiment_finetune_refuses_layers_it_could_not_share(tmp_path: Path) -> None:
+    from feedback_nlp.build.sentiment_finetune import FinetuneConfig, train_sentiment
+
+    config = FinetuneConfig(out_dir=tmp_path / "m", checkpoint_dir=tmp_path / "c", freeze_layers=2)
+    with pytest.raises(InvalidInputError, match="branch off the embedder's layer 6"):
+        train_sentiment(config, log=lambda _line: None)
 
 
 def _with(config, **changes):  # type: ignore[no-untyped-def]

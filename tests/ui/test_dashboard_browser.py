@@ -331,3 +331,56 @@ def test_overview_theme_page_and_report_read_at_a_glance(
         assert page["overlapping"] == 0, page
     finally:
         driver.quit()
+
+
+def test_dashboard_theme_count_matches_the_api_in_chromium(seeded: Seeded, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    with seeded.server.client(seeded.key) as client:
+        listed = client.get("/v1/themes").raise_for_status().json()
+    api_ids = sorted(t["id"] for t in listed if t["level"] == 0)
+    assert api_ids
+    _sign_in(browser, seeded.server.url, seeded.key)
+    shown = int(browser.find_element(By.ID, "theme-count").text)
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.themes tbody tr[data-theme-id]")
+    assert shown == len(api_ids)
+    assert sorted(r.get_attribute("data-theme-id") for r in rows) == api_ids
+
+
+def test_dashboard_heatmap_shows_the_significant_cells_in_chromium(
+    seeded: Seeded, browser: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    with seeded.server.client(seeded.key) as client:
+        cells = (
+            client.get("/v1/insights/segments", params={"by": "plan"})
+            .raise_for_status()
+            .json()["over_index"]
+        )
+    significant = {(c["segment"], c["theme_id"], c["direction"]) for c in cells}
+    assert {"enterprise", "free"} <= {value for value, _, d in significant if d == "over"}
+    _sign_in(browser, seeded.server.url, seeded.key)
+    table = browser.find_element(By.CSS_SELECTOR, 'table.heat[data-attribute="plan"]')
+    columns = [
+        th.get_attribute("data-theme-id")
+        for th in table.find_elements(By.CSS_SELECTOR, "thead th[data-theme-id]")
+    ]
+    assert 1 <= len(columns) <= 12
+    # every column of a significant theme comes before every column without one
+    with_cell = [theme in {t for _, t, _ in significant} for theme in columns]
+    assert with_cell == sorted(with_cell, reverse=True), (columns, significant)
+    drawn = set()
+    for row in table.find_elements(By.CSS_SELECTOR, "tbody tr[data-value]"):
+        value = row.get_attribute("data-value")
+        for theme, cell in zip(columns, row.find_elements(By.CSS_SELECTOR, "td.cell"), strict=True):
+            classes = set((cell.get_attribute("class") or "").split())
+            if "sig" in classes:
+                direction = "over" if "over" in classes else "under"
+                drawn.add((value, theme, direction))
+                assert cell.is_displayed()
+                assert cell.text.endswith("*")
+    # every significant cell of the shown themes is drawn as significant, and no other
+    assert drawn == {c for c in significant if c[1] in columns}
+    # the planted complaints of enterprise and free are on the map
+    assert {"enterprise", "free"} <= {value for value, _, d in drawn if d == "over"}

@@ -1,0 +1,149 @@
+"""Seeding a theme: the units most similar to an analyst's example phrases, and to each other.
+
+Similarities are taken in the miner's space (:class:`SeedSpace`): every unit minus the mean of
+its language pool (:func:`~feedback_nlp.themes.reduce.language_pools`), re-normalised. Raw
+sentence embeddings share a large common component (unrelated e5 sentences are ~0.8 similar),
+so a threshold on raw similarities would jump from "nothing" to "everything" within a few
+hundredths; centred, unrelated units are near 0 and the threshold spreads out. An example phrase
+is centred by the pool whose mean it is closest to (its language's, without identifying it).
+
+A unit's score is its best similarity to the examples: to their centroid or to any one example
+(so one Arabic and one English example each find their own language's units). Units at or above
+the threshold are the seed's core; then the core's own centroid (its members) claims the units at
+or above the threshold too.
+
+The default threshold comes from the latest run's themes: each theme's acceptance bar is the 5%
+quantile of its members' similarity to its centroid (in this space); the default is the 10th
+percentile of those bars, the bar of a loose mined theme. It depends on the embedder and the
+corpus, so the analyst sees it in the preview and may change it. Pure computation: arrays in,
+values out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from feedback_nlp.themes._checks import FloatMatrix, IntArray
+from feedback_nlp.themes.reduce import language_pools, normalise_rows
+
+__all__ = ["FALLBACK_THRESHOLD", "SeedMatch", "SeedSpace", "default_threshold", "match_seed"]
+
+FALLBACK_THRESHOLD = 0.4
+"""The default threshold of a workspace without mined themes to measure."""
+
+MEMBER_QUANTILE = 0.05
+"""A theme's acceptance bar: this quantile of its members' similarity to its centroid."""
+THEME_PERCENTILE = 10.0
+"""The default threshold: this percentile of the themes' acceptance bars."""
+
+_QUANTILES = (0.5, 0.9, 0.99, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class SeedSpace:
+    """Unit vectors centred per language pool, and the pool means to centre phrases with.
+
+    Attributes:
+        units: Centred, unit-norm unit vectors, shape ``(n, d)``.
+        means: The mean (raw) vector of each language pool, shape ``(p, d)``.
+    """
+
+    units: FloatMatrix
+    means: FloatMatrix
+
+    @classmethod
+    def of(cls, vectors: FloatMatrix, langs: Sequence[str]) -> SeedSpace:
+        """The space of these units (one language code per row)."""
+        raw = np.asarray(vectors, dtype=np.float32)
+        if raw.shape[0] == 0:
+            return cls(raw, np.zeros((1, raw.shape[1] if raw.ndim == 2 else 0), np.float32))
+        pools = language_pools(list(langs))
+        means = np.stack([raw[pool].mean(axis=0, dtype=np.float64) for pool in pools])
+        centred = raw.copy()
+        for pool, mean in zip(pools, means, strict=True):
+            centred[pool] -= mean.astype(np.float32)
+        return cls(normalise_rows(centred), means.astype(np.float32))
+
+    def phrases(self, vectors: FloatMatrix) -> FloatMatrix:
+        """Phrase vectors centred by the pool mean each is most similar to."""
+        raw = np.asarray(vectors, dtype=np.float32)
+        nearest = (raw @ normalise_rows(self.means).T).argmax(axis=1)
+        return normalise_rows(raw - self.means[nearest])
+
+
+@dataclass(frozen=True, slots=True)
+class SeedMatch:
+    """The units a seed claims.
+
+    Attributes:
+        claimed: Rows claimed, by decreasing score.
+        scores: Each row's score (best similarity to the examples or to the core's centroid).
+        n_core: Rows claimed by the examples themselves.
+        centre: Unit-norm centroid of the claimed rows (of the examples when none).
+    """
+
+    claimed: IntArray
+    scores: npt.NDArray[np.float64]
+    n_core: int
+    centre: FloatMatrix
+
+    def score_quantiles(self) -> dict[str, float]:
+        """Median, 90th, 99th percentile and maximum of the scores (to choose a threshold)."""
+        if self.scores.size == 0:
+            return {}
+        return {
+            f"q{round(q * 100)}": round(float(np.quantile(self.scores, q)), 4) for q in _QUANTILES
+        }
+
+
+def match_seed(vectors: FloatMatrix, examples: FloatMatrix, threshold: float) -> SeedMatch:
+    """Score every unit against the examples and claim those at or above ``threshold``.
+
+    Args:
+        vectors: Unit-norm vectors of every candidate unit, shape ``(n, d)`` (a seed space's).
+        examples: Unit-norm vectors of the example phrases, shape ``(m, d)``, ``m >= 1``.
+        threshold: The similarity a unit needs.
+    """
+    centre = normalise_rows(examples.mean(axis=0, keepdims=True))
+    if vectors.shape[0] == 0:
+        return SeedMatch(np.empty(0, np.int64), np.empty(0), 0, centre[0])
+    anchors = np.vstack([centre, examples])
+    scores = np.asarray((vectors @ anchors.T).max(axis=1), dtype=np.float64)
+    core = scores >= threshold
+    n_core = int(core.sum())
+    if n_core:
+        members = normalise_rows(vectors[core].mean(axis=0, keepdims=True))
+        scores = np.maximum(scores, (vectors @ members[0]).astype(np.float64))
+        centre = members
+    claimed = np.flatnonzero(scores >= threshold)
+    claimed = claimed[np.argsort(-scores[claimed], kind="stable")]
+    return SeedMatch(claimed.astype(np.int64), scores, n_core, centre[0])
+
+
+def default_threshold(vectors: FloatMatrix, themes: Sequence[str | None]) -> float:
+    """The 10th percentile of the themes' acceptance bars, else :data:`FALLBACK_THRESHOLD`.
+
+    Args:
+        vectors: The units' vectors in the seed space, shape ``(n, d)``.
+        themes: Each unit's mined theme (``None``: unassigned).
+
+    Rounded to two decimals and kept within ``[0.05, 0.95]`` (themes of identical units would
+    give a bar of 1, which only exact copies of the examples reach).
+    """
+    rows: dict[str, list[int]] = {}
+    for row, theme in enumerate(themes):
+        if theme is not None:
+            rows.setdefault(theme, []).append(row)
+    bars = []
+    for members in rows.values():
+        if len(members) < 2:
+            continue
+        centre = normalise_rows(vectors[members].mean(axis=0, keepdims=True))[0]
+        bars.append(float(np.quantile(vectors[members] @ centre, MEMBER_QUANTILE)))
+    if not bars:
+        return FALLBACK_THRESHOLD
+    return round(min(0.95, max(0.05, float(np.percentile(bars, THEME_PERCENTILE)))), 2)

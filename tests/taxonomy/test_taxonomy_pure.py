@@ -1,0 +1,140 @@
+"""The pure parts of the taxonomy: parameter checks, the split and the seed computations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from feedback_nlp.errors import TaxonomyEditError
+from feedback_nlp.taxonomy.operations import (
+    check_examples,
+    check_k,
+    check_label,
+    check_threshold,
+    child_ids,
+    seeded_id,
+    summary_of,
+)
+from feedback_nlp.taxonomy.seed import FALLBACK_THRESHOLD, SeedSpace, default_threshold, match_seed
+from feedback_nlp.taxonomy.split import (
+    decode_centres,
+    encode_centres,
+    nearest_child,
+    split_vectors,
+)
+from tests.themes.synthetic_themes import sphere_blobs
+
+
+def test_operations_ids_name_the_operation() -> None:
+    assert seeded_id(7) == "s_000007"
+    assert child_ids(12, 3) == ["c_000012_1", "c_000012_2", "c_000012_3"]
+
+
+@pytest.mark.parametrize("k", [1, 21, 2.5, True, "2"])
+def test_operations_check_k_rejects_out_of_range(k: object) -> None:
+    with pytest.raises(TaxonomyEditError, match=r"must be an int in the range \[2, 20\]"):
+        check_k(k)
+
+
+def test_operations_check_examples_needs_one_phrase() -> None:
+    with pytest.raises(TaxonomyEditError, match="at least one example"):
+        check_examples([])
+    with pytest.raises(TaxonomyEditError, match="Example 1"):
+        check_examples(["ok", "  "])
+    assert check_examples([" late parcel ", "الطرد متأخر"]) == ["late parcel", "الطرد متأخر"]
+
+
+def test_operations_check_threshold_and_label() -> None:
+    assert check_threshold(1) == 1.0
+    for bad in (0, -0.1, 1.5, "0.5", None):
+        with pytest.raises(TaxonomyEditError, match=r"range \(0, 1\]"):
+            check_threshold(bad)
+    assert check_label("  Late  ") == "Late"
+    assert check_label(None) is None
+    with pytest.raises(TaxonomyEditError, match="non-blank"):
+        check_label("   ")
+
+
+def test_operations_summary_leaves_out_unit_lists() -> None:
+    effect = {
+        "run_id": 3,
+        "claimed": ["1:0"],
+        "children": [{"theme_id": "c", "members": ["1:0"], "quotes": [], "size": 1}],
+        "centroids": "AAAA",
+    }
+    assert summary_of(effect) == {"run_id": 3, "children": [{"theme_id": "c", "size": 1}]}
+
+
+def test_split_finds_two_blobs_deterministically() -> None:
+    points, blobs, _ = sphere_blobs(n_blobs=2, per_blob=30, dim=16, noise=0.3, seed=1)
+    langs = ["en"] * len(points)
+    first = split_vectors(points, langs, 2, seed=0)
+    again = split_vectors(points, langs, 2, seed=0)
+    np.testing.assert_array_equal(first.labels, again.labels)
+    # each child is exactly one blob (the children are numbered by size, ties by first member)
+    assert {tuple(np.unique(blobs[first.labels == c])) for c in (0, 1)} == {(0,), (1,)}
+    assert first.labels[0] == 0
+    np.testing.assert_allclose(np.linalg.norm(first.centres, axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(nearest_child(points, first.centres), first.labels)
+
+
+def test_split_centres_round_trip_through_text() -> None:
+    centres = np.arange(12, dtype=np.float32).reshape(3, 4)
+    np.testing.assert_array_equal(decode_centres(encode_centres(centres), 3), centres)
+
+
+def test_seed_claims_units_near_the_examples_then_near_its_members() -> None:
+    # unit vectors worked by hand: e1 = the example; u0 on it; u1 at 0.8 of it; u2 close to
+    # u1 (0.96) but 0.6 of the example; u3 orthogonal
+    e1 = np.array([[1.0, 0.0, 0.0]], dtype=np.float32)
+    units = np.array(
+        [[1.0, 0.0, 0.0], [0.8, 0.6, 0.0], [0.6, 0.8, 0.0], [0.0, 0.0, 1.0]], dtype=np.float32
+    )
+    core_only = match_seed(units, e1, threshold=0.95)
+    assert core_only.claimed.tolist() == [0]  # the members' centroid is u0 itself
+    found = match_seed(units, e1, threshold=0.75)
+    # core {u0, u1}; their centroid (0.949, 0.316, 0) is 0.822 from u2: u2 joins through them
+    assert found.n_core == 2
+    assert found.claimed.tolist() == [0, 1, 2]
+    assert found.scores[3] == pytest.approx(0.0)
+    assert found.score_quantiles()["q100"] == pytest.approx(1.0)
+
+
+def test_seed_best_example_counts_not_only_the_centroid() -> None:
+    examples = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    units = np.array([[0.0, 1.0], [0.7071, 0.7071]], dtype=np.float32)
+    found = match_seed(units, examples, threshold=0.99)
+    assert sorted(found.claimed.tolist()) == [0, 1]  # u0 matches example 2, u1 the centroid
+
+
+def test_seed_default_threshold_is_a_loose_themes_acceptance_bar() -> None:
+    # theme a: centroid (0.8638, 0.5039), member similarities 0.8638, 0.9214, 0.9934, so its
+    # bar (5% quantile) is 0.8696; theme b (identical members) has bar 1.0; the 10th percentile
+    # of (0.8696, 1.0) is 0.8826.
+    vectors = np.array(
+        [[1.0, 0.0], [0.8, 0.6], [0.6, 0.8], [0.0, 1.0], [0.0, 1.0], [0.7071, 0.7071]],
+        dtype=np.float32,
+    )
+    assert default_threshold(vectors, ["a", "a", "a", "b", "b", None]) == 0.88
+    assert default_threshold(vectors[3:5], ["b", "b"]) == 0.95  # a bar of 1 is capped
+    assert default_threshold(vectors[:2], ["a", None]) == FALLBACK_THRESHOLD  # nothing to measure
+
+
+def test_seed_space_centres_languages_so_an_example_finds_both() -> None:
+    # two topics (axes 0, 1) written in two languages (offsets on axes 2 and 3), 10 units each
+    topic = {1: [1.0, 0.0], 2: [0.0, 1.0]}
+    offset = {"en": [3.0, 0.0], "ar": [0.0, 3.0]}
+    rows, langs, topics = [], [], []
+    for lang in ("en", "ar"):
+        for t in (1, 2) * 5:
+            rows.append(topic[t] + offset[lang])
+            langs.append(lang)
+            topics.append(t)
+    raw = np.array(rows, dtype=np.float32)
+    raw /= np.linalg.norm(raw, axis=1, keepdims=True)
+    space = SeedSpace.of(raw, langs)
+    example = np.array([[1.0, 0.0, 0.0, 3.0]], dtype=np.float32) / np.sqrt(10.0)  # topic 1, ar
+    found = match_seed(space.units, space.phrases(example), threshold=0.9)
+    assert sorted(found.claimed.tolist()) == [i for i, t in enumerate(topics) if t == 1]
+    assert {langs[i] for i in found.claimed} == {"en", "ar"}
+    assert match_seed(raw, example, threshold=0.95).claimed.size == 5  # raw: its language only
