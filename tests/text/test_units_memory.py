@@ -1,4 +1,4 @@
-"""The sentence splitter loads spaCy without PyTorch (~190 MB a process), and torch still imports."""
+"""The splitter loads spaCy without PyTorch (~190 MB a process); torch still imports afterwards."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import pytest
 SCRIPT = """
 import sys
 from feedback_nlp.text.units import OpinionUnitSplitter
-units = OpinionUnitSplitter().split_many(["Great app. It crashes at checkout, and refunds are slow."], ["en"])
+texts = ["Great app. It crashes at checkout, and refunds are slow."]
+units = OpinionUnitSplitter().split_many(texts, ["en"])
 assert len(units) >= 2, units
 assert "torch" not in sys.modules, "spaCy pulled in torch"
 import thinc.compat
