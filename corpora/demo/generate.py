@@ -27,10 +27,29 @@ count always give the same bytes):
 6. **Scores.** NPS follows the sentiment (complaints mostly 0-6, praise 9-10, mixed 7-8) and is
    left empty on about 5% of rows; CSAT (1-5) is present on about 40%.
 
+**Incident reports.** A planted complaint may carry an :class:`Incident`, a bad release. Before
+step 1, each row becomes an incident report with probability ``share``: its profile is drawn as
+in step 1 but inside the complaint's segment, its day falls in the burst (``start`` to
+``start + days - 1``) at a daily rate that halves every ``half_life_days`` as the fix reaches
+users, and it is a complaint about the incident's theme (plus, at the usual rates, a planted
+complaint of its other segments or a base complaint), written and scored as in steps 5-6. So a
+release adds feedback, as a real one does, instead of relabelling the feedback of its weeks.
+
+The demo's incident is the mobile release of 2026-09-21, which crashes on start: 3.5% of rows
+(about 52 of 1,500) are ``app_crash`` reports from ``channel=mobile_app``, with a half-life of
+3 days over 14 days, so about 83% of them come in the release week. Outside the incident, crash
+complaints run at about 4 a week (the mobile planting fires on 20% of mobile rows); the release
+week gets about 11 times that, and nearly twice the usual number of items, the week after about
+3 times, and then the rate is back at its base. Crash-on-start makes the app unusable for
+everyone who updates, so crash reports, not a modest rise, are what such a release produces.
+With the reports, ``app_crash`` is about 40% of mobile detractors over the whole period, the
+target every planted complaint has (``intended_share``). The manifest lists the incident's
+weekly counts (the 4 weeks before, the burst's weeks and one more).
+
 Rows are then sorted by ``created_at`` and numbered ``demo-000001`` onwards. The theme labels
 never reach the CSV; :func:`generate_rows` returns them on :class:`DemoRow` for tests and
 evaluation, and ``MANIFEST.json`` records the planted complaints, the control segments, the
-planted spike and the shares actually observed.
+planted incident (under ``spikes``) and the shares and counts actually observed.
 
 Usage::
 
@@ -181,18 +200,36 @@ HOUR_WEIGHTS = [1, 1, 1, 1, 1, 1, 2, 3, 3, 3, 5, 5, 5, 5, 5, 5, 5, 5, 4, 4, 4, 4
 
 
 @dataclass(frozen=True)
-class Spike:
-    """A planted rise of a planted complaint from ``start`` to the end of the corpus.
+class Incident:
+    """A bad release: a burst of extra complaints about a planted theme right after it ships.
+
+    A share of all rows are *incident reports* instead of ordinary feedback: they come from the
+    planted complaint's segment and complain about its theme. Their days fall in
+    ``start .. start + days - 1`` with a daily rate that halves every ``half_life_days`` (the
+    fix rolls out and fewer users are hit), so nearly all of them come in the first week.
 
     Attributes:
-        start: First day (UTC) of the spike.
-        probability: Firing probability of the complaint from ``start`` on.
+        start: Release day (UTC), the first day of the burst.
+        days: Length of the burst in days.
+        half_life_days: Days in which the daily rate of reports halves.
+        share: Share of all rows that are incident reports.
         story: What happened, in one line, for the manifest.
     """
 
     start: date
-    probability: float
+    days: int
+    half_life_days: float
+    share: float
     story: str
+
+    @property
+    def end(self) -> date:
+        """Last day (UTC) of the burst."""
+        return self.start + timedelta(days=self.days - 1)
+
+    def day_weights(self) -> list[float]:
+        """Relative report rate on each day of the burst, from ``start`` on."""
+        return [0.5 ** (offset / self.half_life_days) for offset in range(self.days)]
 
 
 @dataclass(frozen=True)
@@ -205,7 +242,7 @@ class PlantedComplaint:
         theme: Theme id planted in that segment.
         probability: Chance that the complaint fires on a row of the segment.
         intended_share: Target share of the segment's detractor rows that carry the theme.
-        spike: Optional rise of the probability late in the period.
+        incident: Optional burst of extra reports of the complaint (a bad release).
     """
 
     attribute: str
@@ -213,13 +250,7 @@ class PlantedComplaint:
     theme: str
     probability: float
     intended_share: float
-    spike: Spike | None = None
-
-    def probability_at(self, day: date) -> float:
-        """Return the firing probability on ``day``."""
-        if self.spike is not None and day >= self.spike.start:
-            return self.spike.probability
-        return self.probability
+    incident: Incident | None = None
 
 
 PLANTED = (
@@ -231,7 +262,16 @@ PLANTED = (
         "app_crash",
         0.20,
         0.40,
-        Spike(date(2026, 9, 21), 0.58, "mobile app release of 2026-09-21 crashes on start"),
+        Incident(
+            date(2026, 9, 21),
+            days=14,
+            half_life_days=3.0,
+            share=0.035,
+            story=(
+                "mobile app release of 2026-09-21 crashes on start; crash reports flood in "
+                "until the fix reaches most users"
+            ),
+        ),
     ),
     PlantedComplaint("plan", "free", "too_many_ads", 0.28, 0.40),
     PlantedComplaint("region", "baltics", "billing_double_charge", 0.28, 0.40),
@@ -241,6 +281,8 @@ CONTROL_SEGMENTS = (("plan", "pro"), ("region", "north_america"))
 # (which planted complaints dilute) each complaint's lift stays near 1 and below this bound.
 CONTROL_MAX_LIFT = 2.0
 ELSEWHERE_MAX_SHARE = 0.05
+# Weeks before an incident that the manifest lists as its baseline (the trend rule's window).
+SPIKE_BASELINE_WEEKS = 4
 
 
 # --- Phrase books ----------------------------------------------------------------------------
@@ -344,8 +386,9 @@ def slot_names(template: str) -> list[str]:
 class DemoRow:
     """One feedback row with the generator's ground truth.
 
-    The first ten fields are the CSV columns; ``themes``, ``sentiment`` and ``has_pii`` are the
-    annotation that stays out of the CSV.
+    The first ten fields are the CSV columns; ``themes``, ``sentiment``, ``has_pii`` and
+    ``incident`` (an incident report, see :class:`Incident`) are the annotation that stays out
+    of the CSV.
     """
 
     id: str
@@ -361,6 +404,7 @@ class DemoRow:
     themes: tuple[str, ...]
     sentiment: str
     has_pii: bool
+    incident: bool
 
     @property
     def is_detractor(self) -> bool:
@@ -396,23 +440,37 @@ def pick(rng: random.Random, weights: Mapping[Any, float]) -> Any:
     return rng.choices(keys, weights=[weights[key] for key in keys])[0]
 
 
-def sample_profile(rng: random.Random) -> dict[str, str]:
-    """Draw the segment columns of one row: region, lang, plan, channel and source."""
-    region = pick(rng, REGION_WEIGHTS)
-    channel = pick(rng, CHANNEL_WEIGHTS)
+def sample_profile(rng: random.Random, fixed: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Draw the segment columns of one row: region, lang, plan, channel and source.
+
+    Args:
+        rng: The generator's random source.
+        fixed: ``region``, ``plan`` or ``channel`` values to keep instead of drawing them; the
+            language and the source are then drawn to fit them.
+    """
+    fixed = fixed or {}
+    region = fixed.get("region") or pick(rng, REGION_WEIGHTS)
+    channel = fixed.get("channel") or pick(rng, CHANNEL_WEIGHTS)
+    plan = fixed.get("plan") or pick(rng, PLAN_WEIGHTS)
     return {
         "region": region,
         "lang": pick(rng, LANG_BY_REGION[region]),
-        "plan": pick(rng, PLAN_WEIGHTS),
+        "plan": plan,
         "channel": channel,
         "source": pick(rng, SOURCE_BY_CHANNEL[channel]),
     }
 
 
-def sample_timestamp(rng: random.Random) -> datetime:
-    """Draw a UTC time between :data:`START_DAY` and the end of :data:`END_DAY`."""
-    days = (END_DAY - START_DAY).days + 1
-    day = START_DAY + timedelta(days=rng.randrange(days))
+def sample_timestamp(rng: random.Random, incident: Incident | None = None) -> datetime:
+    """Draw a UTC time between :data:`START_DAY` and the end of :data:`END_DAY`.
+
+    With ``incident``, the day is drawn from the incident's burst instead, at its decaying rate.
+    """
+    if incident is None:
+        day = START_DAY + timedelta(days=rng.randrange((END_DAY - START_DAY).days + 1))
+    else:
+        offset = rng.choices(range(incident.days), weights=incident.day_weights())[0]
+        day = incident.start + timedelta(days=offset)
     hour = rng.choices(range(24), weights=HOUR_WEIGHTS)[0]
     return datetime(
         day.year, day.month, day.day, hour, rng.randrange(60), rng.randrange(60), tzinfo=UTC
@@ -420,7 +478,7 @@ def sample_timestamp(rng: random.Random) -> datetime:
 
 
 def choose_themes(
-    rng: random.Random, sentiment: str, profile: Mapping[str, str], day: date
+    rng: random.Random, sentiment: str, profile: Mapping[str, str]
 ) -> tuple[str, tuple[str, ...]]:
     """Choose the themes of one row, in the order the text will mention them.
 
@@ -434,7 +492,6 @@ def choose_themes(
         rng: The generator's random source.
         sentiment: Drawn sentiment: ``negative``, ``mixed`` or ``positive``.
         profile: The row's segment columns.
-        day: The row's day, for planted spikes.
 
     Returns:
         The final sentiment and one or two theme ids; a mixed row has one praise and one
@@ -443,8 +500,7 @@ def choose_themes(
     fired = [
         planted.theme
         for planted in PLANTED
-        if profile[planted.attribute] == planted.value
-        and rng.random() < planted.probability_at(day)
+        if profile[planted.attribute] == planted.value and rng.random() < planted.probability
     ]
     rng.shuffle(fired)
     if sentiment == "positive":
@@ -469,6 +525,30 @@ def choose_themes(
         if rng.random() < 0.5:
             complaints.reverse()
     return sentiment, tuple(complaints)
+
+
+def incident_themes(
+    rng: random.Random, incident_of: PlantedComplaint, profile: Mapping[str, str]
+) -> tuple[str, ...]:
+    """Choose the themes of an incident report: the incident's complaint, maybe one more.
+
+    The other planted complaints of the row's segments fire as on any row (so the segment
+    effects hold among incident reports too) and are added as a second complaint; otherwise a
+    base complaint is added at :data:`SECOND_COMPLAINT_RATE`.
+    """
+    others = [
+        planted.theme
+        for planted in PLANTED
+        if planted is not incident_of
+        and profile[planted.attribute] == planted.value
+        and rng.random() < planted.probability
+    ]
+    if not others and rng.random() < SECOND_COMPLAINT_RATE:
+        others = [
+            pick(rng, {k: w for k, w in BASE_COMPLAINT_WEIGHTS.items() if k != incident_of.theme})
+        ]
+    themes = (incident_of.theme, *others[:1])
+    return themes[::-1] if rng.random() < 0.5 else themes
 
 
 def sample_scores(rng: random.Random, sentiment: str) -> tuple[int | None, int | None]:
@@ -552,6 +632,7 @@ class _Draft:
     themes: tuple[str, ...]
     sentiment: str
     has_pii: bool
+    incident: bool
 
 
 def generate_rows(seed: int = DEFAULT_SEED, n: int = DEFAULT_N) -> list[DemoRow]:
@@ -571,14 +652,20 @@ def generate_rows(seed: int = DEFAULT_SEED, n: int = DEFAULT_N) -> list[DemoRow]
         raise ValueError(f"The 'n' parameter of generate_rows must be at least 1. Got {n}.")
     rng = random.Random(seed)
     books = {lang: load_phrasebook(lang) for lang in LANGUAGES}
+    incidents = [(p, p.incident) for p in PLANTED if p.incident is not None]
     seen: set[str] = set()
     drafts: list[_Draft] = []
     for _ in range(n):
-        profile = sample_profile(rng)
-        created = sample_timestamp(rng)
-        sentiment, themes = choose_themes(
-            rng, pick(rng, SENTIMENT_WEIGHTS), profile, created.date()
-        )
+        report = next((pair for pair in incidents if rng.random() < pair[1].share), None)
+        if report is None:
+            profile = sample_profile(rng)
+            created = sample_timestamp(rng)
+            sentiment, themes = choose_themes(rng, pick(rng, SENTIMENT_WEIGHTS), profile)
+        else:
+            planted, incident = report
+            profile = sample_profile(rng, {planted.attribute: planted.value})
+            created = sample_timestamp(rng, incident)
+            sentiment, themes = "negative", incident_themes(rng, planted, profile)
         for _attempt in range(MAX_REDRAWS):
             text, has_pii = compose_text(
                 rng, books[profile["lang"]], sentiment, themes, profile["source"]
@@ -587,7 +674,11 @@ def generate_rows(seed: int = DEFAULT_SEED, n: int = DEFAULT_N) -> list[DemoRow]
                 break
         seen.add(text)
         nps, csat = sample_scores(rng, sentiment)
-        drafts.append(_Draft(created, profile, text, nps, csat, themes, sentiment, has_pii))
+        drafts.append(
+            _Draft(
+                created, profile, text, nps, csat, themes, sentiment, has_pii, report is not None
+            )
+        )
     drafts.sort(key=lambda draft: draft.created)
     return [
         DemoRow(
@@ -604,6 +695,7 @@ def generate_rows(seed: int = DEFAULT_SEED, n: int = DEFAULT_N) -> list[DemoRow]
             themes=draft.themes,
             sentiment=draft.sentiment,
             has_pii=draft.has_pii,
+            incident=draft.incident,
         )
         for index, draft in enumerate(drafts, start=1)
     ]
@@ -664,26 +756,54 @@ def _planted_entry(rows: Sequence[DemoRow], planted: PlantedComplaint) -> dict[s
     }
 
 
+def _week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
 def _spike_entry(
-    rows: Sequence[DemoRow], planted: PlantedComplaint, spike: Spike
+    rows: Sequence[DemoRow], planted: PlantedComplaint, incident: Incident
 ) -> dict[str, Any]:
     inside = _in_segment(planted.attribute, planted.value)
-    after = _on_or_after(spike.start)
-    before = _before(spike.start)
+    after = _on_or_after(incident.start)
+    before = _before(incident.start)
+
+    def during(row: DemoRow) -> bool:
+        return after(row) and _before(incident.end + timedelta(days=1))(row)
+
+    weekly: Counter[date] = Counter()
+    weekly_items: Counter[date] = Counter()
+    for row in rows:
+        week = _week_start(date.fromisoformat(row.created_at[:10]))
+        weekly_items[week] += 1
+        weekly[week] += planted.theme in row.themes
+    first = _week_start(incident.start)
+    baseline_weeks = [first - timedelta(weeks=k) for k in range(SPIKE_BASELINE_WEEKS, 0, -1)]
+    # The burst's weeks and one more, where the rate is back at its base.
+    n_weeks = (_week_start(incident.end) - first).days // 7 + 2
+    burst_weeks = [first + timedelta(weeks=k) for k in range(n_weeks)]
     return {
         "theme": planted.theme,
         "attribute": planted.attribute,
         "value": planted.value,
-        "start": spike.start.isoformat(),
-        "end": END_DAY.isoformat(),
-        "story": spike.story,
-        "probability_before": planted.probability,
-        "probability_after": spike.probability,
+        "start": incident.start.isoformat(),
+        "end": incident.end.isoformat(),
+        "story": incident.story,
+        "report_share": incident.share,
+        "half_life_days": incident.half_life_days,
+        "probability": planted.probability,
+        "reports": sum(row.incident for row in rows),
+        "weekly_mentions": {
+            week.isoformat(): {"items": weekly_items[week], "mentions": weekly[week]}
+            for week in [*baseline_weeks, *burst_weeks]
+        },
         "observed_share_before": round(
             detractor_share(rows, planted.theme, lambda r: inside(r) and before(r)), 3
         ),
         "observed_share_after": round(
             detractor_share(rows, planted.theme, lambda r: inside(r) and after(r)), 3
+        ),
+        "observed_share_during": round(
+            detractor_share(rows, planted.theme, lambda r: inside(r) and during(r)), 3
         ),
         "observed_share_before_all_segments": round(
             detractor_share(rows, planted.theme, before), 3
@@ -803,9 +923,9 @@ def build_manifest(
         "planted": [_planted_entry(rows, planted) for planted in PLANTED],
         "control_segments": [_control_entry(rows, *segment) for segment in CONTROL_SEGMENTS],
         "spikes": [
-            _spike_entry(rows, planted, planted.spike)
+            _spike_entry(rows, planted, planted.incident)
             for planted in PLANTED
-            if planted.spike is not None
+            if planted.incident is not None
         ],
         "pii_rows": sum(row.has_pii for row in rows),
         "mixed_rows": sum(row.sentiment == "mixed" for row in rows),

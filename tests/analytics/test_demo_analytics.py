@@ -200,3 +200,6 @@ def test_demo_app_crash_spike_is_among_the_reported_spikes(
     spikes = detect_spikes(demo_frame, "week", parents=demo_parents)
     burst = spikes[(spikes["period"] >= spike["start"]) & (spikes["period"] <= spike["end"])]
     assert spike["theme"] in {theme_keys.get(t) for t in burst["theme_id"]}, spikes
+    # the bound: the planted week stands out, noise does not flood the list
+    assert len(spikes) <= 5, spikes
+    assert len(burst) == len(spikes), spikes  # and every reported spike is in the release week

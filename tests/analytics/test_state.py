@@ -230,6 +230,23 @@ def test_state_large_workspaces_refresh_in_the_background_and_warm_answers(
     assert fresh.memo.get("once", lambda: -1) == -1
 
 
+def test_state_close_waits_for_background_refreshes_and_starts_no_more(store: Store) -> None:
+    ws = seed_workspace(store)
+    state = AnalyticsState(sync_below=0, check_interval=0.0)
+    first = state.snapshot(store, ws)
+    store.upsert_feedback(ws, [_item("new-1")])
+    assert state.snapshot(store, ws) is first  # a refresh starts in the background
+    started = [*state._refreshers, state._poller]
+    assert started[0] is not None
+    state.close(timeout=30)
+    assert not any(t is not None and t.is_alive() for t in started)
+    store.upsert_feedback(ws, [_item("new-2")])
+    # closed: answers come from the last snapshot and no new thread reads the database
+    assert state.snapshot(store, ws).frame.n_items in (8, 9)
+    assert state._refreshers == started[:-1]
+    assert not any(t.is_alive() for t in state._refreshers)
+
+
 def test_state_merge_carries_derived_codes_that_equal_a_recomputation(store: Store) -> None:
     from feedback_nlp.analytics.breakdown import score_columns
     from feedback_nlp.analytics.impact import _quote_order
