@@ -70,7 +70,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if worker is not None:
                 await run_in_threadpool(worker.stop)
-            app.state.store = app.state.worker = None
+            frame_cache = getattr(app.state, "frame_cache", None)
+            if frame_cache is not None:
+                await run_in_threadpool(frame_cache.close)
+            app.state.store = app.state.worker = app.state.frame_cache = None
             engine.dispose()
 
     app = FastAPI(

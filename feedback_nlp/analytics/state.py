@@ -266,6 +266,7 @@ class AnalyticsState:
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._poller: threading.Thread | None = None
+        self._refreshers: list[threading.Thread] = []
         self._closed = threading.Event()
 
     # --- reading ---------------------------------------------------------------------------
@@ -311,16 +312,19 @@ class AnalyticsState:
                 )
                 self._poller.start()
             now = self.clock()
+            if self._closed.is_set():
+                return
             if entry.refreshing or now - entry.kicked_at < self.check_interval:
                 return
             entry.refreshing, entry.kicked_at = True, now
-        thread = threading.Thread(
-            target=self._refresh_in_background,
-            args=(source, workspace_id, entry),
-            name=f"analytics-refresh-{workspace_id}",
-            daemon=True,
-        )
-        thread.start()
+            thread = threading.Thread(
+                target=self._refresh_in_background,
+                args=(source, workspace_id, entry),
+                name=f"analytics-refresh-{workspace_id}",
+                daemon=True,
+            )
+            self._refreshers = [t for t in self._refreshers if t.is_alive()] + [thread]
+            thread.start()
 
     def _poll(self) -> None:
         """Kick a refresh of every large workspace every ``check_interval`` seconds."""
@@ -401,9 +405,18 @@ class AnalyticsState:
             self._entries.clear()
 
     def close(self, timeout: float = 60.0) -> None:
-        """Stop the background refreshes and wait for background saves to finish."""
+        """Stop the background refreshes and wait for them and for background saves to finish.
+
+        A server calls this before it disposes of its database engine, so no refresh reads a
+        database that is gone.
+        """
         self._closed.set()
-        for thread in list(self._threads):
+        with self._lock:
+            threads = [*self._refreshers, *self._threads]
+            poller = self._poller
+        if poller is not None:
+            threads.append(poller)
+        for thread in threads:
             thread.join(timeout)
 
     # --- building --------------------------------------------------------------------------
