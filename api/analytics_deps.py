@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
 
@@ -19,7 +19,7 @@ from api.deps import StoreDep, WorkspaceDep
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.analytics.state import AnalyticsState, Snapshot
 from feedback_nlp.domain import Workspace
-from feedback_nlp.report.bundle import theme_labels, theme_parents
+from feedback_nlp.report.bundle import general_theme_ids, theme_labels, theme_parents
 from feedback_nlp.report.filters import ReportFilters
 from feedback_nlp.settings import Settings
 from feedback_nlp.store.store import Store
@@ -31,7 +31,11 @@ STATE_DIRECTORY = "analytics-state"
 
 def get_frame_cache(request: Request) -> AnalyticsState:
     """The app's analytics state (one per process); ``.get(store, workspace_id).frame``."""
-    state = request.app.state
+    return analytics_state(request.app.state)
+
+
+def analytics_state(state: Any) -> AnalyticsState:
+    """The analytics state kept on ``app.state`` (created on first use; the alert worker's too)."""
     with _cache_lock:
         cache: AnalyticsState | None = getattr(state, "frame_cache", None)
         if cache is None:
@@ -130,6 +134,7 @@ class Analysed:
         frame: The workspace's frame with the filters applied.
         labels: Theme display labels.
         parents: Parent id of each level-0 theme that has one (spikes test parent groups too).
+        general: Themes of the general-sentiment pool (left out of the issue rankings).
         filters: The request's filters.
         snapshot: The analytics snapshot the frame comes from.
         rebind: The same (workspace, filters) over another snapshot.
@@ -138,6 +143,7 @@ class Analysed:
     frame: FeedbackFrame
     labels: dict[str, str]
     parents: dict[str, str]
+    general: frozenset[str]
     filters: ReportFilters
     snapshot: Snapshot
     rebind: Callable[[Snapshot], Analysed]
@@ -184,17 +190,21 @@ def _over(snapshot: Snapshot, store: Store, workspace_id: int, filters: ReportFi
     """The :class:`Analysed` of ``filters`` over ``snapshot`` (filtered frame memoised)."""
     frame = snapshot.frames.get(filters, lambda: filters.apply(snapshot.frame), filters.apply)
     # A rename or a mining run makes a new snapshot, so labels and parents hold as long as it does.
-    labels, parents = snapshot.memo.get("theme_names", lambda: _theme_names(store, workspace_id))
+    labels, parents, general = snapshot.memo.get(
+        "theme_names", lambda: _theme_names(store, workspace_id)
+    )
 
     def rebind(other: Snapshot) -> Analysed:
         return _over(other, store, workspace_id, filters)
 
-    return Analysed(frame, labels, parents, filters, snapshot, rebind)
+    return Analysed(frame, labels, parents, general, filters, snapshot, rebind)
 
 
-def _theme_names(store: Store, workspace_id: int) -> tuple[dict[str, str], dict[str, str]]:
+def _theme_names(
+    store: Store, workspace_id: int
+) -> tuple[dict[str, str], dict[str, str], frozenset[str]]:
     labels, rows = theme_labels(store, workspace_id)
-    return labels, theme_parents(rows)
+    return labels, theme_parents(rows), general_theme_ids(rows)
 
 
 AnalysedDep = Annotated[Analysed, Depends(get_analysed)]

@@ -2,7 +2,7 @@
 
 Run it with ``uvicorn --factory api.main:create_app`` (or ``feedback-nlp serve``). Settings are
 read once here and handed down; the database engine, the store, the ingest stages and the
-embedded job worker are created by the lifespan, never at import time.
+embedded job and alert workers are created by the lifespan, never at import time.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from api.limits import BodyLimitMiddleware
 from api.metrics import ApiMetrics, MetricsMiddleware
 from api.problems import add_problem_schema, install_problem_handlers
 from api.rate_limit import RateLimitMiddleware, TokenBucketLimiter
-from api.routes import feedback, health, insights, jobs, keys, scores, taxonomy, themes
+from api.routes import alerts, feedback, health, insights, jobs, keys, scores, taxonomy, themes
+from api.ui import alerts as ui_alerts
 from api.ui import routes as ui_routes
+from api.ui import taxonomy_forms as ui_taxonomy_forms
 from feedback_nlp import __version__
 from feedback_nlp.settings import ApiSettings, Settings, load_settings
 from feedback_nlp.store.engine import make_engine, upgrade
@@ -30,6 +32,7 @@ from feedback_nlp.text.langid import LanguageIdentifier
 from feedback_nlp.text.pii import PiiRedactor
 
 if TYPE_CHECKING:
+    from feedback_nlp.alerts.worker import AlertWorker
     from feedback_nlp.jobs.worker import JobWorker
 
 DESCRIPTION = """
@@ -51,7 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     Returns:
         The app. Its lifespan migrates the database to head, opens the store and starts the
-        embedded job worker (unless ``settings.api.embedded_worker`` is false).
+        embedded job worker (unless ``settings.api.embedded_worker`` is false) and the alert
+        worker (unless ``settings.alerts.embedded_worker`` is false).
     """
     settings = settings or load_settings()
     metrics = ApiMetrics()
@@ -65,15 +69,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.ingest_stages = await run_in_threadpool(_ingest_stages)
         worker = _start_worker(store, settings) if settings.api.embedded_worker else None
         app.state.worker = worker
+        alert_worker = _start_alert_worker(app, store, settings)
+        app.state.alert_worker = alert_worker
         try:
             yield
         finally:
+            if alert_worker is not None:  # before the analytics state it reads is closed
+                await run_in_threadpool(alert_worker.stop)
             if worker is not None:
                 await run_in_threadpool(worker.stop)
             frame_cache = getattr(app.state, "frame_cache", None)
             if frame_cache is not None:
                 await run_in_threadpool(frame_cache.close)
             app.state.store = app.state.worker = app.state.frame_cache = None
+            app.state.alert_worker = None
             engine.dispose()
 
     app = FastAPI(
@@ -87,15 +96,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = metrics
-    app.state.store = app.state.worker = None
+    app.state.store = app.state.worker = app.state.alert_worker = None
     metrics.watch_jobs(lambda: _job_counts(app))
     install_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.api.max_body_bytes)
     app.add_middleware(RateLimitMiddleware, limiter=rate_limiter(settings.api))  # before bodies
     app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: also counts 413s, 429s
-    for module in (health, feedback, jobs, themes, taxonomy, scores, insights, keys):
+    for module in (health, feedback, jobs, themes, taxonomy, scores, insights, keys, alerts):
         app.include_router(module.router)
     app.include_router(ui_routes.router)  # the dashboard (/ui), server-rendered HTML
+    app.include_router(ui_alerts.router)  # its alerts page (/ui/alerts)
+    app.include_router(ui_taxonomy_forms.router)  # its forms that steer the themes
     install_docs(app)  # /docs, /redoc (offline) and GET / -> /ui
     default_openapi = app.openapi
 
@@ -123,6 +134,22 @@ def _start_worker(store: Store, settings: Settings) -> JobWorker:
     worker = JobWorker(store, settings)
     worker.start()
     return worker
+
+
+def _start_alert_worker(app: FastAPI, store: Store, settings: Settings) -> AlertWorker | None:
+    """The alert worker over the app's analytics state (``None``: alerts.embedded_worker off)."""
+    if not settings.alerts.embedded_worker:
+        return None
+    from api.alerts_deps import state_frame_source
+    from api.analytics_deps import analytics_state
+    from feedback_nlp.alerts.worker import AlertWorker
+
+    def frame_of(workspace_id: int) -> Any:
+        return state_frame_source(analytics_state(app.state), store)(workspace_id)
+
+    alert_worker = AlertWorker(store, settings.alerts, frame_of)
+    alert_worker.start()
+    return alert_worker
 
 
 def _ingest_stages() -> IngestStages:

@@ -190,6 +190,11 @@ class ThemePublic(BaseModel):
     active: bool = Field(description="Whether the latest mining run found it.")
     origin: str = Field(default="mined", description="mined, or made by an edit: seeded, split.")
     ignored: bool = Field(default=False, description="Hidden from the insights by an analyst.")
+    general: bool = Field(
+        default=False,
+        description="In the general-sentiment pool: its units carry sentiment or courtesy but "
+        "name no topic ('I expected better.'); left out of the issue rankings by default.",
+    )
     retired_by_op: int | None = Field(
         default=None, description="The taxonomy operation that emptied it (merged away, split)."
     )

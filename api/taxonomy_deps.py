@@ -20,7 +20,15 @@ from feedback_nlp.store.workspaces import key_prefix, parse_api_key
 from feedback_nlp.taxonomy.embedders import EmbedderPool
 from feedback_nlp.taxonomy.service import TaxonomyService
 
-__all__ = ["ActorDep", "TaxonomyDep", "actor_of", "get_actor", "get_embedders", "get_taxonomy"]
+__all__ = [
+    "ActorDep",
+    "EmbeddersDep",
+    "TaxonomyDep",
+    "actor_of",
+    "get_actor",
+    "get_embedders",
+    "get_taxonomy",
+]
 
 _bearer = HTTPBearer(auto_error=False)
 _lock = threading.Lock()

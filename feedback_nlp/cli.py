@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from feedback_nlp import __version__
+from feedback_nlp.cli_alerts import alerts_app
 from feedback_nlp.cli_taxonomy import taxonomy_app
 from feedback_nlp.errors import FeedbackNLPError
 from feedback_nlp.models import MODEL_SPECS, check_model
@@ -36,6 +37,7 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
 app.add_typer(taxonomy_app, name="taxonomy")
+app.add_typer(alerts_app, name="alerts")
 
 console = Console()
 

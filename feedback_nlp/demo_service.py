@@ -133,6 +133,8 @@ def revoke_earlier_demo_keys(store: Store) -> int:
 def themes_table(themes: Sequence[ThemeRecord], top: int = TOP_THEMES) -> Table:
     """The largest ``top`` active themes (not parent groups), titled "showing K of N".
 
+    Themes of the general-sentiment pool (sentiment without a topic) are marked.
+
     Args:
         themes: The workspace's themes, largest first (``Store.list_themes``).
         top: How many rows.
@@ -142,9 +144,13 @@ def themes_table(themes: Sequence[ThemeRecord], top: int = TOP_THEMES) -> Table:
     title = f"{len(listed)} themes in the demo workspace"
     if len(shown) < len(listed):
         title += f": showing {len(shown)} of {len(listed)}, largest first"
-    table = Table("id", "units", "label", title=title)
+    # wide enough for the title on one line
+    table = Table("id", "units", "label", title=title, min_width=len(title) + 4)
     for theme in shown:
-        table.add_row(theme.theme_id, str(theme.size), escape(theme.display_label))
+        label = escape(theme.display_label)
+        if theme.general:
+            label += " [dim](general sentiment)[/dim]"
+        table.add_row(theme.theme_id, str(theme.size), label)
     if len(shown) < len(listed):
         table.caption = "every theme: the dashboard (/ui) or GET /v1/themes"
     return table

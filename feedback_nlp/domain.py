@@ -270,6 +270,10 @@ class ThemeRecord:
         ignored: Hidden from the insights by a taxonomy edit (its units stay assigned to it).
         created_by_op: The taxonomy operation (``seq``) that made a seeded or split theme.
         retired_by_op: The taxonomy operation that emptied it (merged into another, split).
+        general: The latest mining run put it in the general-sentiment pool: its units carry
+            sentiment or courtesy ("I expected better.", "Thanks!") but name no topic
+            (:mod:`feedback_nlp.themes.general`). Such a theme is no issue to fix, so the
+            rankings of issues leave it out by default.
     """
 
     theme_id: str
@@ -289,6 +293,7 @@ class ThemeRecord:
     ignored: bool = False
     created_by_op: int | None = None
     retired_by_op: int | None = None
+    general: bool = False
 
     @property
     def display_label(self) -> str:

@@ -54,6 +54,20 @@ class ConflictError(FeedbackNLPError, RuntimeError):
     title = "Conflict"
 
 
+class AlertRuleError(InvalidInputError):
+    """An alert rule that cannot be made as asked (an unknown kind, a threshold out of range)."""
+
+    code = "E150"
+    title = "Invalid alert rule"
+
+
+class WebhookUrlError(AlertRuleError):
+    """A webhook URL alerts cannot be delivered to (not http or https, no host)."""
+
+    code = "E151"
+    title = "Invalid webhook URL"
+
+
 class ModelNotInstalledError(FeedbackNLPError, ImportError):
     """A model's PyPI package is missing or has the wrong version."""
 

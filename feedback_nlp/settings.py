@@ -128,6 +128,48 @@ class JobSettings(BaseModel):
         return self
 
 
+class AlertSettings(BaseModel):
+    """Alert evaluation and webhook delivery (:mod:`feedback_nlp.alerts`).
+
+    Ingest and mining mark a workspace's alerts due; the server's alert worker (or
+    ``feedback-nlp alerts run``) evaluates a due workspace at most once per ``debounce_s`` and
+    sends the webhook outbox. A failed delivery is retried after ``retry_base_s``, doubling up to
+    ``retry_max_s``, until ``max_attempts`` tries.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    embedded_worker: bool = Field(
+        default=True, description="Evaluate rules and send webhooks in a thread of the API process."
+    )
+    poll_s: float = Field(default=1.0, gt=0, description="Seconds between the worker's looks.")
+    debounce_s: float = Field(
+        default=10.0, ge=0, description="Seconds at least between two evaluations of a workspace."
+    )
+    retry_base_s: float = Field(default=5.0, gt=0, description="Wait after a first failure.")
+    retry_max_s: float = Field(default=300.0, gt=0, description="Longest wait between tries.")
+    max_attempts: int = Field(default=30, ge=1, description="Tries before a delivery fails.")
+    timeout_s: float = Field(default=10.0, gt=0, description="Seconds a receiver may take.")
+    lease_s: float = Field(
+        default=60.0, gt=0, description="Seconds a deliverer holds a delivery it is sending."
+    )
+
+    @model_validator(mode="after")
+    def _timeout_within_lease(self) -> AlertSettings:
+        if self.timeout_s >= self.lease_s:
+            raise ValueError(
+                "alerts.timeout_s must be less than alerts.lease_s, so that no other deliverer "
+                f"sends a delivery still in flight. Got timeout_s={self.timeout_s} and "
+                f"lease_s={self.lease_s}."
+            )
+        if self.retry_base_s > self.retry_max_s:
+            raise ValueError(
+                "alerts.retry_base_s must be at most alerts.retry_max_s. Got "
+                f"retry_base_s={self.retry_base_s} and retry_max_s={self.retry_max_s}."
+            )
+        return self
+
+
 class Settings(BaseSettings):
     """All settings of a feedback_nlp process."""
 
@@ -143,6 +185,7 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     limits: LimitSettings = LimitSettings()
     jobs: JobSettings = JobSettings()
+    alerts: AlertSettings = AlertSettings()
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -16,7 +16,9 @@ from feedback_nlp.domain import ThemeRecord
 from feedback_nlp.store import Store
 
 
-def _theme(index: int, size: int, *, level: int = 0, active: bool = True) -> ThemeRecord:
+def _theme(
+    index: int, size: int, *, level: int = 0, active: bool = True, general: bool = False
+) -> ThemeRecord:
     return ThemeRecord(
         theme_id=f"{'p' if level else 't'}_{index:06d}",
         level=level,
@@ -31,6 +33,7 @@ def _theme(index: int, size: int, *, level: int = 0, active: bool = True) -> The
         active=active,
         first_seen_run=1,
         last_seen_run=1,
+        general=general,
     )
 
 
@@ -49,6 +52,17 @@ def test_demo_themes_table_says_showing_12_of_n() -> None:
     assert "t_000011" in text
     assert "t_000012" not in text
     assert "label 0 [ray]" in text  # labels are text, not Rich markup
+
+
+def test_demo_themes_table_keeps_its_title_on_one_line_and_marks_general_themes() -> None:
+    out = io.StringIO()
+    table = themes_table([_theme(i, 100 - i, general=i == 1) for i in range(20)])
+    Console(file=out, width=80, color_system=None).print(table)
+    lines = out.getvalue().splitlines()
+    assert "20 themes in the demo workspace: showing 12 of 20, largest first" in lines[0]
+    general = [line for line in lines if "general sentiment" in line]
+    assert len(general) == 1
+    assert "t_000001" in general[0]
 
 
 def test_demo_themes_table_without_a_cut_says_nothing_more() -> None:

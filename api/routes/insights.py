@@ -36,18 +36,31 @@ def top_detractor_issues(
     min_detractors: Annotated[
         int, Query(ge=1, description="Fewest detractors who must mention a theme.")
     ] = 3,
+    include_general: Annotated[
+        bool,
+        Query(
+            description="Also rank themes of the general-sentiment pool (units such as 'I "
+            "expected better.' that carry sentiment but name no topic; `general` in GET "
+            "/v1/themes)."
+        ),
+    ] = False,
 ) -> DetractorIssuesPublic:
     """Themes that pull NPS down most, ranked by impact, with quotes from detractors.
 
     Impact of theme T = NPS - NPS of the respondents who do not mention T (NPS points, with a
     delta-method 95% interval): what fixing T would add, if its mentioners then answered like
-    everyone else.
+    everyone else. Themes of the general-sentiment pool are left out unless `include_general`.
     """
 
     def compute(a: Analysed) -> DetractorIssuesPublic:
         overall = sections.overall_scores(a.frame)
         issues = sections.detractor_issues(
-            a.frame, a.labels, limit=limit, n_quotes=quotes, min_detractors=min_detractors
+            a.frame,
+            a.labels,
+            limit=limit,
+            n_quotes=quotes,
+            min_detractors=min_detractors,
+            exclude=() if include_general else a.general,
         )
         return DetractorIssuesPublic(
             filters=FiltersPublic.model_validate(a.filters.to_json()),
@@ -56,7 +69,8 @@ def top_detractor_issues(
             issues=[DetractorIssuePublic.model_validate(issue) for issue in issues],
         )
 
-    return analysed.memo(("top-detractor-issues", limit, quotes, min_detractors), compute)
+    key = ("top-detractor-issues", limit, quotes, min_detractors, include_general)
+    return analysed.memo(key, compute)
 
 
 @router.get("/segments")

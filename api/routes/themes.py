@@ -110,6 +110,7 @@ def _fields(theme: ThemeRecord) -> dict[str, object]:
         "active": theme.active,
         "origin": theme.origin,
         "ignored": theme.ignored,
+        "general": theme.general,
         "retired_by_op": theme.retired_by_op,
     }
 

@@ -28,6 +28,7 @@ from feedback_nlp.store.store import Store
 __all__ = [
     "COOKIE_NAME",
     "COOKIE_PATH",
+    "CSRF_REFUSED",
     "UiSession",
     "clear_session_cookie",
     "csrf_token",
@@ -42,6 +43,8 @@ COOKIE_NAME = "fnlp_ui_key"
 COOKIE_PATH = "/ui"
 COOKIE_MAX_AGE_S = 12 * 3600
 _CSRF_MESSAGE = b"feedback-nlp/ui/csrf/v1"
+CSRF_REFUSED = "The form's security token is missing or wrong. Reload the page and try again."
+"""What a form whose CSRF token does not match is told (with a 403)."""
 
 
 class UiSession:

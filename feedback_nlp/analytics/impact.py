@@ -22,6 +22,8 @@ the observed impact and clipped to [-200, 200].
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -162,6 +164,7 @@ def top_detractor_issues(
     n_quotes: int = 3,
     min_detractors: int = 3,
     confidence: float = 0.95,
+    exclude: Collection[str] = (),
 ) -> pd.DataFrame:
     """Themes that hurt NPS most, with quotes from detractors.
 
@@ -176,6 +179,8 @@ def top_detractor_issues(
             first, then the most recent; repeated texts are skipped.
         min_detractors: Fewest detractors who must mention a theme for it to be listed.
         confidence: Two-sided confidence level of the impact interval.
+        exclude: Theme ids left out of the ranking (the general-sentiment pool: no topic to
+            fix); the other themes' numbers do not depend on it.
 
     Returns:
         The columns of :func:`theme_impact` plus ``rank``, ``rank_share_gap`` and ``quotes`` (a
@@ -186,6 +191,8 @@ def top_detractor_issues(
     min_detractors = check_int("top_detractor_issues", "min_detractors", min_detractors, 1)
     table = theme_impact(frame, confidence=confidence)
     keep = (table["impact"] < 0) & (table["detractors_mentioning"] >= min_detractors)
+    if exclude:
+        keep &= ~table["theme_id"].isin(list(exclude))
     table = table.loc[keep].sort_values(
         ["impact", "share_gap", "theme_id"], ascending=[True, False, True], kind="stable"
     )

@@ -17,6 +17,10 @@ path is the only path:
   SQLite's statement steps then overlap with the Python work. At most three chunks are held at
   once, so memory stays flat.
 
+After each stored batch or chunk that created or changed items, the workspace's alerts are
+marked due (:meth:`~feedback_nlp.store.alerts.AlertStore.mark_alerts_due`: one ``UPDATE``, a
+no-op without rules); the alert worker evaluates them later, debounced (:mod:`feedback_nlp.alerts`).
+
 Idempotency lives in the store: an external id already stored with the same content is
 ``unchanged``; the last item of an id repeated in one batch wins and the others are
 ``superseded``.
@@ -69,6 +73,12 @@ class BatchOutcome:
     rejected: int
     truncated: int
     errors: list[RowError] = field(default_factory=list)
+
+
+def _mark_alerts(store: Store, workspace_id: int, result: UpsertResult) -> None:
+    """Tell the alert worker the workspace changed (one ``UPDATE``; rules are evaluated later)."""
+    if result.created or result.updated:
+        store.mark_alerts_due(workspace_id)
 
 
 class IngestService:
@@ -140,7 +150,9 @@ class IngestService:
         if not items:
             return _NOTHING
         prepared = prepare_items(items, self.redactor, self.identifier)
-        return self.store.upsert_feedback(workspace_id, prepared)
+        result = self.store.upsert_feedback(workspace_id, prepared)
+        _mark_alerts(self.store, workspace_id, result)
+        return result
 
     @contextmanager
     def pipeline(
@@ -230,6 +242,7 @@ class ChunkPipeline:
     def _store(self, prepared: list[PreparedFeedback]) -> UpsertResult:
         tick = time.perf_counter()
         result = self._service.store.upsert_feedback(self._workspace_id, prepared)
+        _mark_alerts(self._service.store, self._workspace_id, result)
         self.seconds["store"] += time.perf_counter() - tick
         return result
 

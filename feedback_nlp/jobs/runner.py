@@ -15,7 +15,8 @@ mine       0.65      :class:`~feedback_nlp.themes.miner.ThemeMiner`
 register   0.90      stable ids from the workspace's :class:`ThemeRegistry` (kept in the DB)
 save       0.95      one transaction: run row, units with theme ids, themes, history, registry,
                      then the analysts' taxonomy edits replayed on the new run
-                     (:class:`~feedback_nlp.taxonomy.remine.RemineReplay`)
+                     (:class:`~feedback_nlp.taxonomy.remine.RemineReplay`); the
+                     workspace's alerts are then marked due (:mod:`feedback_nlp.alerts`)
 =========  ========  ==================================================================
 """
 
@@ -267,6 +268,7 @@ def run_mine_job(
         guard=hold,
         then=taxonomy,  # the edits replayed in the run's own transaction
     )
+    store.mark_alerts_due(job.workspace_id)  # new themes: the alert worker evaluates them
     return {
         "run_id": run_id,
         "n_items": len(items),

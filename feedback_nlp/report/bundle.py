@@ -14,16 +14,18 @@ see :mod:`feedback_nlp.report.sections` for every row shape):
   stored data does), ``filters`` (``{"segment": {k: v}, "period", "from", "to"}``),
   ``granularity`` (``day``/``week``/``month`` of the trends), ``confidence``.
 * ``counts``: ``{"items_total"`` (whole workspace), ``"items"`` (after filters), ``"units"``,
-  ``"units_unassigned"``, ``"themes"`` (listed in ``themes``)}``.
+  ``"units_unassigned"``, ``"themes"`` (listed in ``themes``), ``"general_unranked"`` (listed
+  themes of the general-sentiment pool that ``top_detractor_issues`` leaves out)}``.
 * ``overall``: one score row (group ``"all"``): ``nps``, ``promoters``, ``passives``,
   ``detractors``, ``csat``, ``csat_mean``, ``ces``, ``sentiment``, ``n_items``.
 * ``themes``: ``[{"theme_id", "label" (custom label, else generated), "parent_id", "active",
-  "size", "n_items"}]`` -- the level-0 themes, largest first: by default only the active ones
-  (those of the latest mining run, as ``GET /v1/themes`` lists them) that at least one item of
-  the filtered data mentions (``n_items``), so a theme a later run dropped, or one nobody in a
-  filtered segment mentions, is not listed with empty numbers. ``include_inactive`` lists every
-  level-0 theme in the frame.
-* ``top_detractor_issues``: ranked themes with a negative NPS impact (``impact``,
+  "size", "general", "n_items"}]`` -- the level-0 themes, largest first: by default only the
+  active ones (those of the latest mining run, as ``GET /v1/themes`` lists them) that at least
+  one item of the filtered data mentions (``n_items``), so a theme a later run dropped, or one
+  nobody in a filtered segment mentions, is not listed with empty numbers.
+  ``include_inactive`` lists every level-0 theme in the frame.
+* ``top_detractor_issues``: ranked themes with a negative NPS impact, themes of the
+  general-sentiment pool left out unless ``include_general`` (``impact``,
   ``impact_low``, ``impact_high`` in points, ``share_of_detractors``, ``quotes`` from
   detractors: ``[{"item_id", "text"}]``, ``label`` ...).
 * ``scores_by_theme``: a score row per theme (the respondents who mention it), with ``label``.
@@ -89,9 +91,9 @@ def theme_labels(store: Store, workspace_id: int) -> tuple[dict[str, str], list[
     """Display labels of a workspace's themes, and a summary row per level-0 theme.
 
     Returns:
-        ``({theme_id: label}, [{"theme_id", "label", "parent_id", "active", "size"}])``; the
-        label is the custom label, else the generated label of the theme's main language, else
-        the id.
+        ``({theme_id: label}, [{"theme_id", "label", "parent_id", "active", "size",
+        "general"}])``; the label is the custom label, else the generated label of the theme's
+        main language, else the id; ``general``: in the general-sentiment pool.
     """
     found = store.list_themes(workspace_id, include_inactive=True)
     labels = {theme.theme_id: theme.display_label or theme.theme_id for theme in found}
@@ -102,6 +104,7 @@ def theme_labels(store: Store, workspace_id: int) -> tuple[dict[str, str], list[
             "parent_id": theme.parent_id,
             "active": theme.active,
             "size": theme.size,
+            "general": theme.general,
         }
         for theme in found
         if theme.level == 0
@@ -115,6 +118,15 @@ def theme_parents(theme_rows: list[Record]) -> dict[str, str]:
     The trends test the parent groups for spikes too (:mod:`~feedback_nlp.analytics.trends`).
     """
     return {str(row["theme_id"]): str(row["parent_id"]) for row in theme_rows if row["parent_id"]}
+
+
+def general_theme_ids(theme_rows: list[Record]) -> frozenset[str]:
+    """The themes of the general-sentiment pool (``theme_rows`` of :func:`theme_labels`).
+
+    They carry sentiment but no topic, so the ranking of detractor issues leaves them out
+    unless asked (``include_general``).
+    """
+    return frozenset(str(row["theme_id"]) for row in theme_rows if row.get("general"))
 
 
 def _listed_themes(
@@ -160,6 +172,7 @@ def build_report_bundle(
     max_segment_values: int = 50,
     trend_themes: int = 10,
     include_inactive: bool = False,
+    include_general: bool = False,
 ) -> ReportBundle:
     """Compute every report of a workspace once.
 
@@ -177,6 +190,8 @@ def build_report_bundle(
         max_segment_values: Segment attributes with more distinct values are not broken down.
         trend_themes: How many of the most mentioned themes get a trend series.
         include_inactive: Also list inactive themes and themes no filtered item mentions.
+        include_general: Also rank themes of the general-sentiment pool among the detractor
+            issues (they are listed with the themes either way).
 
     Returns:
         The bundle.
@@ -215,6 +230,7 @@ def build_report_bundle(
             n_quotes=n_quotes,
             min_detractors=min_detractors,
             confidence=confidence,
+            exclude=() if include_general else general_theme_ids(theme_rows),
         ),
         "scores_by_theme": sections.score_rows(
             scores_by_theme(frame, confidence=confidence), labels, confidence=confidence
@@ -245,6 +261,8 @@ def build_report_bundle(
             "units": len(frame.units),
             "units_unassigned": unassigned,
             "themes": len(themes),
+            # listed themes of the general-sentiment pool left out of the detractor issues
+            "general_unranked": 0 if include_general else sum(bool(t["general"]) for t in themes),
         },
         themes=themes,
         segments=segments,

@@ -7,7 +7,8 @@ neutralised, numbers kept numeric). The API streams both (``GET /v1/feedback/exp
 Theme columns: ``n_items`` counts the items with a unit in the theme (for a parent group: in any
 of its themes), ``share`` is ``n_items`` over all the workspace's items (0-1), ``sentiment_mean``
 is the mean sentiment score (-1..1) of its units; ``size`` is the theme's units in the latest
-mining run that found it and ``confidence`` its stability across resampled runs.
+mining run that found it and ``confidence`` its stability across resampled runs; ``general``
+says whether it is in the general-sentiment pool (sentiment without a topic).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ THEME_COLUMNS: tuple[str, ...] = (
     "confidence",
     "sentiment_mean",
     "active",
+    "general",
     *(f"quote_{k}" for k in range(1, N_QUOTES + 1)),
 )
 _LIST_SEPARATOR = "; "
@@ -165,6 +167,7 @@ def theme_rows(themes: Sequence[ThemeRecord], frame: FeedbackFrame | None) -> li
                 _rounded(theme.confidence),
                 sentiment,
                 theme.active,
+                theme.general,
                 *quotes,
                 *([None] * (N_QUOTES - len(quotes))),
             ]

@@ -81,6 +81,7 @@ class ThemeRow:
         sentiment: Mean sentiment estimate of those respondents.
         spark: Mentions per trend period.
         quotes: Representative quotes ``{"text", "lang", "external_id"}``.
+        general: In the general-sentiment pool (sentiment, no topic; not ranked as an issue).
     """
 
     theme_id: str
@@ -94,6 +95,7 @@ class ThemeRow:
     sentiment: Record | None
     spark: tuple[float, ...]
     quotes: tuple[Mapping[str, str], ...] = ()
+    general: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +185,9 @@ def collect_report(
         cells: list[Record] = [
             {str(k): v for k, v in row.items()} for row in table.to_dict(orient="records")
         ]
-        shown = heatmap_theme_ids(list(rows_by_id), cells, HEATMAP_THEMES)
+        # general-sentiment themes are no segment's issue (and follow its language)
+        topical = [theme_id for theme_id, row in rows_by_id.items() if not row.general]
+        shown = heatmap_theme_ids(topical, cells, HEATMAP_THEMES)
         heatmaps.append(_heatmap(attribute, [rows_by_id[t] for t in shown], cells))
     whole = cache.get(store, workspace_id).frame
     segment_options = [
@@ -240,6 +244,7 @@ def _theme_rows(bundle: ReportBundle, records: Mapping[str, ThemeRecord]) -> lis
                 sentiment=None if score is None else score["sentiment"],
                 spark=tuple(float(x) for x in spark.get(theme_id, [0] * n_periods)),
                 quotes=tuple(record.quotes) if record else (),
+                general=bool(summary.get("general")),
             )
         )
     return rows

@@ -10,7 +10,7 @@ have one shape everywhere (:func:`estimate`): ``value``, ``ci_low``, ``ci_high``
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import numpy as np
@@ -221,8 +221,11 @@ def detractor_issues(
     n_quotes: int = 3,
     min_detractors: int = 3,
     confidence: float = 0.95,
+    exclude: Collection[str] = (),
 ) -> list[Record]:
     """The themes that pull NPS down most, with quotes from detractors.
+
+    ``exclude``: theme ids left out of the ranking (the general-sentiment pool).
 
     Returns:
         The rows of :func:`~feedback_nlp.analytics.impact.top_detractor_issues` (impact in NPS
@@ -235,6 +238,7 @@ def detractor_issues(
         n_quotes=n_quotes,
         min_detractors=min_detractors,
         confidence=confidence,
+        exclude=exclude,
     )
     return _label_records(table, labels)
 

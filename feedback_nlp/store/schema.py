@@ -33,6 +33,11 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
+    "alert_attempts",
+    "alert_deliveries",
+    "alert_firings",
+    "alert_rules",
+    "alert_schedule",
     "api_keys",
     "embeddings_cache",
     "feedback_items",
@@ -314,4 +319,92 @@ jobs = Table(
     Column("lease_expires_at", UtcDateTime, nullable=True),  # a running job's claim ends here
     Index(None, "state", "created_at"),
     Index(None, "workspace_id", "created_at"),
+)
+
+# --- revision 0008: alerts (feedback_nlp.alerts) ------------------------------------------------
+
+alert_rules = Table(
+    "alert_rules",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _workspace_fk(),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(32), nullable=False),  # theme_spike, emerging_group, segment_nps_drop
+    Column("params", JSON, nullable=False),  # checked, defaults filled in
+    Column("webhook_url", Text, nullable=True),
+    Column("secret", String(128), nullable=True),  # the HMAC key (a receiver needs the same one)
+    Column("enabled", Boolean, nullable=False),
+    Column("created_by", String(64), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(None, "workspace_id", "id"),
+)
+
+alert_firings = Table(
+    "alert_firings",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    _workspace_fk(),
+    Column("rule_id", Integer, ForeignKey("alert_rules.id", ondelete="CASCADE"), nullable=False),
+    Column("dedup_key", String(300), nullable=False),  # one firing per rule and key
+    Column("subject", String(200), nullable=False),
+    Column("period", String(32), nullable=True),
+    Column("message", Text, nullable=False),
+    Column("details", JSON, nullable=False),  # the numbers behind it
+    Column("fired_at", UtcDateTime, nullable=False),
+    UniqueConstraint("rule_id", "dedup_key"),
+    Index(None, "workspace_id", "fired_at"),
+)
+
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("id", String(36), primary_key=True),  # the X-FeedbackNLP-Delivery header
+    _workspace_fk(),
+    Column("firing_id", BigId, ForeignKey("alert_firings.id", ondelete="CASCADE"), nullable=False),
+    Column("rule_id", Integer, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("body", Text, nullable=False),  # the exact JSON sent (and signed) at every attempt
+    Column("status", String(16), nullable=False),  # pending, delivered, failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("lease_until", UtcDateTime, nullable=True),  # a deliverer is sending it until then
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    Index(None, "status", "next_attempt_at"),
+    Index(None, "workspace_id", "created_at"),
+)
+
+alert_attempts = Table(
+    "alert_attempts",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column(
+        "delivery_id",
+        String(36),
+        ForeignKey("alert_deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    _workspace_fk(),
+    Column("attempt", Integer, nullable=False),  # 1, 2, ... per delivery
+    Column("at", UtcDateTime, nullable=False),
+    Column("status_code", Integer, nullable=True),  # None: no answer (refused, timed out)
+    Column("error", Text, nullable=True),
+    Column("duration_ms", Float, nullable=False),
+    Index(None, "delivery_id"),
+)
+
+alert_schedule = Table(
+    "alert_schedule",
+    metadata,
+    Column(
+        "workspace_id",
+        Integer,
+        ForeignKey("workspaces.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("marked_at", UtcDateTime, nullable=True),  # the latest write the rules have not seen
+    Column("evaluated_at", UtcDateTime, nullable=True),  # when the latest evaluation started
 )

@@ -3,8 +3,8 @@
 :class:`Store` gathers the parts, one module each: workspaces and API keys
 (:mod:`.workspaces`), feedback upserts (:mod:`.feedback`) and reads (:mod:`.listing`), jobs
 (:mod:`.jobs`), themes (:mod:`.themes`), mining runs with the theme registry (:mod:`.mining`),
-the analysts' taxonomy edits (:mod:`.taxonomy`) and the rows behind the analytics
-(:mod:`.analytics`).
+the analysts' taxonomy edits (:mod:`.taxonomy`), the rows behind the analytics
+(:mod:`.analytics`) and the alerts (:mod:`.alerts`: rules, firings, the webhook outbox).
 Every per-workspace method takes ``workspace_id`` and filters on it.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from feedback_nlp.store.alerts import AlertStore
 from feedback_nlp.store.analytics import AnalyticsReader
 from feedback_nlp.store.engine import make_engine, upgrade
 from feedback_nlp.store.feedback import FeedbackWriter
@@ -35,6 +36,7 @@ class Store(
     MiningWriter,
     TaxonomyStore,
     AnalyticsReader,
+    AlertStore,
 ):
     """Workspaces, keys, feedback, units, themes and jobs in one SQL database.
 

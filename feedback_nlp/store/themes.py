@@ -8,6 +8,7 @@ segment value.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import case, func, select, update
@@ -18,6 +19,7 @@ from feedback_nlp.store.base import StoreBase, utcnow
 from feedback_nlp.store.schema import (
     feedback_items,
     feedback_segments,
+    mining_runs,
     opinion_units,
     theme_history,
     themes,
@@ -31,7 +33,7 @@ _REGISTRY_STATE = frozenset(
 )
 
 
-def _theme(row: Any) -> ThemeRecord:
+def _theme(row: Any, general: Collection[str] = ()) -> ThemeRecord:
     return ThemeRecord(
         theme_id=row.theme_id,
         level=int(row.level),
@@ -50,7 +52,19 @@ def _theme(row: Any) -> ThemeRecord:
         ignored=bool(row.ignored),
         created_by_op=row.created_by_op,
         retired_by_op=row.retired_by_op,
+        general=row.theme_id in general and row.origin == "mined",
     )
+
+
+def _general_theme_ids(connection: Any, workspace_id: int) -> frozenset[str]:
+    """The themes the latest mining run put in the general-sentiment pool."""
+    config = connection.execute(
+        select(mining_runs.c.config)
+        .where(mining_runs.c.workspace_id == workspace_id)
+        .order_by(mining_runs.c.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return frozenset((config or {}).get("general_theme_ids", ()))
 
 
 class ThemeStore(StoreBase):
@@ -74,7 +88,8 @@ class ThemeStore(StoreBase):
             query = query.where(themes.c.ignored.is_(False))
         query = query.order_by(themes.c.level, themes.c.size.desc(), themes.c.theme_id)
         with self._read() as connection:
-            return [_theme(row) for row in connection.execute(query)]
+            general = _general_theme_ids(connection, workspace_id)
+            return [_theme(row, general) for row in connection.execute(query)]
 
     def _get_row(self, connection: Any, workspace_id: int, theme_id: str) -> Any:
         row = connection.execute(
@@ -94,7 +109,8 @@ class ThemeStore(StoreBase):
         """
         units = opinion_units.c
         with self._read() as connection:
-            theme = _theme(self._get_row(connection, workspace_id, theme_id))
+            general = _general_theme_ids(connection, workspace_id)
+            theme = _theme(self._get_row(connection, workspace_id, theme_id), general)
             children: tuple[str, ...] = ()
             if theme.level == 1:
                 children = tuple(
@@ -193,7 +209,8 @@ class ThemeStore(StoreBase):
                     at=now,
                 )
             )
-        return _theme(row)
+            general = _general_theme_ids(connection, workspace_id)
+        return _theme(row, general)
 
     def theme_history(self, workspace_id: int, theme_id: str) -> list[ThemeEvent]:
         """The events of a theme, oldest first."""

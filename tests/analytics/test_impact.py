@@ -148,6 +148,19 @@ def test_top_detractor_issues_respects_min_detractors() -> None:
     assert table["theme_id"].tolist() == ["bug"]
 
 
+def test_top_detractor_issues_leaves_excluded_themes_out_and_ranks_the_rest() -> None:
+    frame = _frame(HAND_NPS, HAND_THEMES)
+    full = top_detractor_issues(frame, min_detractors=1)
+    table = top_detractor_issues(frame, min_detractors=1, exclude={"bug"})
+    assert table["theme_id"].tolist() == ["price"]
+    assert table["rank"].tolist() == [1]
+    # the numbers of the themes that stay do not depend on the exclusion
+    kept = full.loc[full["theme_id"] == "price", ["impact", "impact_low", "impact_high"]]
+    assert table[["impact", "impact_low", "impact_high"]].to_numpy().tolist() == (
+        kept.to_numpy().tolist()
+    )
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("n", [60, 300])
 def test_impact_interval_coverage_is_close_to_nominal(n: int) -> None:

@@ -228,6 +228,7 @@ def test_state_large_workspaces_refresh_in_the_background_and_warm_answers(
     assert carried is not None
     assert_same_frame(carried, pro(rebuilt(store, ws)))
     assert fresh.memo.get("once", lambda: -1) == -1
+    state.close(timeout=30)  # its poller would go on reading a database the fixture drops
 
 
 def test_state_close_waits_for_background_refreshes_and_starts_no_more(store: Store) -> None:

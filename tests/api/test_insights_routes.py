@@ -112,6 +112,26 @@ def test_top_detractor_issues_from_to_and_segment(client: tuple[TestClient, str,
     assert (enterprise["n_items"], enterprise["issues"]) == (3, [])
 
 
+def test_top_detractor_issues_leave_general_sentiment_themes_out_unless_asked(
+    database_url: str, tmp_path: Path
+) -> None:
+    store = open_store(database_url)
+    try:
+        seed_workspace(store, general=["t1"])  # as if the run found t1 names no topic
+        key = store.create_api_key("acme")
+    finally:
+        store.close()
+    settings = make_settings(tmp_path, database_url=database_url)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+        themes = test_client.get("/v1/themes", headers=bearer(key)).json()
+        assert {t["id"]: t["general"] for t in themes} == {"t1": True, "t2": False}
+        ranked = get(test_client, key, "/v1/insights/top-detractor-issues")
+        assert "t1" not in [issue["theme_id"] for issue in ranked["issues"]]
+        every = get(test_client, key, "/v1/insights/top-detractor-issues", include_general=True)
+        assert every["issues"][0]["theme_id"] == "t1"
+        assert every["issues"][0]["impact"] == pytest.approx(-75.0)
+
+
 def test_segments_by_region(client: tuple[TestClient, str, str]) -> None:
     test_client, key, _ = client
     body = get(test_client, key, "/v1/insights/segments", by="region")

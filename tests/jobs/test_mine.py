@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import csv
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from feedback_nlp.alerts.service import AlertService
 from feedback_nlp.domain import FeedbackFilter
 from feedback_nlp.ingest.prepare import prepare_items
 from feedback_nlp.ingest.validate import validate_rows
 from feedback_nlp.jobs import JobContext, JobWorker, run_mine_job
 from feedback_nlp.settings import Settings
 from feedback_nlp.store import Store
+from feedback_nlp.store.base import utcnow
 from feedback_nlp.text.langid import LanguageIdentifier
 from feedback_nlp.text.pii import PiiRedactor
 from tests.conftest import REPO_ROOT
@@ -96,11 +99,15 @@ def test_mine_job_real_embedder_stable_ids(
     biggest = themes[0].theme_id
     store.rename_theme(ws, biggest, "Referrals")
 
+    AlertService(store, ws).create_rule(name="spikes", kind="theme_spike")
+    assert store.claim_alert_evaluation(ws)  # evaluated: not due until something changes
+    assert store.alerts_due(0.0, now=utcnow() + timedelta(hours=1)) == []
     store.create_job(ws, "mine", {})
     job = store.claim_next_job()
     assert job is not None
     context = _Recording(store, job)
     second = run_mine_job(store, job, settings, context, embedder=minilm)
+    assert store.alerts_due(0.0, now=utcnow() + timedelta(hours=1)) == [ws]  # the run marked it
     store.finish_job(job.id, "succeeded", result=second)
     assert second["embedded"] == 0  # every unit came from the DB cache
     assert second["cache_hits"] == n_units

@@ -27,6 +27,7 @@ h      10              free        us      (unassigned, no score)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from feedback_nlp.domain import FeedbackFilter, FeedbackIn, PreparedFeedback
@@ -74,8 +75,11 @@ def _theme(theme_id: str, label: str, size: int) -> ThemeRow:
     )
 
 
-def seed_workspace(store: Store, name: str = "acme") -> int:
-    """Store the items above in workspace ``name``, mine them by hand; return its id."""
+def seed_workspace(store: Store, name: str = "acme", *, general: Sequence[str] = ()) -> int:
+    """Store the items above in workspace ``name``, mine them by hand; return its id.
+
+    ``general``: themes the hand-made run puts in the general-sentiment pool.
+    """
     ws = store.create_workspace(name).id
     prepared = [
         PreparedFeedback(
@@ -119,7 +123,7 @@ def seed_workspace(store: Store, name: str = "acme") -> int:
         themes=[_theme("t1", "delivery slow", 4), _theme("t2", "price", 3)],
         registry=ThemeRegistry(),
         n_unassigned=2,
-        config={},
+        config={"general_theme_ids": list(general)} if general else {},
     )
     store.save_mining(ws, outcome)
     store.rename_theme(ws, "t1", "Late delivery")

@@ -10,6 +10,7 @@ from feedback_nlp.analytics.loader import FrameCache
 from feedback_nlp.errors import InvalidInputError, NotFoundError
 from feedback_nlp.report.bundle import build_report_bundle
 from feedback_nlp.report.filters import ReportFilters
+from feedback_nlp.report.html import collect_report, render_report
 from feedback_nlp.store import Store
 from tests.report.cx_data import seed_other, seed_workspace
 
@@ -33,6 +34,7 @@ def test_bundle_overall_scores_match_hand_values(store: Store) -> None:
         "units": 9,
         "units_unassigned": 2,
         "themes": 2,
+        "general_unranked": 0,
     }
 
 
@@ -169,3 +171,21 @@ def test_bundle_cache_reuses_frame_until_data_changes(store: Store) -> None:
     bundle = build_report_bundle(store, ws, cache=cache)
     assert bundle.timings["read"] == 0.0  # served from the cache
     assert bundle.counts["items_total"] == 9
+
+
+def test_bundle_marks_general_sentiment_themes_and_leaves_them_unranked(store: Store) -> None:
+    ws = seed_workspace(store, general=["t1"])
+    bundle = build_report_bundle(store, ws)
+    assert {row["theme_id"]: row["general"] for row in bundle.themes} == {"t1": True, "t2": False}
+    assert "t1" not in [row["theme_id"] for row in bundle.top_detractor_issues]
+    assert bundle.counts["general_unranked"] == 1
+    every = build_report_bundle(store, ws, include_general=True)
+    assert every.top_detractor_issues[0]["theme_id"] == "t1"
+    assert every.counts["general_unranked"] == 0
+    data = collect_report(store, ws)
+    assert data.heatmaps  # plan and region are broken down
+    for heatmap in data.heatmaps:
+        assert [row.theme_id for row in heatmap.themes] == ["t2"]
+    html = render_report(data)
+    assert "general sentiment</span>" in html
+    assert "General-sentiment themes (1: sentiment but no topic" in html

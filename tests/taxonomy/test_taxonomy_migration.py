@@ -49,7 +49,7 @@ def test_migration_0007_starts_every_unit_and_theme_unedited(database_url: str) 
     upgrade(engine, "0006")
     with engine.begin() as connection:
         _rows_at_0006(connection)
-    upgrade(engine)
+    upgrade(engine, "0007")
     assert current_revision(engine) == "0007"
     with engine.connect() as connection:
         unit = connection.execute(text("SELECT theme_id, mined_theme_id FROM opinion_units")).one()

@@ -24,7 +24,9 @@ from ui_support import (
     api_support,
     chromium_paths,
     seed_items,
+    sign_in,
     start_chromium,
+    wait_for_url,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -91,24 +93,6 @@ def _no_alert(driver: Any) -> None:
         driver.switch_to.alert  # noqa: B018 - the property raises when no alert is open
 
 
-def _wait_for_url(driver: Any, accept: Any, what: str) -> None:
-    """Wait (up to 60 s) until the current URL passes ``accept``.
-
-    A click that submits a form can return before the next page has loaded when the server is
-    slow to answer (one CI run read the login page's URL right after the sign-in click); a
-    refused sign-in still fails, with the page's message.
-    """
-    from selenium.common.exceptions import TimeoutException
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    try:
-        WebDriverWait(driver, 60, poll_frequency=0.1).until(lambda d: accept(d.current_url))
-    except TimeoutException:
-        flash = driver.find_elements("css selector", ".flash")
-        shown = flash[0].text if flash else driver.title
-        pytest.fail(f"{what}: still at {driver.current_url} after 60 s (page says {shown!r})")
-
-
 def test_dashboard_login_filter_open_rename_in_chromium(
     seeded: Seeded, browser: Any, record_property: Any
 ) -> None:
@@ -121,7 +105,7 @@ def test_dashboard_login_filter_open_rename_in_chromium(
 
     browser.find_element(By.NAME, "api_key").send_keys(seeded.key)
     browser.find_element(By.ID, "sign-in").click()
-    _wait_for_url(browser, lambda url: url == f"{base}/ui", "sign-in")
+    wait_for_url(browser, lambda url: url == f"{base}/ui", "sign-in")
     assert browser.find_element(By.ID, "overview").is_displayed()
     cookie = browser.get_cookie("fnlp_ui_key")
     assert cookie is not None
@@ -135,7 +119,7 @@ def test_dashboard_login_filter_open_rename_in_chromium(
 
     Select(browser.find_element(By.ID, "filter-segment")).select_by_value("plan:pro")
     browser.find_element(By.ID, "apply-filters").click()
-    _wait_for_url(browser, lambda url: "segment=plan%3Apro" in url, "apply filters")
+    wait_for_url(browser, lambda url: "segment=plan%3Apro" in url, "apply filters")
     assert "plan:pro" in browser.find_element(By.CSS_SELECTOR, ".active-filters").text
 
     link = browser.find_element(
@@ -144,7 +128,7 @@ def test_dashboard_login_filter_open_rename_in_chromium(
     )
     link.click()
     theme_url = f"/ui/themes/{seeded.planted_theme}?segment=plan%3Apro"
-    _wait_for_url(browser, lambda url: theme_url in url, "open the theme")
+    wait_for_url(browser, lambda url: theme_url in url, "open the theme")
     planted = browser.find_element(
         By.CSS_SELECTOR, '[data-item-id="planted-xss-00"] blockquote.quote'
     )
@@ -158,7 +142,7 @@ def test_dashboard_login_filter_open_rename_in_chromium(
     field.send_keys(NEW_NAME)
     browser.find_element(By.ID, "rename-submit").click()
     renamed = f"/ui/themes/{seeded.planted_theme}?renamed=true"
-    _wait_for_url(browser, lambda url: url.endswith(renamed), "rename")
+    wait_for_url(browser, lambda url: url.endswith(renamed), "rename")
     assert browser.find_element(By.CSS_SELECTOR, ".flash").text == "Theme renamed."
     assert browser.find_element(By.CSS_SELECTOR, "#theme-title .label").text == NEW_NAME
 
@@ -221,15 +205,6 @@ def test_html_report_quotes_have_their_direction_in_chromium(
 SCREEN_WIDTHS = (1400, 800)
 
 
-def _sign_in(driver: Any, base: str, key: str) -> None:
-    from selenium.webdriver.common.by import By
-
-    driver.get(f"{base}/ui/login")
-    driver.find_element(By.NAME, "api_key").send_keys(key)
-    driver.find_element(By.ID, "sign-in").click()
-    _wait_for_url(driver, lambda url: url == f"{base}/ui", "sign-in")
-
-
 def _full_page_screenshot(driver: Any, path: Path, width: int) -> Path:
     height = driver.execute_script("return document.documentElement.scrollHeight")
     driver.set_window_size(width, min(int(height) + 120, 9000))
@@ -284,7 +259,7 @@ def test_overview_theme_page_and_report_read_at_a_glance(
     driver.set_page_load_timeout(120)
     try:
         base = seeded.server.url
-        _sign_in(driver, base, seeded.key)
+        sign_in(driver, base, seeded.key)
         assert driver.execute_script("return window.innerWidth") == width
         overview = _layout(driver)
         shot = _full_page_screenshot(driver, shots / f"overview-{width}.png", width)
@@ -340,7 +315,7 @@ def test_dashboard_theme_count_matches_the_api_in_chromium(seeded: Seeded, brows
         listed = client.get("/v1/themes").raise_for_status().json()
     api_ids = sorted(t["id"] for t in listed if t["level"] == 0)
     assert api_ids
-    _sign_in(browser, seeded.server.url, seeded.key)
+    sign_in(browser, seeded.server.url, seeded.key)
     shown = int(browser.find_element(By.ID, "theme-count").text)
     rows = browser.find_elements(By.CSS_SELECTOR, "table.themes tbody tr[data-theme-id]")
     assert shown == len(api_ids)
@@ -360,7 +335,7 @@ def test_dashboard_heatmap_shows_the_significant_cells_in_chromium(
         )
     significant = {(c["segment"], c["theme_id"], c["direction"]) for c in cells}
     assert {"enterprise", "free"} <= {value for value, _, d in significant if d == "over"}
-    _sign_in(browser, seeded.server.url, seeded.key)
+    sign_in(browser, seeded.server.url, seeded.key)
     table = browser.find_element(By.CSS_SELECTOR, 'table.heat[data-attribute="plan"]')
     columns = [
         th.get_attribute("data-theme-id")

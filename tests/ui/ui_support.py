@@ -6,8 +6,12 @@ by path (``tests/ui`` is its own directory on ``sys.path``), not copied.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -122,3 +126,57 @@ def seed_items(step: int = 4) -> list[dict[str, object]]:
             }
         )
     return items
+
+
+def wait_for_url(driver: Any, accept: Any, what: str) -> None:
+    """Wait (up to 60 s) until the current URL passes ``accept``.
+
+    A click that submits a form can return before the next page has loaded when the server is
+    slow to answer (one CI run read the login page's URL right after the sign-in click); a
+    refused sign-in still fails, with the page's message.
+    """
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        WebDriverWait(driver, 60, poll_frequency=0.1).until(lambda d: accept(d.current_url))
+    except TimeoutException:
+        flash = driver.find_elements("css selector", ".flash")
+        shown = flash[0].text if flash else driver.title
+        pytest.fail(f"{what}: still at {driver.current_url} after 60 s (page says {shown!r})")
+
+
+def sign_in(driver: Any, base: str, key: str) -> None:
+    """Sign in to the dashboard at ``base`` with ``key``; waits for the dashboard."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{base}/ui/login")
+    driver.find_element(By.NAME, "api_key").send_keys(key)
+    driver.find_element(By.ID, "sign-in").click()
+    wait_for_url(driver, lambda url: url == f"{base}/ui", "sign-in")
+
+
+@contextlib.contextmanager
+def inprocess_server(app: Any, ready_timeout: float = 60.0) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread on 127.0.0.1 (its lifespan runs); yield its URL.
+
+    For tests that set the app's state (a test embedder) before the browser reaches it.
+    """
+    import uvicorn
+
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=api_support.free_port(), log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="ui-test-uvicorn", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + ready_timeout
+        while not server.started:
+            assert thread.is_alive(), "the in-process server stopped while starting"
+            assert time.monotonic() < deadline, f"the server was not ready in {ready_timeout} s"
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)

@@ -1,0 +1,179 @@
+"""Bodies of the alert routes (``/v1/alerts``): ``XCreate``/``XUpdate`` in, ``XPublic`` out.
+
+Only the shape is checked here; the kinds, their parameters and the webhook URL are checked by
+:class:`~feedback_nlp.alerts.service.AlertService` (E150, E151), so the API and the CLI answer
+the same 4xx problem with the same message.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from feedback_nlp.alerts.records import Attempt, Delivery, Firing
+from feedback_nlp.alerts.rules import RULE_KINDS, AlertRule
+
+_KINDS = ", ".join(RULE_KINDS)
+
+
+class AlertRuleCreate(BaseModel):
+    """``POST /v1/alerts/rules``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(max_length=200, description="What to call it (1-100 characters).")
+    kind: str = Field(max_length=64, description=f"One of: {_KINDS}.")
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The kind's parameters (defaults filled in); see the README's Alerts section.",
+    )
+    webhook_url: str | None = Field(
+        default=None, max_length=4000, description="http(s) URL its firings are POSTed to."
+    )
+    secret: str | None = Field(
+        default=None,
+        max_length=200,
+        description="HMAC-SHA256 key of the signature (16-128 characters); default: a random one.",
+    )
+    enabled: bool = True
+
+
+class AlertRuleUpdate(BaseModel):
+    """``PATCH /v1/alerts/rules/{id}``: only the fields sent change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200)
+    params: dict[str, Any] | None = Field(
+        default=None, description="Merged into the current parameters."
+    )
+    webhook_url: str | None = Field(
+        default=None, max_length=4000, description="A new URL; null removes the webhook."
+    )
+    enabled: bool | None = None
+    rotate_secret: bool = Field(default=False, description="Make a new secret (shown once).")
+
+
+class AlertRulePublic(BaseModel):
+    """A rule (its secret is shown only when made or rotated)."""
+
+    id: int
+    name: str
+    kind: str
+    params: dict[str, Any]
+    webhook_url: str | None
+    has_secret: bool
+    enabled: bool
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, rule: AlertRule) -> AlertRulePublic:
+        """The public view of ``rule``."""
+        return cls(
+            id=rule.id,
+            name=rule.name,
+            kind=rule.kind,
+            params=rule.params,
+            webhook_url=rule.webhook_url,
+            has_secret=rule.secret is not None,
+            enabled=rule.enabled,
+            created_by=rule.created_by,
+            created_at=rule.created_at,
+            updated_at=rule.updated_at,
+        )
+
+
+class AlertRuleSecretPublic(AlertRulePublic):
+    """A rule just made or whose secret was rotated: ``secret`` is shown this once."""
+
+    secret: str | None = Field(description="Give it to the receiver; it is not shown again.")
+
+    @classmethod
+    def with_secret(cls, rule: AlertRule) -> AlertRuleSecretPublic:
+        """The view of ``rule`` with its secret."""
+        return cls(**AlertRulePublic.of(rule).model_dump(), secret=rule.secret)
+
+
+class FiringPublic(BaseModel):
+    """A firing: a rule fired for a subject (theme, group, segment) and period, once."""
+
+    id: int
+    rule_id: int
+    subject: str
+    period: str | None
+    message: str
+    details: dict[str, Any]
+    fired_at: datetime
+
+    @classmethod
+    def of(cls, firing: Firing) -> FiringPublic:
+        """The public view of ``firing``."""
+        return cls(
+            id=firing.id,
+            rule_id=firing.rule_id,
+            subject=firing.subject,
+            period=firing.period,
+            message=firing.message,
+            details=firing.details,
+            fired_at=firing.fired_at,
+        )
+
+
+class AttemptPublic(BaseModel):
+    """One try of a delivery."""
+
+    attempt: int
+    at: datetime
+    status_code: int | None = Field(description="The receiver's status; null: no answer.")
+    error: str | None
+    duration_ms: float
+
+    @classmethod
+    def of(cls, attempt: Attempt) -> AttemptPublic:
+        """The public view of ``attempt``."""
+        return cls(
+            attempt=attempt.attempt,
+            at=attempt.at,
+            status_code=attempt.status_code,
+            error=attempt.error,
+            duration_ms=attempt.duration_ms,
+        )
+
+
+class DeliveryPublic(BaseModel):
+    """A webhook delivery of a firing and its log."""
+
+    id: str = Field(description="The X-FeedbackNLP-Delivery header (the same at every try).")
+    rule_id: int
+    firing_id: int
+    url: str
+    status: str = Field(description="pending, delivered or failed.")
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    log: list[AttemptPublic]
+
+    @classmethod
+    def of(cls, delivery: Delivery) -> DeliveryPublic:
+        """The public view of ``delivery``."""
+        return cls(
+            id=delivery.id,
+            rule_id=delivery.rule_id,
+            firing_id=delivery.firing_id,
+            url=delivery.url,
+            status=delivery.status,
+            attempts=delivery.attempts,
+            next_attempt_at=delivery.next_attempt_at,
+            last_status_code=delivery.last_status_code,
+            last_error=delivery.last_error,
+            created_at=delivery.created_at,
+            delivered_at=delivery.delivered_at,
+            log=[AttemptPublic.of(a) for a in delivery.log],
+        )

@@ -1,0 +1,436 @@
+"""``/ui`` forms that steer the themes: merge, split, move, ignore, seed, rename, history, undo.
+
+Plain HTML forms (the dashboard runs no script), each going through the same
+:class:`~feedback_nlp.taxonomy.service.TaxonomyService` as ``/v1/taxonomy``, so every edit is
+recorded with the key's name and replayed by later mining runs. Every form that changes data
+carries the session's CSRF token (403 without it) and the latest operation the page showed
+(``expected_seq``: a 409 page when someone edited meanwhile); a successful edit answers 303 to a
+page that describes the recorded operation (see :mod:`api.ui.edits`), a refused one a readable
+page with the problem's status (404, 409, 422) and a way back.
+
+Splits and seeds are previewed first: ``GET /ui/themes/{id}/split?k=`` shows the children (their
+sizes and quotes) with an "Apply split" form, ``POST /ui/seed/preview`` the units a seed would
+claim at its threshold with "Preview again" and "Apply seed" buttons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import StoreDep
+from api.taxonomy_deps import EmbeddersDep
+from api.ui.auth import CSRF_REFUSED, UiSession, csrf_valid, login_redirect, session_of
+from api.ui.edits import (
+    POOL,
+    FlashDep,
+    edit_state,
+    form_int,
+    form_number,
+    optional_int,
+    taxonomy_service,
+    theme_names,
+)
+from api.ui.page_data import theme_context
+from api.ui.pages import page
+from feedback_nlp.errors import FeedbackNLPError, InvalidInputError
+from feedback_nlp.store.store import Store
+from feedback_nlp.taxonomy.embedders import EmbedderPool
+from feedback_nlp.taxonomy.previews import SeedPreview
+from feedback_nlp.taxonomy.service import EditOutcome, TaxonomyService
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+
+FormText = Annotated[str | None, Form()]
+FormList = Annotated[list[str] | None, Form()]
+Edit = Callable[[TaxonomyService], str]
+"""Makes one edit and returns the URL to show next."""
+
+_HEADINGS = {
+    403: "That form cannot be sent",
+    404: "Not found",
+    409: "The themes changed meanwhile",
+    422: "That edit cannot be made as asked",
+}
+
+
+def theme_page_url(theme_id: str, done: EditOutcome | None = None) -> str:
+    """The page of a theme (reporting the operation ``done`` when given)."""
+    url = f"/ui/themes/{quote(theme_id, safe='')}"
+    return url if done is None else f"{url}?done={done.operation.seq}"
+
+
+def problem_page(
+    session: UiSession, status: int, message: str, back_url: str = "/ui"
+) -> HTMLResponse:
+    """A refused form: its status, what went wrong and how to go back."""
+    heading = _HEADINGS.get(status, "The edit failed")
+    return page(
+        "ui/error.html",
+        status_code=status,
+        session=session,
+        heading=heading,
+        message=message,
+        back_url=back_url,
+    )
+
+
+async def _signed_in(request: Request, store: Store) -> UiSession | None:
+    return await run_in_threadpool(session_of, request, store)
+
+
+async def _submit(
+    request: Request,
+    store: Store,
+    embedders: EmbedderPool,
+    csrf_token: str | None,
+    back_url: str,
+    edit: Edit,
+) -> Response:
+    """Check the session and the token, make ``edit``, and send the browser on (303)."""
+    session = await _signed_in(request, store)
+    if session is None:
+        return RedirectResponse("/ui/login", status_code=303)
+    if not csrf_valid(session, csrf_token):
+        return problem_page(session, 403, CSRF_REFUSED, back_url)
+    try:
+        target = await run_in_threadpool(lambda: edit(taxonomy_service(store, session, embedders)))
+    except FeedbackNLPError as error:
+        return problem_page(session, error.status, str(error), back_url)
+    return RedirectResponse(target, status_code=303)
+
+
+def _label(value: str | None) -> str | None:
+    """A typed label, ``None`` when left blank."""
+    return value.strip() if value and value.strip() else None
+
+
+# --- merge, move, ignore, rename ------------------------------------------------------------
+
+
+@router.post("/merge", response_model=None)
+async def merge(
+    request: Request,
+    store: StoreDep,
+    embedders: EmbeddersDep,
+    theme_ids: FormList = None,
+    keep: FormText = None,
+    label: FormText = None,
+    expected_seq: FormText = None,
+    csrf_token: FormText = None,
+) -> Response:
+    """Merge the themes ticked on the dashboard into one (``keep``: default the first)."""
+
+    def edit(service: TaxonomyService) -> str:
+        done = service.merge(
+            theme_ids or [],
+            keep=_label(keep),
+            label=_label(label),
+            expected_seq=optional_int(expected_seq, "expected_seq"),
+        )
+        return theme_page_url(str(done.operation.params["keep"]), done)
+
+    return await _submit(request, store, embedders, csrf_token, "/ui", edit)
+
+
+@router.post("/themes/{theme_id}/move", response_model=None)
+async def move(
+    request: Request,
+    theme_id: str,
+    store: StoreDep,
+    embedders: EmbeddersDep,
+    item_id: FormText = None,
+    text: FormText = None,
+    to: FormText = None,
+    expected_seq: FormText = None,
+    csrf_token: FormText = None,
+) -> Response:
+    """Move a quote of the theme (``text`` given) or a whole item to another theme or the pool."""
+
+    def edit(service: TaxonomyService) -> str:
+        if not to:
+            raise InvalidInputError("Choose the theme to move to (or the unassigned pool).")
+        if not item_id:
+            raise InvalidInputError("The form names no feedback item to move. Reload the page.")
+        units = [(item_id, text)] if text else []
+        done = service.move(
+            to=None if to == POOL else to,
+            units=units,
+            items=[] if text else [item_id],
+            expected_seq=optional_int(expected_seq, "expected_seq"),
+        )
+        return theme_page_url(theme_id, done)
+
+    back = theme_page_url(theme_id)
+    return await _submit(request, store, embedders, csrf_token, back, edit)
+
+
+@router.post("/themes/{theme_id}/ignore", response_model=None)
+async def ignore(
+    request: Request,
+    theme_id: str,
+    store: StoreDep,
+    embedders: EmbeddersDep,
+    expected_seq: FormText = None,
+    csrf_token: FormText = None,
+) -> Response:
+    """Hide the theme from the insights (undo it from the edit history)."""
+
+    def edit(service: TaxonomyService) -> str:
+        expected = optional_int(expected_seq, "expected_seq")
+        done = service.ignore(theme_id, expected_seq=expected)
+        return f"/ui?done={done.operation.seq}"
+
+    back = theme_page_url(theme_id)
+    return await _submit(request, store, embedders, csrf_token, back, edit)
+
+
+@router.post("/themes/{theme_id}/rename", response_model=None)
+async def rename_theme(
+    request: Request,
+    theme_id: str,
+    store: StoreDep,
+    embedders: EmbeddersDep,
+    label: Annotated[str, Form()] = "",
+    expected_seq: FormText = None,
+    csrf_token: FormText = None,
+    reset: FormText = None,
+) -> Response:
+    """Rename a theme (``reset`` goes back to the generated label), then show it again.
+
+    A blank name shows the theme page again with the problem (422).
+    """
+    session = await _signed_in(request, store)
+    if session is None:
+        return login_redirect(request)
+    if not csrf_valid(session, csrf_token):
+        return problem_page(session, 403, CSRF_REFUSED, theme_page_url(theme_id))
+
+    def rename() -> None:
+        expected = optional_int(expected_seq, "expected_seq")
+        service = taxonomy_service(store, session, embedders)
+        service.rename(theme_id, None if reset else label, expected_seq=expected)
+
+    try:
+        await run_in_threadpool(rename)
+    except InvalidInputError as error:
+        context = await run_in_threadpool(
+            theme_context, request, store, session, theme_id, None, None
+        )
+        return page("ui/theme.html", status_code=422, **context, flash=None, error=str(error))
+    except FeedbackNLPError as error:
+        return problem_page(session, error.status, str(error), theme_page_url(theme_id))
+    return RedirectResponse(f"{theme_page_url(theme_id)}?renamed=true", status_code=303)
+
+
+# --- split: preview, then apply -------------------------------------------------------------
+
+
+@router.get("/themes/{theme_id}/split", response_model=None)
+async def split_preview(
+    request: Request,
+    theme_id: str,
+    store: StoreDep,
+    embedders: EmbeddersDep,
+    k: Annotated[str | None, Query()] = None,
+    seed: Annotated[str | None, Query()] = None,
+) -> Response:
+    """The children a split of the theme into ``k`` would make, with a form to apply it."""
+    session = await _signed_in(request, store)
+    if session is None:
+        return login_redirect(request)
+
+    def preview() -> dict[str, Any]:
+        children = form_int(k, "k")
+        kmeans_seed = optional_int(seed, "seed") or 0
+        edit = edit_state(store, session.workspace.id, None)  # read before the preview
+        service = taxonomy_service(store, session, embedders)
+        shown = service.preview_split(theme_id, children, seed=kmeans_seed)
+        return {
+            "session": session,
+            "preview": shown,
+            "theme": store.get_theme(session.workspace.id, theme_id).theme,
+            "seed": kmeans_seed,
+            "edit": edit,
+        }
+
+    try:
+        context = await run_in_threadpool(preview)
+    except FeedbackNLPError as error:
+        return problem_page(session, error.status, str(error), theme_page_url(theme_id))
+    return page("ui/split_preview.html", **context)
+
+
+@router.post("/themes/{theme_id}/split", response_model=None)
+async def split(
+    request: Request,
+    theme_id: str,
+    store: StoreDep,
+    embedders: EmbeddersDep,
+    k: FormText = None,
+    seed: FormText = None,
+    labels: FormList = None,
+    expected_seq: FormText = None,
+    csrf_token: FormText = None,
+) -> Response:
+    """Apply the split the preview showed (same ``k`` and ``seed``), naming children as typed."""
+
+    def edit(service: TaxonomyService) -> str:
+        done = service.split(
+            theme_id,
+            form_int(k, "k"),
+            labels=[_label(name) for name in labels or []],
+            seed=optional_int(seed, "seed") or 0,
+            expected_seq=optional_int(expected_seq, "expected_seq"),
+        )
+        return f"/ui?done={done.operation.seq}"
+
+    back = theme_page_url(theme_id)
+    return await _submit(request, store, embedders, csrf_token, back, edit)
+
+
+# --- seed: form, preview, apply -------------------------------------------------------------
+
+
+def _examples(text: str | None) -> list[str]:
+    """One example phrase per line (blank lines dropped)."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _seed_page(
+    store: Store,
+    session: UiSession,
+    values: dict[str, str] | None = None,
+    *,
+    preview: SeedPreview | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The seed form with what was typed (``values``), and the preview or the problem."""
+    edit = edit_state(store, session.workspace.id, None)
+    names = theme_names(store, session.workspace.id) if preview is not None else {}
+    return page(
+        "ui/seed.html",
+        status_code=status_code,
+        session=session,
+        edit=edit,
+        names=names,
+        values=values or {"name": "", "examples": "", "threshold": ""},
+        preview=preview,
+        error=error,
+    )
+
+
+@router.get("/seed", response_model=None)
+async def seed_form(request: Request, store: StoreDep) -> Response:
+    """The form that seeds a theme from a name and example phrases."""
+    session = await _signed_in(request, store)
+    if session is None:
+        return login_redirect(request)
+    return await run_in_threadpool(lambda: _seed_page(store, session))
+
+
+@router.post("/seed/preview", response_model=None)
+async def seed_preview(
+    request: Request,
+    store: StoreDep,
+    embedders: EmbeddersDep,
+    name: FormText = None,
+    examples: FormText = None,
+    threshold: FormText = None,
+    csrf_token: FormText = None,
+) -> Response:
+    """The units a seed would claim now at its threshold (nothing is written)."""
+    session = await _signed_in(request, store)
+    if session is None:
+        return RedirectResponse("/ui/login", status_code=303)
+    if not csrf_valid(session, csrf_token):
+        return problem_page(session, 403, CSRF_REFUSED, "/ui/seed")
+    typed = {"name": name or "", "examples": examples or "", "threshold": threshold or ""}
+
+    def render() -> HTMLResponse:
+        service = taxonomy_service(store, session, embedders)
+        try:
+            shown = service.preview_seed(
+                name or "", _examples(examples), threshold=form_number(threshold, "threshold")
+            )
+        except FeedbackNLPError as error:
+            return _seed_page(store, session, typed, error=str(error), status_code=error.status)
+        return _seed_page(store, session, typed, preview=shown)
+
+    return await run_in_threadpool(render)
+
+
+@router.post("/seed", response_model=None)
+async def seed(
+    request: Request,
+    store: StoreDep,
+    embedders: EmbeddersDep,
+    name: FormText = None,
+    examples: FormText = None,
+    threshold: FormText = None,
+    expected_seq: FormText = None,
+    csrf_token: FormText = None,
+) -> Response:
+    """Make the seeded theme the preview showed, and open its page."""
+
+    def edit(service: TaxonomyService) -> str:
+        done = service.seed(
+            name or "",
+            _examples(examples),
+            threshold=form_number(threshold, "threshold"),
+            expected_seq=optional_int(expected_seq, "expected_seq"),
+        )
+        return theme_page_url(str(done.operation.params["theme_id"]), done)
+
+    return await _submit(request, store, embedders, csrf_token, "/ui/seed", edit)
+
+
+# --- history and undo -----------------------------------------------------------------------
+
+
+@router.get("/history", response_model=None)
+async def history(request: Request, store: StoreDep, flash: FlashDep) -> Response:
+    """Every edit of the workspace, newest first: who, when, what, how it fared; undo."""
+    session = await _signed_in(request, store)
+    if session is None:
+        return login_redirect(request)
+
+    def context() -> dict[str, Any]:
+        operations = store.list_operations(session.workspace.id)
+        in_force = [op.seq for op in operations if op.in_force]
+        return {
+            "session": session,
+            "operations": operations[::-1],
+            "undoable": in_force[-1] if in_force else None,
+            "names": theme_names(store, session.workspace.id),
+            "edit": edit_state(store, session.workspace.id, flash),
+        }
+
+    return page("ui/history.html", **await run_in_threadpool(context))
+
+
+@router.post("/undo", response_model=None)
+async def undo(
+    request: Request,
+    store: StoreDep,
+    embedders: EmbeddersDep,
+    seq: FormText = None,
+    expected_seq: FormText = None,
+    csrf_token: FormText = None,
+) -> Response:
+    """Undo an operation (the latest in force when ``seq`` is blank); the rest are replayed."""
+
+    def edit(service: TaxonomyService) -> str:
+        done = service.undo(
+            optional_int(seq, "seq"),
+            expected_seq=optional_int(expected_seq, "expected_seq"),
+        )
+        return f"/ui/history?undone={done.operation.seq}"
+
+    return await _submit(request, store, embedders, csrf_token, "/ui/history", edit)

@@ -1,0 +1,98 @@
+"""Send the webhook outbox: claim a due delivery, POST it signed, log the attempt, retry later.
+
+Delivery is **at least once, and once in practice**: a delivery is sent until a receiver answers
+2xx, then never again (:meth:`~feedback_nlp.store.alerts.AlertStore.finish_attempt` marks it
+delivered and a delivered row is never claimed). Only a deliverer that dies between the 2xx and
+that write sends it twice, after its lease ends; the ``X-FeedbackNLP-Delivery`` id, the same at
+every try, lets a receiver drop such a repeat. A failure (no answer, or not 2xx) is retried after
+:func:`retry_delay`: ``retry_base_s`` doubling per attempt up to ``retry_max_s``; after
+``max_attempts`` tries the delivery is ``failed`` (its log says why).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from feedback_nlp import __version__
+from feedback_nlp.alerts.http import PostAnswer, post
+from feedback_nlp.alerts.records import ClaimedDelivery
+from feedback_nlp.alerts.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign
+from feedback_nlp.settings import AlertSettings
+from feedback_nlp.store.alerts import AlertStore
+from feedback_nlp.store.base import utcnow
+
+__all__ = ["EVENT", "Deliverer", "retry_delay"]
+
+logger = logging.getLogger(__name__)
+
+EVENT = "alert.fired"
+
+
+def retry_delay(attempt: int, *, base_s: float, max_s: float) -> float:
+    """Seconds to wait after failed attempt ``attempt`` (1, 2, ...).
+
+    ``base_s * 2^(attempt - 1)``, at most ``max_s``.
+    """
+    return float(min(max_s, base_s * 2.0 ** min(attempt - 1, 60)))
+
+
+class Deliverer:
+    """Sends due deliveries of every workspace, one at a time.
+
+    Args:
+        store: The store holding the outbox.
+        settings: Timeouts, leases and the retry schedule.
+    """
+
+    def __init__(self, store: AlertStore, settings: AlertSettings) -> None:
+        self.store = store
+        self.settings = settings
+
+    def deliver_due(self, limit: int = 100) -> int:
+        """Send up to ``limit`` due deliveries; returns how many were tried."""
+        tried = 0
+        while tried < limit:
+            claimed = self.store.claim_delivery(self.settings.lease_s)
+            if claimed is None:
+                break
+            self.send(claimed)
+            tried += 1
+        return tried
+
+    def send(self, claimed: ClaimedDelivery) -> PostAnswer:
+        """POST one claimed delivery, signed, and settle it in the store."""
+        body = claimed.body.encode("utf-8")
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": f"feedback-nlp/{__version__}",
+            SIGNATURE_HEADER: sign(claimed.secret, body),
+            DELIVERY_HEADER: claimed.id,
+            EVENT_HEADER: EVENT,
+        }
+        at = utcnow()
+        answer = post(claimed.url, body, headers, timeout_s=self.settings.timeout_s)
+        attempt = claimed.attempts + 1
+        retry_at = None
+        if not answer.ok and attempt < self.settings.max_attempts:
+            wait = retry_delay(
+                attempt, base_s=self.settings.retry_base_s, max_s=self.settings.retry_max_s
+            )
+            retry_at = utcnow() + timedelta(seconds=wait)
+        held = self.store.finish_attempt(
+            claimed,
+            at=at,
+            status_code=answer.status_code,
+            error=answer.error,
+            duration_ms=answer.duration_ms,
+            retry_at=retry_at,
+        )
+        if not answer.ok:
+            logger.info(
+                "webhook delivery %s attempt %d failed: %s", claimed.id, attempt, answer.error
+            )
+        if not held:
+            logger.warning(
+                "webhook delivery %s outlived its lease (another deliverer has it)", claimed.id
+            )
+        return answer
