@@ -12,8 +12,9 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from api.deps import StoreDep, WorkspaceDep
+from api.deps import SettingsDep, StoreDep, WorkspaceDep
 from api.taxonomy_deps import ActorDep
+from feedback_nlp.alerts.deliver import targets_of
 from feedback_nlp.alerts.service import AlertService, FrameSource
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.analytics.state import AnalyticsState
@@ -35,9 +36,14 @@ def state_frame_source(state: AnalyticsState, store: Store) -> FrameSource:
     return frame_of
 
 
-def get_alert_service(workspace: WorkspaceDep, store: StoreDep, actor: ActorDep) -> AlertService:
-    """The alert service of the key's workspace, acting as the key's name."""
-    return AlertService(store, workspace.id, actor=actor)
+def get_alert_service(
+    workspace: WorkspaceDep, store: StoreDep, actor: ActorDep, settings: SettingsDep
+) -> AlertService:
+    """The alert service of the key's workspace, acting as the key's name.
+
+    New webhook URLs are checked against the server's allow-list (``alerts.webhook_allow``).
+    """
+    return AlertService(store, workspace.id, actor=actor, targets=targets_of(settings.alerts))
 
 
 AlertServiceDep = Annotated[AlertService, Depends(get_alert_service)]

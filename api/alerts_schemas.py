@@ -1,18 +1,19 @@
 """Bodies of the alert routes (``/v1/alerts``): ``XCreate``/``XUpdate`` in, ``XPublic`` out.
 
 Only the shape is checked here; the kinds, their parameters and the webhook URL are checked by
-:class:`~feedback_nlp.alerts.service.AlertService` (E150, E151), so the API and the CLI answer
-the same 4xx problem with the same message.
+:class:`~feedback_nlp.alerts.service.AlertService` (E150, E151, E152), so the API, the CLI and
+the dashboard answer the same 4xx problem with the same message. The ``XPublic`` views are read
+off the library's records by field name (:class:`api.public.RecordPublic`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from feedback_nlp.alerts.records import Attempt, Delivery, Firing
+from api.public import RecordPublic
 from feedback_nlp.alerts.rules import RULE_KINDS, AlertRule
 
 _KINDS = ", ".join(RULE_KINDS)
@@ -56,7 +57,7 @@ class AlertRuleUpdate(BaseModel):
     rotate_secret: bool = Field(default=False, description="Make a new secret (shown once).")
 
 
-class AlertRulePublic(BaseModel):
+class AlertRulePublic(RecordPublic):
     """A rule (its secret is shown only when made or rotated)."""
 
     id: int
@@ -71,20 +72,9 @@ class AlertRulePublic(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, rule: AlertRule) -> AlertRulePublic:
+    def of(cls, rule: AlertRule) -> Self:
         """The public view of ``rule``."""
-        return cls(
-            id=rule.id,
-            name=rule.name,
-            kind=rule.kind,
-            params=rule.params,
-            webhook_url=rule.webhook_url,
-            has_secret=rule.secret is not None,
-            enabled=rule.enabled,
-            created_by=rule.created_by,
-            created_at=rule.created_at,
-            updated_at=rule.updated_at,
-        )
+        return cls.read(rule, has_secret=rule.secret is not None)
 
 
 class AlertRuleSecretPublic(AlertRulePublic):
@@ -95,10 +85,10 @@ class AlertRuleSecretPublic(AlertRulePublic):
     @classmethod
     def with_secret(cls, rule: AlertRule) -> AlertRuleSecretPublic:
         """The view of ``rule`` with its secret."""
-        return cls(**AlertRulePublic.of(rule).model_dump(), secret=rule.secret)
+        return cls.of(rule)
 
 
-class FiringPublic(BaseModel):
+class FiringPublic(RecordPublic):
     """A firing: a rule fired for a subject (theme, group, segment) and period, once."""
 
     id: int
@@ -109,21 +99,8 @@ class FiringPublic(BaseModel):
     details: dict[str, Any]
     fired_at: datetime
 
-    @classmethod
-    def of(cls, firing: Firing) -> FiringPublic:
-        """The public view of ``firing``."""
-        return cls(
-            id=firing.id,
-            rule_id=firing.rule_id,
-            subject=firing.subject,
-            period=firing.period,
-            message=firing.message,
-            details=firing.details,
-            fired_at=firing.fired_at,
-        )
 
-
-class AttemptPublic(BaseModel):
+class AttemptPublic(RecordPublic):
     """One try of a delivery."""
 
     attempt: int
@@ -132,19 +109,8 @@ class AttemptPublic(BaseModel):
     error: str | None
     duration_ms: float
 
-    @classmethod
-    def of(cls, attempt: Attempt) -> AttemptPublic:
-        """The public view of ``attempt``."""
-        return cls(
-            attempt=attempt.attempt,
-            at=attempt.at,
-            status_code=attempt.status_code,
-            error=attempt.error,
-            duration_ms=attempt.duration_ms,
-        )
 
-
-class DeliveryPublic(BaseModel):
+class DeliveryPublic(RecordPublic):
     """A webhook delivery of a firing and its log."""
 
     id: str = Field(description="The X-FeedbackNLP-Delivery header (the same at every try).")
@@ -159,21 +125,3 @@ class DeliveryPublic(BaseModel):
     created_at: datetime
     delivered_at: datetime | None
     log: list[AttemptPublic]
-
-    @classmethod
-    def of(cls, delivery: Delivery) -> DeliveryPublic:
-        """The public view of ``delivery``."""
-        return cls(
-            id=delivery.id,
-            rule_id=delivery.rule_id,
-            firing_id=delivery.firing_id,
-            url=delivery.url,
-            status=delivery.status,
-            attempts=delivery.attempts,
-            next_attempt_at=delivery.next_attempt_at,
-            last_status_code=delivery.last_status_code,
-            last_error=delivery.last_error,
-            created_at=delivery.created_at,
-            delivered_at=delivery.delivered_at,
-            log=[AttemptPublic.of(a) for a in delivery.log],
-        )

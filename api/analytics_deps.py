@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Query, Request
 
 from api.deps import StoreDep, WorkspaceDep
+from api.display_deps import DisplayLangDep
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.analytics.state import AnalyticsState, Snapshot
 from feedback_nlp.domain import Workspace
@@ -25,6 +26,8 @@ from feedback_nlp.settings import Settings
 from feedback_nlp.store.store import Store
 
 T = TypeVar("T")
+#: Currency of revenue figures for a workspace that names none.
+DEFAULT_CURRENCY = "USD"
 _cache_lock = threading.Lock()
 STATE_DIRECTORY = "analytics-state"
 
@@ -85,6 +88,11 @@ def get_window_filters(
     return ReportFilters.parse(segment=segment, start=start, end=end)
 
 
+def workspace_currency(workspace: Workspace) -> str:
+    """The ISO 4217 code of the workspace's revenue figures (``"USD"`` unless set)."""
+    return workspace.currency or DEFAULT_CURRENCY
+
+
 class ThemeListCache:
     """Answers of ``GET /v1/themes`` per (workspace, parameters), kept while themes are unchanged.
 
@@ -132,12 +140,13 @@ class Analysed:
 
     Attributes:
         frame: The workspace's frame with the filters applied.
-        labels: Theme display labels.
+        labels: Theme display labels (in ``lang``, where a theme has a label in it).
         parents: Parent id of each level-0 theme that has one (spikes test parent groups too).
         general: Themes of the general-sentiment pool (left out of the issue rankings).
         filters: The request's filters.
         snapshot: The analytics snapshot the frame comes from.
         rebind: The same (workspace, filters) over another snapshot.
+        lang: The requested display language (``None``: the workspace's most frequent).
     """
 
     frame: FeedbackFrame
@@ -147,6 +156,7 @@ class Analysed:
     filters: ReportFilters
     snapshot: Snapshot
     rebind: Callable[[Snapshot], Analysed]
+    lang: str | None = None
 
     def memo(self, key: Hashable, compute: Callable[[Analysed], T]) -> T:
         """``compute(self)``, once per snapshot, filters and ``key`` (the route's parameters).
@@ -159,51 +169,70 @@ class Analysed:
         def recipe(snapshot: Snapshot) -> T:
             return compute(rebind(snapshot))
 
-        return self.snapshot.memo.get((key, self.filters), lambda: compute(self), recipe)
+        memo_key = (key, self.filters, self.lang)
+        return self.snapshot.memo.get(memo_key, lambda: compute(self), recipe)
 
 
 def get_analysed(
-    workspace: WorkspaceDep, store: StoreDep, cache: FrameCacheDep, filters: FiltersDep
+    workspace: WorkspaceDep,
+    store: StoreDep,
+    cache: FrameCacheDep,
+    filters: FiltersDep,
+    lang: DisplayLangDep,
 ) -> Analysed:
     """The workspace's frame (cached while its data is unchanged), filtered, with labels.
 
     Raises:
         InvalidInputError: If a segment filter names an attribute the workspace lacks (422).
     """
-    return _analysed(workspace, store, cache, filters)
+    return _analysed(workspace, store, cache, filters, lang)
 
 
 def get_window_analysed(
-    workspace: WorkspaceDep, store: StoreDep, cache: FrameCacheDep, filters: WindowFiltersDep
+    workspace: WorkspaceDep,
+    store: StoreDep,
+    cache: FrameCacheDep,
+    filters: WindowFiltersDep,
+    lang: DisplayLangDep,
 ) -> Analysed:
     """Like :func:`get_analysed`, for routes where ``period`` means a granularity."""
-    return _analysed(workspace, store, cache, filters)
+    return _analysed(workspace, store, cache, filters, lang)
 
 
 def _analysed(
-    workspace: Workspace, store: Store, cache: AnalyticsState, filters: ReportFilters
+    workspace: Workspace,
+    store: Store,
+    cache: AnalyticsState,
+    filters: ReportFilters,
+    lang: str | None = None,
 ) -> Analysed:
-    return _over(cache.snapshot(store, workspace.id), store, workspace.id, filters)
+    return _over(cache.snapshot(store, workspace.id), store, workspace.id, filters, lang)
 
 
-def _over(snapshot: Snapshot, store: Store, workspace_id: int, filters: ReportFilters) -> Analysed:
+def _over(
+    snapshot: Snapshot,
+    store: Store,
+    workspace_id: int,
+    filters: ReportFilters,
+    lang: str | None = None,
+) -> Analysed:
     """The :class:`Analysed` of ``filters`` over ``snapshot`` (filtered frame memoised)."""
     frame = snapshot.frames.get(filters, lambda: filters.apply(snapshot.frame), filters.apply)
     # A rename or a mining run makes a new snapshot, so labels and parents hold as long as it does.
     labels, parents, general = snapshot.memo.get(
-        "theme_names", lambda: _theme_names(store, workspace_id)
+        ("theme_names", lang), lambda: _theme_names(store, workspace_id, lang)
     )
 
     def rebind(other: Snapshot) -> Analysed:
-        return _over(other, store, workspace_id, filters)
+        return _over(other, store, workspace_id, filters, lang)
 
-    return Analysed(frame, labels, parents, general, filters, snapshot, rebind)
+    return Analysed(frame, labels, parents, general, filters, snapshot, rebind, lang)
 
 
 def _theme_names(
-    store: Store, workspace_id: int
+    store: Store, workspace_id: int, lang: str | None = None
 ) -> tuple[dict[str, str], dict[str, str], frozenset[str]]:
-    labels, rows = theme_labels(store, workspace_id)
+    labels, rows = theme_labels(store, workspace_id, lang)
     return labels, theme_parents(rows), general_theme_ids(rows)
 
 

@@ -109,8 +109,26 @@ class DetractorIssuePublic(BaseModel):
     share_of_detractors: float | None
     share_of_promoters: float | None
     share_gap: float | None
-    rank_share_gap: int
+    rank_share_gap: int | None = Field(
+        default=None, description="Rank by share gap (NPS-impact ranking only)."
+    )
     quotes: list[IssueQuotePublic]
+    churn_n_customers: int | None = Field(
+        default=None, description="Customers mentioning the theme whose churn is known."
+    )
+    churned: int | None = None
+    churn_rate: float | None = None
+    churn_lift: float | None = Field(
+        default=None, description="Churn rate of mentioning customers / of the others."
+    )
+    churn_lift_low: float | None = None
+    churn_lift_high: float | None = None
+    churn_q_value: float | None = None
+    customers_at_risk: int | None = None
+    revenue_at_risk: float | None = Field(
+        default=None, description="Revenue of detractors or churned customers who mention it."
+    )
+    share_of_revenue_at_risk: float | None = None
 
 
 class DetractorIssuesPublic(BaseModel):
@@ -119,6 +137,8 @@ class DetractorIssuesPublic(BaseModel):
     filters: FiltersPublic
     n_items: int
     nps: EstimatePublic
+    rank_by: Literal["nps_impact", "churn_lift", "revenue_at_risk"] = "nps_impact"
+    currency: str | None = Field(default=None, description="ISO 4217 code of revenue figures.")
     issues: list[DetractorIssuePublic]
 
 

@@ -20,7 +20,18 @@ from api.limits import BodyLimitMiddleware
 from api.metrics import ApiMetrics, MetricsMiddleware
 from api.problems import add_problem_schema, install_problem_handlers
 from api.rate_limit import RateLimitMiddleware, TokenBucketLimiter
-from api.routes import alerts, feedback, health, insights, jobs, keys, scores, taxonomy, themes
+from api.routes import (
+    alerts,
+    feedback,
+    health,
+    insights,
+    jobs,
+    keys,
+    scores,
+    taxonomy,
+    themes,
+    workspaces,
+)
 from api.ui import alerts as ui_alerts
 from api.ui import routes as ui_routes
 from api.ui import taxonomy_forms as ui_taxonomy_forms
@@ -102,7 +113,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.api.max_body_bytes)
     app.add_middleware(RateLimitMiddleware, limiter=rate_limiter(settings.api))  # before bodies
     app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: also counts 413s, 429s
-    for module in (health, feedback, jobs, themes, taxonomy, scores, insights, keys, alerts):
+    routers = (health, feedback, jobs, themes, taxonomy, scores, insights, keys, workspaces, alerts)
+    for module in routers:
         app.include_router(module.router)
     app.include_router(ui_routes.router)  # the dashboard (/ui), server-rendered HTML
     app.include_router(ui_alerts.router)  # its alerts page (/ui/alerts)

@@ -34,6 +34,35 @@ class FeedbackItemCreate(BaseModel):
     segments: dict[str, str] | None = Field(
         default=None, description='Flat segment attributes, e.g. {"plan": "enterprise"}.'
     )
+    customer_id: str | None = Field(
+        default=None,
+        description="Your id of the customer; stored only as a keyed pseudonym (c_ + 16 hex).",
+    )
+    first_response_at: datetime | None = Field(
+        default=None, description="When the customer first got an answer (needs created_at)."
+    )
+    first_response_minutes: float | None = Field(
+        default=None, ge=0, description="Or: minutes from created_at to the first answer."
+    )
+    resolved_at: datetime | None = Field(
+        default=None, description="When the issue was resolved (needs created_at)."
+    )
+    resolution_minutes: float | None = Field(
+        default=None, ge=0, description="Or: minutes from created_at to the resolution."
+    )
+    churned: bool | None = Field(default=None, description="Whether the customer left.")
+    churned_at: datetime | None = Field(
+        default=None, description="When the customer left (only with churned: true)."
+    )
+    revenue: float | None = Field(
+        default=None,
+        ge=0,
+        description="Revenue or lifetime value at stake, in the workspace's currency.",
+    )
+    currency: str | None = Field(
+        default=None,
+        description="ISO 4217 code of revenue; must be the workspace's currency if given.",
+    )
 
 
 _ITEMS_SCHEMA: dict[str, Any] = {
@@ -112,6 +141,20 @@ class FeedbackPublic(BaseModel):
     theme_ids: list[str] = Field(description="Themes of its opinion units (after a mining job).")
     ingested_at: datetime
     updated_at: datetime
+    customer_id: str | None = Field(
+        default=None, description="The customer's pseudonym (c_ + 16 hex), never the id sent."
+    )
+    first_response_minutes: float | None = Field(
+        default=None, description="Minutes from created_at to the first answer."
+    )
+    resolution_minutes: float | None = Field(
+        default=None, description="Minutes from created_at to the resolution."
+    )
+    churned: bool | None = Field(default=None, description="Whether the customer left.")
+    churned_at: datetime | None = None
+    revenue: float | None = Field(
+        default=None, description="Revenue at stake, in the workspace's currency."
+    )
 
 
 class FeedbackPagePublic(BaseModel):
@@ -177,8 +220,9 @@ class ThemePublic(BaseModel):
     id: str = Field(description="Stable across mining runs.")
     level: int = Field(description="0: a theme; 1: a parent group of related themes.")
     label: str = Field(
-        description="Display label: the custom label if renamed, else the generated label of the "
-        "theme's most frequent language, else (no label could be generated) the id."
+        description="Display label: the custom label if renamed, else the generated label in the "
+        "display language (`lang`; default: the workspace's most frequent language) where the "
+        "theme has one, else that of the theme's most frequent language, else the id."
     )
     labels: dict[str, str] = Field(description="Generated label per language.")
     custom_label: str | None

@@ -9,10 +9,11 @@ answer the same 4xx problem with the same message.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.public import RecordPublic
 from feedback_nlp.errors import TaxonomyEditError
 from feedback_nlp.taxonomy.operations import Operation, summary_of
 from feedback_nlp.taxonomy.previews import SeedPreview, SplitPreview
@@ -141,7 +142,20 @@ class UndoCreate(BaseModel):
     expected_seq: int | None = _EXPECTED
 
 
-class OperationPublic(BaseModel):
+class RedoCreate(BaseModel):
+    """``POST /v1/taxonomy/redo``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seq: int | None = Field(
+        default=None,
+        ge=1,
+        description="The undone operation (default: the latest undone since the latest new edit).",
+    )
+    expected_seq: int | None = _EXPECTED
+
+
+class OperationPublic(RecordPublic):
     """A recorded taxonomy edit."""
 
     seq: int = Field(description="Its place in the workspace's order of edits.")
@@ -157,21 +171,9 @@ class OperationPublic(BaseModel):
     undone_by: str | None
 
     @classmethod
-    def of(cls, op: Operation) -> OperationPublic:
+    def of(cls, op: Operation) -> Self:
         """The public form of an operation (its effect without unit lists)."""
-        return cls(
-            seq=op.seq,
-            kind=op.kind,
-            params=op.params,
-            effect=summary_of(op.effect),
-            status=op.status,
-            note=op.note,
-            run_id=op.run_id,
-            actor=op.actor,
-            created_at=op.created_at,
-            undone_at=op.undone_at,
-            undone_by=op.undone_by,
-        )
+        return cls.read(op, effect=summary_of(op.effect))
 
 
 class OperationsPublic(BaseModel):
@@ -179,23 +181,24 @@ class OperationsPublic(BaseModel):
 
     operations: list[OperationPublic]
     latest_seq: int = Field(description="Send it as expected_seq with your next edit.")
+    redo_seqs: list[int] = Field(
+        default_factory=list,
+        description="The undone operations a redo may take, the next one first (a new edit "
+        "clears them).",
+    )
 
 
-class EditPublic(BaseModel):
-    """The answer to an edit or an undo."""
+class EditPublic(RecordPublic):
+    """The answer to an edit, an undo or a redo."""
 
     operation: OperationPublic
     units_moved: int = Field(description="Units whose theme changed.")
     report: dict[str, Any] = Field(description="How every edit in force fared now.")
 
     @classmethod
-    def of(cls, outcome: EditOutcome) -> EditPublic:
+    def of(cls, outcome: EditOutcome) -> Self:
         """The public form of an edit's outcome."""
-        return cls(
-            operation=OperationPublic.of(outcome.operation),
-            units_moved=outcome.units_moved,
-            report=outcome.report,
-        )
+        return cls.read(outcome, operation=OperationPublic.of(outcome.operation))
 
 
 class QuoteRefPublic(BaseModel):
@@ -250,7 +253,7 @@ class SplitPreviewPublic(BaseModel):
         )
 
 
-class SeedPreviewPublic(BaseModel):
+class SeedPreviewPublic(RecordPublic):
     """``POST /v1/taxonomy/seed/preview``: what the seed would claim, nothing written."""
 
     theme_id: str = Field(description="The id the seeded theme will get.")
@@ -264,19 +267,9 @@ class SeedPreviewPublic(BaseModel):
     quotes: list[QuoteRefPublic]
 
     @classmethod
-    def of(cls, preview: SeedPreview) -> SeedPreviewPublic:
+    def of(cls, preview: SeedPreview) -> Self:
         """The public form of a seed preview."""
-        return cls(
-            theme_id=preview.theme_id,
-            name=preview.name,
-            threshold=preview.threshold,
-            default_threshold=preview.default_threshold,
-            n_claimed=preview.n_claimed,
-            n_from_examples=preview.n_from_examples,
-            taken_from=preview.taken_from,
-            scores=preview.scores,
-            quotes=_quotes(preview.quotes),
-        )
+        return cls.read(preview, quotes=_quotes(preview.quotes))
 
 
 class TaxonomyPublic(BaseModel):

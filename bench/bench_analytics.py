@@ -1,9 +1,13 @@
-"""CX analytics latency on 100k items: every report of :mod:`feedback_nlp.analytics`.
+"""CX analytics latency on 100k items (``--items 1000000`` for 1M): every analytics report.
 
 Builds a synthetic workspace deterministically (seed 2026): ``--items`` items over 26 weeks with
 segments plan (3 values), region (6), channel (4) and source (4); NPS on 95% of items, CSAT on
 40%, CES on 20%; 1-3 opinion units per item over ``--themes`` themes (Zipf-like sizes), about 8%
-of units unassigned (half of them in 5 emerging candidates), unit sentiment and text. Times the
+of units unassigned (half of them in 5 emerging candidates), unit sentiment and text, and the
+outcome fields of issue 19: a customer id on 90% of items (about 3 items per customer),
+resolution minutes on 70% (log-normal, theme ``T001`` twice as slow), first-response minutes on
+60%, churn known for 80% (10%, 25% for customers of items mentioning ``T002``) and revenue on
+75% (log-normal, around 2,000). Times the
 frame build and each report (best of ``--repeats`` runs, each on a frame that has derived nothing
 yet, as a new analytics snapshot) and one full report set (what the API's insight endpoints
 compute), then appends a dated section to ``bench/RESULTS.md``.
@@ -12,6 +16,7 @@ Usage::
 
     python bench/bench_analytics.py              # 100,000 items; print and append
     python bench/bench_analytics.py --items 20000 --no-write
+    python bench/bench_analytics.py --items 1000000 --repeats 1   # the million-items check
 """
 
 from __future__ import annotations
@@ -19,19 +24,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import append_results, machine
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-
-from feedback_nlp.analytics import (  # noqa: E402
+from feedback_nlp.analytics import (
     FeedbackFrame,
     detect_spikes,
     emerging_themes,
@@ -46,6 +46,11 @@ from feedback_nlp.analytics import (  # noqa: E402
     theme_trends,
     top_detractor_issues,
 )
+from feedback_nlp.analytics.churn import churn_by_segment, churn_lift
+from feedback_nlp.analytics.durations import duration_effect, durations_by
+from feedback_nlp.analytics.ranking import ranked_issues
+from feedback_nlp.analytics.revenue import revenue_at_risk
+from feedback_nlp.report.outcome_sections import outcome_overview
 
 TARGET_SECONDS = 2.0
 SEGMENTS = {
@@ -91,7 +96,31 @@ def make_tables(n_items: int, n_themes: int, seed: int) -> tuple[pd.DataFrame, p
             "candidate": np.where(candidate >= 0, np.char.add("E", candidate.astype(str)), None),
         }
     )
+    add_outcomes(items, units, rng)
     return items, units
+
+
+def add_outcomes(items: pd.DataFrame, units: pd.DataFrame, rng: np.random.Generator) -> None:
+    """Add the synthetic outcome columns (module docstring) to ``items`` in place."""
+    n_items = len(items)
+    position = pd.Index(items["item_id"]).get_indexer(units["item_id"])
+    slow = np.zeros(n_items, dtype=np.bool_)
+    slow[position[(units["theme_id"] == "T001").to_numpy()]] = True
+    pricey = np.zeros(n_items, dtype=np.bool_)
+    pricey[position[(units["theme_id"] == "T002").to_numpy()]] = True
+    customer = rng.integers(0, max(n_items // 3, 1), n_items)
+    has_customer = rng.random(n_items) < 0.9
+    items["customer_id"] = np.where(
+        has_customer, np.char.add("c_", customer.astype(str)).astype(object), None
+    )
+    minutes = rng.lognormal(np.log(240.0), 1.0, n_items) * np.where(slow, 2.0, 1.0)
+    items["resolution_minutes"] = np.where(rng.random(n_items) < 0.7, minutes, np.nan)
+    first = rng.lognormal(np.log(30.0), 0.8, n_items)
+    items["first_response_minutes"] = np.where(rng.random(n_items) < 0.6, first, np.nan)
+    churned = rng.random(n_items) < np.where(pricey, 0.25, 0.10)
+    items["churned"] = np.where(rng.random(n_items) < 0.8, churned.astype(np.float64), np.nan)
+    revenue = np.round(rng.lognormal(np.log(2000.0), 0.7, n_items), 2)
+    items["revenue"] = np.where(rng.random(n_items) < 0.75, revenue, np.nan)
 
 
 def best_of(repeats: int, call: Callable[[], object]) -> float:
@@ -118,6 +147,9 @@ def full_report(frame: FeedbackFrame) -> None:
     top_detractor_issues(frame.where({"plan": "enterprise"}))
     theme_trends(frame, "week")
     emerging_themes(frame, "week")
+    outcome_overview(frame, {}, by="plan")
+    ranked_issues(frame, "churn_lift")
+    ranked_issues(frame, "revenue_at_risk")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,6 +211,25 @@ def main(argv: list[str] | None = None) -> int:
         ("theme_trends(day)", lambda: theme_trends(cold(built), "day")),
         ("detect_spikes(week)", lambda: detect_spikes(cold(built), "week")),
         ("emerging_themes(week)", lambda: emerging_themes(cold(built), "week")),
+        ("durations_by(theme), resolution", lambda: durations_by(cold(built), "theme")),
+        (
+            "durations_by(week), first response",
+            lambda: durations_by(cold(built), "week", column="first_response_minutes"),
+        ),
+        ("durations_by(plan), resolution", lambda: durations_by(cold(built), "plan")),
+        ("duration_effect (resolution)", lambda: duration_effect(cold(built))),
+        ("churn_lift", lambda: churn_lift(cold(built))),
+        ("churn_by_segment(region)", lambda: churn_by_segment(cold(built), "region")),
+        ("revenue_at_risk", lambda: revenue_at_risk(cold(built))),
+        ("ranked_issues(churn_lift)", lambda: ranked_issues(cold(built), "churn_lift")),
+        (
+            "ranked_issues(revenue_at_risk)",
+            lambda: ranked_issues(cold(built), "revenue_at_risk"),
+        ),
+        (
+            "outcome_overview (GET /v1/insights/outcomes?by=plan)",
+            lambda: outcome_overview(cold(built), {}, by="plan"),
+        ),
         ("full report set (all of the insight endpoints)", lambda: full_report(cold(built))),
     ]
     rows = [(name, best_of(args.repeats, call)) for name, call in cases]
@@ -189,9 +240,8 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"command: `python bench/bench_analytics.py --items {args.items} --themes {args.themes}`",
         "",
-        f"Machine: nproc {os.cpu_count()}, Python {platform.python_version()}, numpy "
-        f"{np.__version__}, pandas {pd.__version__}; 1-minute load average at start {load:.1f} "
-        "(the machine is shared, so times are upper bounds).",
+        f"Machine: {machine()}; numpy {np.__version__}, pandas {pd.__version__}; 1-minute load "
+        f"average at start {load:.1f}.",
         "",
         f"Data: {args.items:,} items, {len(units):,} units, {args.themes} themes, segments "
         f"{', '.join(f'{k} ({len(v)})' for k, v in SEGMENTS.items())}, 26 weeks, seed "
@@ -212,8 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
-        with (REPO_ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as handle:
-            handle.write("\n" + text)
+        append_results(text)
     return 0 if full < TARGET_SECONDS else 1
 
 

@@ -17,31 +17,21 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import os
-import platform
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import append_results, machine, percentile, running_server, server_env
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-
-from feedback_nlp.demo import read_demo_items  # noqa: E402
-
-RESULTS = REPO_ROOT / "bench" / "RESULTS.md"
-CLI = [sys.executable, "-c", "from feedback_nlp.cli import main; main()"]
+from feedback_nlp.demo import read_demo_items
+from feedback_nlp.testing.servers import cli_create_key, postgres_database, wait_for_job
 
 
 @dataclass(frozen=True)
@@ -68,13 +58,6 @@ class BackendResult:
         return self.items / self.ingest_s
 
 
-def percentile(values: list[float], q: float) -> float:
-    """The ``q`` quantile (0..1) by the nearest-rank method."""
-    ordered = sorted(values)
-    rank = max(1, round(q * len(ordered) + 0.5 - 1e-9))
-    return ordered[min(rank, len(ordered)) - 1]
-
-
 def synthetic_items(n: int, shards: int) -> Iterator[dict[str, Any]]:
     """``n`` items: demo texts cycled, unique ids, a ``shard`` segment for the mining subset."""
     demo = read_demo_items()
@@ -83,45 +66,6 @@ def synthetic_items(n: int, shards: int) -> Iterator[dict[str, Any]]:
         segments = dict(base["segments"])  # type: ignore[call-overload]
         segments["shard"] = str(i % shards)
         yield base | {"id": f"bench-{i:07d}", "segments": segments}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def server(env: dict[str, str], log: Path) -> Iterator[str]:
-    port = free_port()
-    with log.open("ab") as handle:
-        process = subprocess.Popen(
-            [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited; see {log}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/v1/health", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server not ready; see {log}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def timed(client: httpx.Client, path: str, repeats: int, **params: Any) -> list[float]:
@@ -135,24 +79,12 @@ def timed(client: httpx.Client, path: str, repeats: int, **params: Any) -> list[
 
 
 def run_backend(name: str, url: str, args: argparse.Namespace, work: Path) -> BackendResult:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDBACK_NLP_")}
-    env |= {
-        "FEEDBACK_NLP_DATABASE__URL": url,
-        "FEEDBACK_NLP_VAR_DIR": str(work / "var"),
-        "FEEDBACK_NLP_MODELS__EMBEDDER": args.embedder,
-        "HF_HUB_OFFLINE": "1",
-    }
-    done = subprocess.run(
-        [*CLI, "keys", "create", "--workspace", "bench"],
-        env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    key = done.stdout.strip().splitlines()[-1]
+    env = server_env(url, work / "var", FEEDBACK_NLP_MODELS__EMBEDDER=args.embedder)
+    key = cli_create_key(env, "bench")
     shards = max(1, args.items // args.mine_items)
     with (
-        server(env, work / f"server-{name}.log") as base,
-        httpx.Client(
-            base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=600
-        ) as client,
+        running_server(env, work / f"server-{name}.log") as server,
+        server.client(key, timeout=600) as client,
     ):
         batch_ms: list[float] = []
         batch: list[dict[str, Any]] = []
@@ -180,9 +112,7 @@ def run_backend(name: str, url: str, args: argparse.Namespace, work: Path) -> Ba
             .raise_for_status()
             .json()
         )
-        while job["state"] in {"queued", "running"}:
-            time.sleep(1)
-            job = client.get(f"/v1/jobs/{job['id']}").raise_for_status().json()
+        job = wait_for_job(client, job["id"], timeout=24 * 3600, poll=1.0)
         mine_s = time.perf_counter() - started
         if job["state"] != "succeeded":
             raise RuntimeError(f"mine job ended {job['state']}: {job['error']}")
@@ -205,37 +135,6 @@ def run_backend(name: str, url: str, args: argparse.Namespace, work: Path) -> Ba
         themes_p95_ms=percentile(themes_ms, 0.95),
         detail_p50_ms=percentile(detail_ms, 0.5),
         page_p50_ms=percentile(page_ms, 0.5),
-    )
-
-
-@contextlib.contextmanager
-def postgres_database(base_url: str) -> Iterator[str]:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    url = make_url(base_url)
-    name = f"fnlp_bench_{uuid.uuid4().hex[:10]}"
-    admin = url.set(drivername="postgresql", database="postgres").render_as_string(False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    load = os.getloadavg()[0]
-    return (
-        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"1-minute load average at start {load:.1f}"
     )
 
 
@@ -290,8 +189,7 @@ def main() -> None:
     text = report(results, args, where)
     print(text)
     if not args.no_write:
-        with RESULTS.open("a", encoding="utf-8") as handle:
-            handle.write("\n" + text)
+        append_results(text)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,11 @@ Times: ``load`` (model load, not counted in the total), ``embed``, ``mine`` (BER
 ``process s`` is the child's whole wall time (imports, data, model load, everything). Scores: NMI
 and ARI against the labels with outliers as one more cluster for both tools (BERTopic's topic -1
 is one cluster, like feedback_nlp's unassigned pool), the outlier share and the number of themes.
+**Label accuracy@1** (issue 22), measured as ``feedback-nlp eval themes`` does and for both tools in
+the same run: a theme is right when the gold name closest to its title, in the space of the eval's
+embedder (``e5-small-multilingual``, whatever embedder mined), is its majority gold label.
+feedback_nlp's title is ``Theme.title``; BERTopic's is its own default topic name without the
+``3_`` prefix, its top three c-TF-IDF words (``generate_topic_labels(nr_words=3)``).
 **Warm-up.** UMAP compiles its numba functions in every fresh process (about a minute on two busy
 cores, minutes more for the nearest-neighbour-descent path that UMAP takes from 4,096 rows), which
 would swamp BERTopic's own cost. So before the timed fit each BERTopic child fits clones of its UMAP
@@ -51,7 +56,6 @@ import datetime as dt
 import importlib.metadata
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -62,15 +66,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _common import RESULTS, append_section, machine
 
 REPO = Path(__file__).resolve().parent.parent
 THEMES_DIR = REPO.parent / "shared" / "corpora" / "eval" / "themes"
-RESULTS = REPO / "bench" / "RESULTS.md"
 SAME_MODEL = "minilm-l6-en"
 DATASETS = ("banking77_test", "clinc150_test", "banking77_en_ar_test", "corpus20k")
 QUICK_ROWS = 600
 UMAP_EXACT_BELOW = 4096  # umap-learn computes exact neighbours below this many rows
 TARGET_SPEEDUP = 3.0
+TITLE_WORDS = 3  # BERTopic's generate_topic_labels default (nr_words=3)
 VERSIONED = (
     "bertopic",
     "umap-learn",
@@ -186,6 +191,7 @@ def run_ours(spec: dict[str, Any], data: Labelled) -> dict[str, Any]:
         result = ThemeMiner(seed=spec["seed"]).fit(vectors, texts, langs)
     return {
         "assignments": result.assignments.tolist(),
+        "titles": {theme.index: theme.title for theme in result.themes},
         **_times(warm_up, load, embed, mine),
         "n_parents": len(result.parents),
         "config": {"ThemeMiner": result.config},
@@ -253,12 +259,37 @@ def run_bertopic(spec: dict[str, Any], data: Labelled) -> dict[str, Any]:
         "umap_class": f"{type(umap).__module__}.{type(umap).__name__}",
         "hdbscan_class": f"{type(hdb).__module__}.{type(hdb).__name__}",
     }
+    # BERTopic's own default topic names without the "3_" prefix: its top c-TF-IDF words
+    titles = {
+        int(topic): " ".join(word for word, _ in (topic_model.get_topic(topic) or [])[:TITLE_WORDS])
+        for topic in topic_model.get_topics()
+        if int(topic) >= 0
+    }
     return {
         "assignments": [int(t) for t in topics],
+        "titles": titles,
         **_times(warm_up, load, embed, mine),
         "n_parents": None,
         "config": {"BERTopic": json.loads(json.dumps(config, default=str))},
     }
+
+
+def _label_encoder() -> Any:
+    """``encode`` of the embedder ``feedback-nlp eval themes`` scores titles with (loaded once)."""
+    from feedback_nlp.eval.themes import DEFAULT_EMBEDDER
+    from feedback_nlp.models import load_model
+
+    model = load_model(DEFAULT_EMBEDDER)
+    return lambda texts: np.asarray(model.encode(texts), dtype=np.float32)
+
+
+def _accuracy_cells(row: dict[str, Any], ref: dict[str, Any] | None) -> str:
+    """The label-accuracy cells of a table row (``-`` where not measured)."""
+    mine = row.get("label_accuracy")
+    theirs = ref.get("label_accuracy") if ref else None
+    shown = "-" if mine is None else f"{mine:.3f}"
+    delta = "-" if mine is None or theirs is None else f"{mine - theirs:+.3f}"
+    return f"{shown} | {delta} |"
 
 
 def child(spec: dict[str, Any], out: Path) -> None:
@@ -272,7 +303,12 @@ def child(spec: dict[str, Any], out: Path) -> None:
     row = runner(spec, data)
     cold = spec["mode"] == "cold"
     found = np.asarray(row.pop("assignments"), dtype=np.int64)
+    titles = row.pop("titles")
     labels = data[1]
+    # after every timed step (process_s includes it): titles scored as `eval themes` does
+    from feedback_nlp.eval.themes import theme_label_accuracy
+
+    row["label_accuracy"] = theme_label_accuracy(titles, labels, found, _label_encoder())
     row.update(
         spec,
         units=len(labels),
@@ -345,32 +381,6 @@ def run_child(spec: dict[str, Any], work: Path, index: int) -> dict[str, Any]:
     return row
 
 
-def machine() -> str:
-    """nproc, CPU model, Python, kernel and the load average now."""
-    cpu = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (
-        f"nproc {os.cpu_count()}, {cpu}, {_total_memory()}, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}, load average at start {load} "
-        "(the machine is shared)"
-    )
-
-
-def _total_memory() -> str:
-    meminfo = Path("/proc/meminfo")
-    if meminfo.is_file():
-        for line in meminfo.read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return f"{int(line.split()[1]) / 1024**2:.0f} GiB RAM"
-    return "RAM unknown"
-
-
 def versions() -> str:
     found = []
     for name in VERSIONED:
@@ -415,8 +425,8 @@ def table(rows: list[dict[str, Any]], mode: str) -> list[str]:
         "| data | units | labels | tool | embedder | load avg | warm-up s | embed s | mine s | "
         "total s | BERTopic ÷ this (wall) | embed CPU s | mine CPU s | total CPU s | "
         "BERTopic ÷ this (CPU) | peak MB | process s | NMI | ΔNMI vs BERTopic | ARI | outliers | "
-        "themes |",
-        "|---|---:|---:|---|---|" + "---:|" * 17,
+        "themes | label acc | Δ label acc vs BERTopic |",
+        "|---|---:|---:|---|---|" + "---:|" * 19,
     ]
     for r in rows:
         if r["mode"] != mode:
@@ -424,7 +434,7 @@ def table(rows: list[dict[str, Any]], mode: str) -> list[str]:
         head = f"| {r['dataset']} | {r.get('units', '-')} | {r.get('n_labels', '-')} | "
         head += f"{r['tool']} | {r['embedder']} |"
         if "error" in r:
-            lines.append(head + f" FAILED: {r['error']} |" + " |" * 16)
+            lines.append(head + f" FAILED: {r['error']} |" + " |" * 18)
             continue
         ref = _find(rows, r["dataset"], mode, "BERTopic")
         ratio = f"{ref[wall] / r[wall]:.2f}×" if ref and r[wall] > 0 else "-"
@@ -438,7 +448,8 @@ def table(rows: list[dict[str, Any]], mode: str) -> list[str]:
             f"{r['mine_s']:.1f} | {r['total_s']:.1f} | {ratio} | {embed_cpu} | "
             f"{r['mine_cpu_s']:.1f} | {r['total_cpu_s']:.1f} | {ratio_cpu} | "
             f"{r['peak_mb']:.0f} | {r['process_s']:.1f} | {r['nmi']:.3f} | {delta} | "
-            f"{r['ari']:.3f} | {r['outlier_share']:.1%} | {r['n_themes']} |"
+            f"{r['ari']:.3f} | {r['outlier_share']:.1%} | {r['n_themes']} | "
+            f"{_accuracy_cells(r, ref)}"
         )
     return lines
 
@@ -481,11 +492,6 @@ def bertopic_defaults(rows: list[dict[str, Any]]) -> str:
     return "BERTopic parameters: no BERTopic run finished."
 
 
-def append_section(title: str, body: list[str]) -> None:
-    with RESULTS.open("a", encoding="utf-8") as handle:
-        handle.write("\n" + "\n".join([f"## {title}", "", *body]) + "\n")
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--datasets", nargs="+", choices=DATASETS, default=None)
@@ -509,7 +515,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child is not None:
-        sys.path.insert(0, str(REPO))
         child(json.loads(args.child), args.out)
         return
     if not THEMES_DIR.is_dir():

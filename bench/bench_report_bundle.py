@@ -20,28 +20,22 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import append_results, machine
+from bench_analytics import SEGMENTS, make_tables
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-sys.path.insert(0, str(REPO_ROOT / "bench"))
-
-from bench_analytics import SEGMENTS, make_tables  # noqa: E402
-
-from feedback_nlp.analytics.loader import FrameCache  # noqa: E402
-from feedback_nlp.domain import FeedbackFilter, FeedbackIn, PreparedFeedback  # noqa: E402
-from feedback_nlp.report.bundle import build_report_bundle  # noqa: E402
-from feedback_nlp.store import Store, open_store  # noqa: E402
-from feedback_nlp.store.base import utcnow  # noqa: E402
-from feedback_nlp.store.mining import MiningOutcome, ThemeRow, UnitRow  # noqa: E402
-from feedback_nlp.themes.registry import ThemeRegistry  # noqa: E402
+from feedback_nlp.analytics.loader import FrameCache
+from feedback_nlp.domain import FeedbackFilter, FeedbackIn, PreparedFeedback
+from feedback_nlp.report.bundle import build_report_bundle
+from feedback_nlp.store import Store, open_store
+from feedback_nlp.store.base import utcnow
+from feedback_nlp.store.mining import MiningOutcome, ThemeRow, UnitRow
+from feedback_nlp.themes.registry import ThemeRegistry
 
 TARGET_SECONDS = 2.0
 
@@ -163,8 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         f"command: `python bench/bench_report_bundle.py --items {args.items} "
         f"--themes {args.themes}`",
         "",
-        f"Machine: nproc {os.cpu_count()}, Python {platform.python_version()}; 1-minute load "
-        f"average at start {load:.1f} (shared machine: times are upper bounds).",
+        f"Machine: {machine()}; 1-minute load average at start {load:.1f}.",
         "",
         f"Data: the bench_analytics.py generator (seed {args.seed}) stored through the Store: "
         f"{counts['items']:,} items, {counts['units']:,} units ({counts['units_unassigned']:,} "
@@ -191,8 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
-        with (REPO_ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as handle:
-            handle.write("\n" + text)
+        append_results(text)
     return 0 if cold_s < TARGET_SECONDS else 1
 
 

@@ -26,8 +26,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
@@ -36,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _common import append_results, machine
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 THEMES_DIR = REPO_ROOT.parent / "shared" / "corpora" / "eval" / "themes"
@@ -127,19 +126,6 @@ def run_one(size: int, model: str, seed: int) -> dict[str, Any]:
     }
 
 
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return f"nproc {os.cpu_count()}, {cpu}, Python {platform.python_version()}, load {load}"
-
-
 def _table(rows: list[dict[str, Any]]) -> str:
     head = (
         "| units | distinct texts | embed s | units/s | mine s | total s | peak RSS MB "
@@ -170,7 +156,7 @@ def main() -> None:
         return
     if not THEMES_DIR.is_dir():
         sys.exit(f"bench_scale: {THEMES_DIR} is missing (../shared/corpora beside the repo)")
-    machine = _machine()
+    where = machine()
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         command = [sys.executable, __file__, "--child", str(size), "--model", args.model]
@@ -191,10 +177,9 @@ def main() -> None:
     command_line = "python bench/bench_scale.py " + " ".join(sys.argv[1:])
     section = (
         f"\n## Fast-mode mining at scale — {stamp}\n\n"
-        f"Command: `{command_line.strip()}`\n\nMachine: {machine} (at start)\n\n{table}"
+        f"Command: `{command_line.strip()}`\n\nMachine: {where} (at start)\n\n{table}"
     )
-    with (REPO_ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as out:
-        out.write(section)
+    append_results(section)
 
 
 if __name__ == "__main__":

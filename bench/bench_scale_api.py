@@ -36,8 +36,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import os
-import platform
 import random
 import subprocess
 import sys
@@ -50,20 +48,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import REPO_ROOT, append_results, machine
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+from feedback_nlp.testing.backends import create_key, fresh_database, percentile, reliability_env
+from feedback_nlp.testing.modules import load_file_module
+from feedback_nlp.testing.servers import CLI, Server, bearer, start_server, wait_for_job
 
-from tests.api.api_support import CLI, Server, bearer, start_server, wait_for_job  # noqa: E402
-from tests.file_modules import load_file_module  # noqa: E402
-from tests.reliability.backends import (  # noqa: E402
-    create_key,
-    fresh_database,
-    percentile,
-    reliability_env,
-)
-
-RESULTS = REPO_ROOT / "bench" / "RESULTS.md"
 GENERATOR = REPO_ROOT / "corpora" / "demo" / "generate.py"
 WORKSPACE = "scale"
 CHUNK = 100_000
@@ -410,14 +400,13 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
 def markdown(results: Sequence[Mapping[str, Any]], args: argparse.Namespace, cmd: str) -> str:
     """A dated RESULTS.md section of the run."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [
         f"## Analytics at scale over HTTP ({stamp})",
         "",
         f"command: `{cmd}`",
         "",
-        f"machine: {os.cpu_count()} cores (server, load generator and ingest share them), Python "
-        f"{platform.python_version()}, load average at the end {load}. {args.items:,} demo items "
+        f"machine: {machine()}; the server, load generator and ingest share the cores; load "
+        f"at the end. {args.items:,} demo items "
         f"loaded with `--load {args.load}`, mined in fast mode; then {args.duration:.0f} s of "
         f"{args.readers} closed-loop readers, one writer at {args.write_rate:,.0f} items/s "
         f"({args.batch}-item batches) and a freshness prober ({args.probe_size} items each).",
@@ -494,8 +483,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for error in errors[:3]:
                 print(f"error [{result['backend']}] {route}: {error}")
     if not args.no_write:
-        with RESULTS.open("a", encoding="utf-8") as handle:
-            handle.write("\n" + text)
+        append_results(text)
     return 1 if any(r["tally"].error_count for r in results) else 0
 
 

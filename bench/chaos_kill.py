@@ -19,26 +19,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+from _common import append_results, machine
 
-from tests.reliability.backends import BACKENDS, fresh_database  # noqa: E402
-from tests.reliability.chaos import ChaosConfig, ChaosReport, run_chaos  # noqa: E402
-
-RESULTS = REPO_ROOT / "bench" / "RESULTS.md"
-
-
-def machine() -> str:
-    """CPU count, Python version and the load average, for the results."""
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return f"{os.cpu_count()} cores, Python {platform.python_version()}, load average {load}"
+from feedback_nlp.testing.backends import BACKENDS, fresh_database
+from feedback_nlp.testing.chaos import ChaosConfig, ChaosReport, run_chaos
 
 
 def markdown(report: ChaosReport, backend: str, command: str, where: str) -> str:
@@ -116,8 +105,7 @@ def main() -> None:
     print(text)
     print(f"total {time.monotonic() - started:.0f} s")
     if not args.no_write:
-        with RESULTS.open("a", encoding="utf-8") as handle:
-            handle.write("\n" + text)
+        append_results(text)
 
 
 if __name__ == "__main__":

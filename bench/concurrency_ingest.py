@@ -20,43 +20,32 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import sys
 import tempfile
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+from _common import append_results, machine
 
-from tests.api.api_support import running_server  # noqa: E402
-from tests.reliability.backends import (  # noqa: E402
-    BACKENDS,
-    create_key,
-    fresh_database,
-    reliability_env,
-)
-from tests.reliability.concurrency import (  # noqa: E402
+from feedback_nlp.testing.backends import BACKENDS, create_key, fresh_database, reliability_env
+from feedback_nlp.testing.concurrency import (
     ConcurrencyConfig,
     ConcurrencyReport,
     run_concurrent_ingest,
 )
-
-RESULTS = REPO_ROOT / "bench" / "RESULTS.md"
+from feedback_nlp.testing.servers import running_server
 
 
 def markdown(runs: list[tuple[str, ConcurrencyReport]], command: str) -> str:
     """A dated RESULTS.md section of the runs."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     config = runs[0][1].config
     lines = [
         f"## Reliability: concurrent ingest of overlapping ids ({stamp})",
         "",
         f"command: `{command}`",
         "",
-        f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, load average at "
-        f"the end {load}. `feedback-nlp serve` subprocess (uvicorn, 1 process, worker off) on "
+        f"machine: {machine()}, at the end. `feedback-nlp serve` subprocess (uvicorn, "
+        "1 process, worker off) on "
         f"127.0.0.1; {config.clients} client threads started together, {config.per_client:,} "
         f"items each in {config.batch}-item batches: {config.shared:,} ids shared by all clients "
         f"(each client its own text), {config.own:,} its own; then each re-posts the own items "
@@ -118,8 +107,7 @@ def main() -> None:
     text = markdown(runs, ("python bench/concurrency_ingest.py " + " ".join(sys.argv[1:])).strip())
     print(text)
     if not args.no_write:
-        with RESULTS.open("a", encoding="utf-8") as handle:
-            handle.write("\n" + text)
+        append_results(text)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ import argparse
 import csv
 import datetime as dt
 import os
-import platform
 import sys
 import time
 from collections import Counter
@@ -25,17 +24,17 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+from _common import RESULTS, append_section, machine
 
-from feedback_nlp.text.langid import UNKNOWN, LanguageIdentifier  # noqa: E402
+from feedback_nlp.text.langid import UNKNOWN, LanguageIdentifier
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 CORPORA = REPO_ROOT.parent / "shared" / "corpora" / "eval"
 TARGET_FILES = [
     CORPORA / "themes" / f"sib200_{lang}_test.csv" for lang in ("en", "ar", "he", "fa", "lt")
 ]
 TWEET_FILES = sorted((CORPORA / "sentiment").glob("xlmt_*_test.csv"))
-RESULTS = REPO_ROOT / "bench" / "RESULTS.md"
 TARGET_ACCURACY = 0.98
 
 
@@ -144,16 +143,11 @@ def main() -> int:
     print(f"\ntarget {'met' if passed else 'NOT met'}")
 
     if not args.no_write:
-        section = (
-            f"## Language identification — {dt.date.today().isoformat()}, {os.cpu_count()} cores, "
-            f"Python {platform.python_version()}\n\ncommand: `python bench/eval_langid.py`\n\n"
-            f"{report}\n"
+        append_section(
+            f"Language identification — {dt.date.today().isoformat()}",
+            [f"machine: {machine()}", "", "command: `python bench/eval_langid.py`", "", report],
         )
-        existing = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-        if not existing.strip():
-            existing = "# Benchmark results\n"
-        RESULTS.write_text(existing.rstrip("\n") + "\n\n" + section, encoding="utf-8")
-        print(f"appended to {RESULTS.relative_to(REPO_ROOT)}")
+        print(f"appended to {RESULTS}")
     return 0 if passed else 1
 
 

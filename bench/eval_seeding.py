@@ -32,10 +32,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from _common import RESULTS, append_section, load_average, machine
 
-from feedback_nlp.eval.seeding import (  # noqa: E402
+from feedback_nlp.eval.seeding import (
     Seed,
     SeedEvalResult,
     format_seed_eval,
@@ -43,10 +42,11 @@ from feedback_nlp.eval.seeding import (  # noqa: E402
     run_seed_eval,
 )
 
+REPO = Path(__file__).resolve().parent.parent
+
 SHARED = REPO.parent / "shared" / "corpora"
 TEST_FILE = SHARED / "eval" / "themes" / "banking77_test.csv"
 SEEDS = REPO / "corpora" / "seeding" / "banking77_seeds.json"
-RESULTS = REPO / "bench" / "RESULTS.md"
 MODEL = "e5-small-multilingual"
 TARGET_F1 = 0.70
 DEV_PER_INTENT = 40
@@ -94,10 +94,6 @@ def dev_set(folder: Path, n_groups: int) -> tuple[Path, list[list[Seed]]]:
         for g in range(n_groups)
     ]
     return path, groups
-
-
-def load_average() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def dev_summary(results: list[SeedEvalResult]) -> list[str]:
@@ -151,7 +147,7 @@ def main() -> None:
     body = [
         f"Command: `{command}`",
         "",
-        f"Machine: nproc {os.cpu_count()}, load average at start {load_at_start}, at end "
+        f"Machine: {machine()}; load average at start {load_at_start}, at end "
         f"{load_average()} (shared with CI); embedder {MODEL}; {seconds:.0f} s in all.",
         "",
     ]
@@ -176,10 +172,7 @@ def main() -> None:
             body += ["", *format_seed_eval(result)]
     print("\n".join(body))
     if not args.no_write:
-        if not RESULTS.is_file():
-            RESULTS.write_text("# Benchmark results\n", encoding="utf-8")
-        with RESULTS.open("a", encoding="utf-8") as handle:
-            handle.write("\n" + "\n".join([f"## {title}", "", *body]) + "\n")
+        append_section(title, body)
         print(f"appended '{title}' to {RESULTS}")
 
 

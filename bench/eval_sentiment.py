@@ -18,13 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+from feedback_nlp.eval.sentiment import DEFAULT_HEAD, run_sentiment_eval
 
-from feedback_nlp.eval.sentiment import DEFAULT_HEAD, run_sentiment_eval  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 CORPORA = REPO_ROOT.parent / "shared" / "corpora" / "eval" / "sentiment"
 XLMT = [

@@ -16,9 +16,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import os
-import platform
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -28,12 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _common import RESULTS, append_section, machine
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
 THEMES_DIR = REPO.parent / "shared" / "corpora" / "eval" / "themes"
-RESULTS = REPO / "bench" / "RESULTS.md"
 DEFAULT_MODEL = "e5-small-multilingual"
 ENGLISH_MODEL = "minilm-l6-en"
 FILE_ORDER = [
@@ -71,22 +67,6 @@ def run_one(path: str, model: str, cache_dir: str | None, seed: int) -> dict[str
         cache_dir=Path(cache_dir) if cache_dir else None,
     )
     return result.to_json()
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout.strip()
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (
-        f"nproc {nproc}, {cpu}, Python {platform.python_version()}, {platform.system()} "
-        f"{platform.release()}, load average at start {load} (the machine is shared)"
-    )
 
 
 def results_table(rows: list[dict[str, Any]]) -> list[str]:
@@ -223,13 +203,6 @@ def compare(files: list[Path], cache_dir: Path) -> list[str]:
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {mean} | {seconds:.0f} |")
         print(lines[-1], flush=True)
     return lines
-
-
-def append_section(title: str, body: list[str]) -> None:
-    if not RESULTS.is_file():
-        RESULTS.write_text("# Benchmark results\n", encoding="utf-8")
-    with RESULTS.open("a", encoding="utf-8") as handle:
-        handle.write("\n" + "\n".join([f"## {title}", "", *body]) + "\n")
 
 
 def main() -> None:

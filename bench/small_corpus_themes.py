@@ -16,20 +16,15 @@ pure (>= 70 % of their units in one reference theme). The table is the one quote
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
 
 def main() -> None:
-    from feedback_nlp.demo import build_pipeline, read_demo_texts
+    from feedback_nlp.demo import prepare_demo
     from feedback_nlp.settings import load_settings
     from feedback_nlp.themes.miner import ThemeMiner
 
@@ -40,8 +35,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
 
     started = time.perf_counter()
-    batch = build_pipeline(load_settings()).run(read_demo_texts())
-    assert batch.embeddings is not None
+    batch = prepare_demo(load_settings())
     vectors = np.asarray(batch.embeddings)
     texts = [u.text for u in batch.units]
     langs = batch.unit_langs()

@@ -45,8 +45,9 @@ SENTIMENT_LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
 JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 JOB_STATES: tuple[JobState, ...] = ("queued", "running", "succeeded", "failed", "cancelled")
 TERMINAL_JOB_STATES: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
-JOB_KINDS: tuple[str, ...] = ("mine",)
-"""The kinds of job the worker knows how to run."""
+JOB_KINDS: tuple[str, ...] = ("mine", "assign")
+"""The kinds of job the worker knows how to run (``assign``: new feedback between mining runs,
+queued by ingest; :mod:`feedback_nlp.jobs.assign`)."""
 
 T = TypeVar("T")
 
@@ -81,6 +82,14 @@ class FeedbackIn:
         ces: Customer Effort answer 1..7.
         segments: Flat ``key -> value`` attributes (values stringified).
         truncated: Whether the text was cut to ``max_text_chars``.
+        customer_id: Who gave it. As sent until :func:`~feedback_nlp.ingest.prepare.
+            prepare_items` replaces it by its keyed pseudonym (``c_`` + 16 hex characters,
+            :mod:`feedback_nlp.ingest.pseudonym`); only the pseudonym is stored.
+        first_response_minutes: Minutes from ``created_at`` to the first answer (>= 0).
+        resolution_minutes: Minutes from ``created_at`` to the resolution (>= 0).
+        churned: Whether the customer left (``None``: unknown).
+        churned_at: When the customer left (only with ``churned``).
+        revenue: Revenue or lifetime value at stake (>= 0), in the workspace's currency.
     """
 
     external_id: str
@@ -92,6 +101,12 @@ class FeedbackIn:
     ces: float | None = None
     segments: Mapping[str, str] = field(default_factory=dict)
     truncated: bool = False
+    customer_id: str | None = None
+    first_response_minutes: float | None = None
+    resolution_minutes: float | None = None
+    churned: bool | None = None
+    churned_at: datetime | None = None
+    revenue: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,11 +143,16 @@ class UpsertResult:
 
 @dataclass(frozen=True, slots=True)
 class Workspace:
-    """A tenant: every item, theme and job belongs to exactly one."""
+    """A tenant: every item, theme and job belongs to exactly one.
+
+    Attributes:
+        currency: ISO 4217 code of its revenue figures (default ``"USD"``).
+    """
 
     id: int
     name: str
     created_at: datetime
+    currency: str = "USD"
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +178,10 @@ class FeedbackFilter:
 
 @dataclass(frozen=True, slots=True)
 class FeedbackRecord:
-    """A stored feedback item (its text is the redacted text)."""
+    """A stored feedback item (its text is the redacted text, its customer id the pseudonym).
+
+    The outcome fields are those of :class:`FeedbackIn`.
+    """
 
     external_id: str
     text: str
@@ -175,6 +198,12 @@ class FeedbackRecord:
     ingested_at: datetime
     updated_at: datetime
     theme_ids: tuple[str, ...] = ()
+    customer_id: str | None = None
+    first_response_minutes: float | None = None
+    resolution_minutes: float | None = None
+    churned: bool | None = None
+    churned_at: datetime | None = None
+    revenue: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,7 +371,10 @@ class AnalyticsRecords:
             mining run); equal versions mean equal data, so a frame built from it can be reused.
         items: Item columns ``item_id`` (external id), ``created_at`` (datetime or ISO text),
             ``nps``, ``csat``,
-            ``ces``, ``source`` and ``segments`` (one ``{key: value}`` dict per item).
+            ``ces``, ``source`` and ``segments`` (one ``{key: value}`` dict per item), and the
+            outcome columns ``customer_id`` (pseudonym), ``first_response_minutes``,
+            ``resolution_minutes``, ``churned`` (bool) and ``revenue`` (``None``: missing);
+            sources may leave the outcome columns out (all missing).
         units: Unit columns ``item_id`` (external id of the unit's item), ``theme_id``
             (``None``: unassigned), ``sentiment`` (score), ``label`` (sentiment label), ``text``.
         theme_ids: Ids of the workspace's level-0 themes, active or not.

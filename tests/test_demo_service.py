@@ -6,6 +6,7 @@ import io
 
 from rich.console import Console
 
+from feedback_nlp.demo import read_demo_items
 from feedback_nlp.demo_service import (
     DEMO_KEY_NAME,
     DEMO_WORKSPACE,
@@ -13,7 +14,11 @@ from feedback_nlp.demo_service import (
     themes_table,
 )
 from feedback_nlp.domain import ThemeRecord
+from feedback_nlp.ingest.pseudonym import is_pseudonym
+from feedback_nlp.ingest.service import IngestService
 from feedback_nlp.store import Store
+from feedback_nlp.text.langid import LanguageIdentifier
+from feedback_nlp.text.pii import PiiRedactor
 
 
 def _theme(
@@ -78,3 +83,21 @@ def test_demo_keys_of_earlier_runs_are_revoked(store: Store) -> None:
     assert revoke_earlier_demo_keys(store) == 1
     assert store.authenticate(first) is None
     assert store.authenticate(mine) is not None  # a key someone made by hand stays
+
+
+def test_demo_items_are_ingested_with_their_outcomes(store: Store) -> None:
+    workspace = store.create_workspace(DEMO_WORKSPACE)
+    service = IngestService(store, PiiRedactor(), LanguageIdentifier(), max_text_chars=20_000)
+    items = read_demo_items()[:300]
+    outcome = service.ingest(workspace.id, items)
+    assert (outcome.created, outcome.errors) == (300, [])
+    records = store.list_feedback(workspace.id, limit=300).items
+    tickets = [r for r in records if r.source == "ticket"]
+    assert tickets
+    assert all(r.first_response_minutes is not None for r in tickets)
+    assert all(r.resolution_minutes is None for r in records if r.source != "ticket")
+    assert any(r.churned for r in records)
+    assert any(r.churned is False for r in records)
+    assert all(is_pseudonym(r.customer_id) for r in records if r.customer_id is not None)
+    assert sum(r.revenue is not None for r in records) > 200
+    assert service.ingest(workspace.id, items).unchanged == 300

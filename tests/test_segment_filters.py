@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from feedback_nlp.cli_batch import mine_params
+from feedback_nlp.cli.batch import mine_params
 from feedback_nlp.errors import InvalidInputError
 from feedback_nlp.segments import parse_segment
 

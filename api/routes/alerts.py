@@ -45,7 +45,8 @@ def create_rule(body: AlertRuleCreate, alerts: AlertServiceDep) -> AlertRuleSecr
     """Make a rule; with a ``webhook_url`` the answer holds its ``secret`` (shown this once).
 
     422: an unknown kind or parameter, a value out of range (E150), a webhook URL that is not
-    http(s) (E151).
+    http(s) (E151), a webhook host the allow-list refuses: loopback, private, link-local or
+    multicast unless listed in ``alerts.webhook_allow`` (E152).
     """
     rule = alerts.create_rule(
         name=body.name,

@@ -137,8 +137,10 @@ def export_feedback_csv(
 
     Columns: id, created_at, source, lang, nps, csat, ces, segments (a JSON object), theme_ids
     and theme_labels of its units (joined by '; '), sentiment (-1..1, the mean of its units'),
-    text (PII redacted). Text cells that start with =, +, -, @, tab or CR get a leading ' so a
-    spreadsheet never runs them as formulas; numbers stay numbers. UTF-8 with a byte-order mark.
+    the outcomes customer_id (pseudonym), first_response_minutes, resolution_minutes, churned
+    (true/false), churned_at, revenue (empty when unknown), text (PII redacted). Text cells
+    that start with =, +, -, @, tab or CR get a leading ' so a spreadsheet never runs them as
+    formulas; numbers stay numbers. UTF-8 with a byte-order mark.
     """
     first = store.list_feedback(workspace.id, filters, limit=MAX_PAGE)  # bad filters: 422 here
     labels, _ = theme_labels(store, workspace.id)
@@ -175,4 +177,10 @@ def _public(record: FeedbackRecord) -> FeedbackPublic:
         theme_ids=list(record.theme_ids),
         ingested_at=record.ingested_at,
         updated_at=record.updated_at,
+        customer_id=record.customer_id,
+        first_response_minutes=record.first_response_minutes,
+        resolution_minutes=record.resolution_minutes,
+        churned=record.churned,
+        churned_at=record.churned_at,
+        revenue=record.revenue,
     )

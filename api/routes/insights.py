@@ -1,8 +1,9 @@
-"""``/v1/insights``: top detractor issues, segment comparison, theme trends.
+"""``/v1/insights``: top detractor issues, segment comparison, theme trends, outcomes.
 
 Every route takes the filters ``segment`` (``key:value``, repeatable), ``period`` (``2026-09``,
 ``2026-W38``...) or ``from``/``to``, and answers for the caller's workspace only. Theme labels
-are the display labels (custom label, else the generated one).
+are the display labels (custom label, else the generated one in the display language ``lang``
+where the theme has one, else in its main language; :mod:`api.display_deps`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from api.analytics_deps import Analysed, AnalysedDep, WindowAnalysedDep
+from api.analytics_deps import Analysed, AnalysedDep, WindowAnalysedDep, workspace_currency
 from api.analytics_schemas import (
     DetractorIssuePublic,
     DetractorIssuesPublic,
@@ -20,8 +21,10 @@ from api.analytics_schemas import (
     SegmentsPublic,
     TrendsPublic,
 )
+from api.deps import WorkspaceDep
+from api.outcome_schemas import OutcomesPublic
 from api.problems import problem_responses
-from feedback_nlp.report import sections
+from feedback_nlp.report import outcome_sections, sections
 
 router = APIRouter(
     prefix="/v1/insights", tags=["insights"], responses=problem_responses(401, 422, 429)
@@ -31,6 +34,7 @@ router = APIRouter(
 @router.get("/top-detractor-issues")
 def top_detractor_issues(
     analysed: AnalysedDep,
+    workspace: WorkspaceDep,
     limit: Annotated[int, Query(ge=1, le=100, description="Most themes listed.")] = 10,
     quotes: Annotated[int, Query(ge=0, le=20, description="Detractor quotes per theme.")] = 3,
     min_detractors: Annotated[
@@ -44,19 +48,31 @@ def top_detractor_issues(
             "/v1/themes)."
         ),
     ] = False,
+    rank_by: Annotated[
+        Literal["nps_impact", "churn_lift", "revenue_at_risk"],
+        Query(
+            description="Order: nps_impact (default), churn_lift (themes whose mentioners churn "
+            "more, at least `min_detractors` churned customers) or revenue_at_risk (revenue of "
+            "detractors or churned customers who mention the theme)."
+        ),
+    ] = "nps_impact",
 ) -> DetractorIssuesPublic:
     """Themes that pull NPS down most, ranked by impact, with quotes from detractors.
 
     Impact of theme T = NPS - NPS of the respondents who do not mention T (NPS points, with a
     delta-method 95% interval): what fixing T would add, if its mentioners then answered like
     everyone else. Themes of the general-sentiment pool are left out unless `include_general`.
+    With `rank_by` churn_lift or revenue_at_risk the rows also carry the churn and revenue
+    columns (see GET /v1/insights/outcomes for the methods).
     """
+    currency = workspace_currency(workspace)
 
     def compute(a: Analysed) -> DetractorIssuesPublic:
         overall = sections.overall_scores(a.frame)
-        issues = sections.detractor_issues(
+        issues = outcome_sections.ranked_issue_rows(
             a.frame,
             a.labels,
+            rank_by,
             limit=limit,
             n_quotes=quotes,
             min_detractors=min_detractors,
@@ -66,11 +82,56 @@ def top_detractor_issues(
             filters=FiltersPublic.model_validate(a.filters.to_json()),
             n_items=a.frame.n_items,
             nps=EstimatePublic.model_validate(overall["nps"]),
+            rank_by=rank_by,
+            currency=currency,
             issues=[DetractorIssuePublic.model_validate(issue) for issue in issues],
         )
 
-    key = ("top-detractor-issues", limit, quotes, min_detractors, include_general)
-    return analysed.memo(key, compute)
+    key = ("top-detractor-issues", limit, quotes, min_detractors, include_general, rank_by)
+    return analysed.memo((key, currency), compute)
+
+
+@router.get("/outcomes")
+def outcomes(
+    analysed: AnalysedDep,
+    workspace: WorkspaceDep,
+    by: Annotated[
+        str | None,
+        Query(
+            description="One segment attribute, or two separated by a comma, for per-segment rows.",
+            examples=["plan"],
+        ),
+    ] = None,
+    granularity: Annotated[
+        Literal["day", "week", "month"], Query(description="Period of the per-period rows (UTC).")
+    ] = "week",
+    fdr: Annotated[
+        float, Query(gt=0, le=1, description="False discovery rate for `significant` (BH).")
+    ] = 0.05,
+) -> OutcomesPublic:
+    """What each theme costs: resolution and first-response time, churn, revenue at risk.
+
+    Durations (minutes from creation): per theme, period and segment, the median and 90th
+    percentile with seeded bootstrap percentile intervals (2000 resamples, seed 19), and each
+    theme's effect (median of its items - median of the others; Mann-Whitney p, BH q across
+    themes). Churn, counting each customer once (customer id, else the item): rate per theme,
+    period and segment (Wilson), and lift = churn rate of customers mentioning the theme / of
+    the others (Katz interval; chi-square, or Fisher's exact test when an expected count is
+    under 5; BH q across themes). Revenue at risk: the revenue of detractors (NPS 0-6) or
+    churned customers who mention the theme, and its share of all such revenue, in the
+    workspace's currency. Parts without data are null; `available` is false when none has any.
+    """
+    currency = workspace_currency(workspace)
+
+    def compute(a: Analysed) -> OutcomesPublic:
+        overview = outcome_sections.outcome_overview(
+            a.frame, a.labels, by=by, granularity=granularity, currency=currency, fdr=fdr
+        )
+        return OutcomesPublic.model_validate(
+            overview | {"filters": FiltersPublic.model_validate(a.filters.to_json())}
+        )
+
+    return analysed.memo(("outcomes", by, granularity, fdr, currency), compute)
 
 
 @router.get("/segments")

@@ -1,4 +1,4 @@
-"""``/v1/taxonomy``: analysts steer the themes (merge, split, move, ignore, seed, undo).
+"""``/v1/taxonomy``: analysts steer the themes (merge, split, move, ignore, seed, undo, redo).
 
 Every edit is recorded with the key's name and applied at once, to the themes, the insights
 (ignored themes are hidden from them) and the exports; every later mining run replays it. Edits
@@ -22,6 +22,7 @@ from api.taxonomy_schemas import (
     MoveCreate,
     OperationPublic,
     OperationsPublic,
+    RedoCreate,
     SeedCreate,
     SeedPreviewCreate,
     SeedPreviewPublic,
@@ -31,6 +32,7 @@ from api.taxonomy_schemas import (
     TaxonomyPublic,
     UndoCreate,
 )
+from feedback_nlp.taxonomy.redo import redo_stack
 
 router = APIRouter(
     prefix="/v1/taxonomy", tags=["taxonomy"], responses=problem_responses(401, 422, 429)
@@ -103,6 +105,7 @@ def list_operations(taxonomy: TaxonomyDep) -> OperationsPublic:
     return OperationsPublic(
         operations=[OperationPublic.of(op) for op in operations],
         latest_seq=operations[-1].seq if operations else 0,
+        redo_seqs=[op.seq for op in redo_stack(operations)],
     )
 
 
@@ -188,3 +191,15 @@ def undo(body: UndoCreate, taxonomy: TaxonomyDep) -> EditPublic:
     404: no such operation (or nothing to undo); 409: undone already.
     """
     return EditPublic.of(taxonomy.undo(body.seq, expected_seq=body.expected_seq))
+
+
+@router.post("/redo", status_code=CREATED, responses=_EDIT)
+def redo(body: RedoCreate, taxonomy: TaxonomyDep) -> EditPublic:
+    """Redo an undone operation, recorded as a new one (same params and theme ids).
+
+    Default: the latest undone since the latest new edit (``redo_seqs[0]`` of the operation
+    list); a new edit after an undo clears what can be redone. 404: no such operation (or
+    nothing to redo); 409: in force, redone already, cleared by a newer edit, or a stale
+    ``expected_seq``.
+    """
+    return EditPublic.of(taxonomy.redo(body.seq, expected_seq=body.expected_seq))

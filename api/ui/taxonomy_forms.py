@@ -1,4 +1,4 @@
-"""``/ui`` forms that steer the themes: merge, split, move, ignore, seed, rename, history, undo.
+"""``/ui`` forms that steer the themes: merge, split, move, ignore, seed, rename, history, redo.
 
 Plain HTML forms (the dashboard runs no script), each going through the same
 :class:`~feedback_nlp.taxonomy.service.TaxonomyService` as ``/v1/taxonomy``, so every edit is
@@ -20,12 +20,12 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import StoreDep
 from api.taxonomy_deps import EmbeddersDep
-from api.ui.auth import CSRF_REFUSED, UiSession, csrf_valid, login_redirect, session_of
+from api.ui.auth import UiSession, login_redirect
 from api.ui.edits import (
     POOL,
     FlashDep,
@@ -36,12 +36,14 @@ from api.ui.edits import (
     taxonomy_service,
     theme_names,
 )
+from api.ui.forms import problem_page, signed_in, submit_form
 from api.ui.page_data import theme_context
 from api.ui.pages import page
 from feedback_nlp.errors import FeedbackNLPError, InvalidInputError
 from feedback_nlp.store.store import Store
 from feedback_nlp.taxonomy.embedders import EmbedderPool
 from feedback_nlp.taxonomy.previews import SeedPreview
+from feedback_nlp.taxonomy.redo import redo_stack
 from feedback_nlp.taxonomy.service import EditOutcome, TaxonomyService
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -51,37 +53,11 @@ FormList = Annotated[list[str] | None, Form()]
 Edit = Callable[[TaxonomyService], str]
 """Makes one edit and returns the URL to show next."""
 
-_HEADINGS = {
-    403: "That form cannot be sent",
-    404: "Not found",
-    409: "The themes changed meanwhile",
-    422: "That edit cannot be made as asked",
-}
-
 
 def theme_page_url(theme_id: str, done: EditOutcome | None = None) -> str:
     """The page of a theme (reporting the operation ``done`` when given)."""
     url = f"/ui/themes/{quote(theme_id, safe='')}"
     return url if done is None else f"{url}?done={done.operation.seq}"
-
-
-def problem_page(
-    session: UiSession, status: int, message: str, back_url: str = "/ui"
-) -> HTMLResponse:
-    """A refused form: its status, what went wrong and how to go back."""
-    heading = _HEADINGS.get(status, "The edit failed")
-    return page(
-        "ui/error.html",
-        status_code=status,
-        session=session,
-        heading=heading,
-        message=message,
-        back_url=back_url,
-    )
-
-
-async def _signed_in(request: Request, store: Store) -> UiSession | None:
-    return await run_in_threadpool(session_of, request, store)
 
 
 async def _submit(
@@ -93,16 +69,11 @@ async def _submit(
     edit: Edit,
 ) -> Response:
     """Check the session and the token, make ``edit``, and send the browser on (303)."""
-    session = await _signed_in(request, store)
-    if session is None:
-        return RedirectResponse("/ui/login", status_code=303)
-    if not csrf_valid(session, csrf_token):
-        return problem_page(session, 403, CSRF_REFUSED, back_url)
-    try:
-        target = await run_in_threadpool(lambda: edit(taxonomy_service(store, session, embedders)))
-    except FeedbackNLPError as error:
-        return problem_page(session, error.status, str(error), back_url)
-    return RedirectResponse(target, status_code=303)
+
+    def action(session: UiSession) -> str:
+        return edit(taxonomy_service(store, session, embedders))
+
+    return await submit_form(request, store, csrf_token, back_url, action)
 
 
 def _label(value: str | None) -> str | None:
@@ -205,27 +176,18 @@ async def rename_theme(
 
     A blank name shows the theme page again with the problem (422).
     """
-    session = await _signed_in(request, store)
-    if session is None:
-        return login_redirect(request)
-    if not csrf_valid(session, csrf_token):
-        return problem_page(session, 403, CSRF_REFUSED, theme_page_url(theme_id))
 
-    def rename() -> None:
+    def rename(session: UiSession) -> str | Response:
         expected = optional_int(expected_seq, "expected_seq")
         service = taxonomy_service(store, session, embedders)
-        service.rename(theme_id, None if reset else label, expected_seq=expected)
+        try:
+            service.rename(theme_id, None if reset else label, expected_seq=expected)
+        except InvalidInputError as error:
+            context = theme_context(request, store, session, theme_id, None, None)
+            return page("ui/theme.html", status_code=422, **context, flash=None, error=str(error))
+        return f"{theme_page_url(theme_id)}?renamed=true"
 
-    try:
-        await run_in_threadpool(rename)
-    except InvalidInputError as error:
-        context = await run_in_threadpool(
-            theme_context, request, store, session, theme_id, None, None
-        )
-        return page("ui/theme.html", status_code=422, **context, flash=None, error=str(error))
-    except FeedbackNLPError as error:
-        return problem_page(session, error.status, str(error), theme_page_url(theme_id))
-    return RedirectResponse(f"{theme_page_url(theme_id)}?renamed=true", status_code=303)
+    return await submit_form(request, store, csrf_token, theme_page_url(theme_id), rename)
 
 
 # --- split: preview, then apply -------------------------------------------------------------
@@ -241,7 +203,7 @@ async def split_preview(
     seed: Annotated[str | None, Query()] = None,
 ) -> Response:
     """The children a split of the theme into ``k`` would make, with a form to apply it."""
-    session = await _signed_in(request, store)
+    session = await signed_in(request, store)
     if session is None:
         return login_redirect(request)
 
@@ -329,7 +291,7 @@ def _seed_page(
 @router.get("/seed", response_model=None)
 async def seed_form(request: Request, store: StoreDep) -> Response:
     """The form that seeds a theme from a name and example phrases."""
-    session = await _signed_in(request, store)
+    session = await signed_in(request, store)
     if session is None:
         return login_redirect(request)
     return await run_in_threadpool(lambda: _seed_page(store, session))
@@ -346,14 +308,9 @@ async def seed_preview(
     csrf_token: FormText = None,
 ) -> Response:
     """The units a seed would claim now at its threshold (nothing is written)."""
-    session = await _signed_in(request, store)
-    if session is None:
-        return RedirectResponse("/ui/login", status_code=303)
-    if not csrf_valid(session, csrf_token):
-        return problem_page(session, 403, CSRF_REFUSED, "/ui/seed")
     typed = {"name": name or "", "examples": examples or "", "threshold": threshold or ""}
 
-    def render() -> HTMLResponse:
+    def render(session: UiSession) -> HTMLResponse:
         service = taxonomy_service(store, session, embedders)
         try:
             shown = service.preview_seed(
@@ -363,7 +320,7 @@ async def seed_preview(
             return _seed_page(store, session, typed, error=str(error), status_code=error.status)
         return _seed_page(store, session, typed, preview=shown)
 
-    return await run_in_threadpool(render)
+    return await submit_form(request, store, csrf_token, "/ui/seed", render)
 
 
 @router.post("/seed", response_model=None)
@@ -391,28 +348,50 @@ async def seed(
     return await _submit(request, store, embedders, csrf_token, "/ui/seed", edit)
 
 
-# --- history and undo -----------------------------------------------------------------------
+# --- history, undo and redo ----------------------------------------------------------------
 
 
 @router.get("/history", response_model=None)
 async def history(request: Request, store: StoreDep, flash: FlashDep) -> Response:
-    """Every edit of the workspace, newest first: who, when, what, how it fared; undo."""
-    session = await _signed_in(request, store)
+    """Every edit of the workspace, newest first: who, when, what, how it fared; undo, redo."""
+    session = await signed_in(request, store)
     if session is None:
         return login_redirect(request)
 
     def context() -> dict[str, Any]:
         operations = store.list_operations(session.workspace.id)
         in_force = [op.seq for op in operations if op.in_force]
+        stack = redo_stack(operations)
         return {
             "session": session,
             "operations": operations[::-1],
             "undoable": in_force[-1] if in_force else None,
+            "redoable": stack[0].seq if stack else None,
             "names": theme_names(store, session.workspace.id),
             "edit": edit_state(store, session.workspace.id, flash),
         }
 
     return page("ui/history.html", **await run_in_threadpool(context))
+
+
+async def _undo_or_redo(
+    request: Request,
+    store: Store,
+    embedders: EmbedderPool,
+    form: tuple[str | None, str | None, str | None],
+    *,
+    redo: bool,
+) -> Response:
+    """Undo (or redo) operation ``seq``, then show the history reporting it."""
+    seq, expected_seq, csrf_token = form
+
+    def edit(service: TaxonomyService) -> str:
+        step = service.redo if redo else service.undo
+        expected = optional_int(expected_seq, "expected_seq")
+        done = step(optional_int(seq, "seq"), expected_seq=expected)
+        return f"/ui/history?{'done' if redo else 'undone'}={done.operation.seq}"
+
+    return await _submit(request, store, embedders, csrf_token, "/ui/history", edit)
 
 
 @router.post("/undo", response_model=None)
@@ -425,12 +404,19 @@ async def undo(
     csrf_token: FormText = None,
 ) -> Response:
     """Undo an operation (the latest in force when ``seq`` is blank); the rest are replayed."""
+    form = (seq, expected_seq, csrf_token)
+    return await _undo_or_redo(request, store, embedders, form, redo=False)
 
-    def edit(service: TaxonomyService) -> str:
-        done = service.undo(
-            optional_int(seq, "seq"),
-            expected_seq=optional_int(expected_seq, "expected_seq"),
-        )
-        return f"/ui/history?undone={done.operation.seq}"
 
-    return await _submit(request, store, embedders, csrf_token, "/ui/history", edit)
+@router.post("/redo", response_model=None)
+async def redo(
+    request: Request,
+    store: StoreDep,
+    embedders: EmbeddersDep,
+    seq: FormText = None,
+    expected_seq: FormText = None,
+    csrf_token: FormText = None,
+) -> Response:
+    """Redo an undone operation (the latest undone when ``seq`` is blank) as a new operation."""
+    form = (seq, expected_seq, csrf_token)
+    return await _undo_or_redo(request, store, embedders, form, redo=True)

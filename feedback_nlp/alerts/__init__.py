@@ -4,6 +4,7 @@
 * :mod:`~feedback_nlp.alerts.evaluate` -- rules over an analytics frame -> signals (pure).
 * :mod:`~feedback_nlp.alerts.records` -- signals, firings, deliveries, attempts.
 * :mod:`~feedback_nlp.alerts.signing` -- the HMAC-SHA256 signature header and its check.
+* :mod:`~feedback_nlp.alerts.targets` -- which webhook hosts may be reached (the allow-list).
 * :mod:`~feedback_nlp.alerts.http` and :mod:`~feedback_nlp.alerts.deliver` -- the outbox sender.
 * :mod:`~feedback_nlp.alerts.service` -- what the API and the CLI call.
 * :mod:`~feedback_nlp.alerts.worker` -- the background thread of the server.

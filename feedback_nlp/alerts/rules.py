@@ -41,6 +41,7 @@ __all__ = [
     "check_rule",
     "check_webhook_url",
     "is_clean_text",
+    "params_from_text",
 ]
 
 PERIODS = ("day", "week", "month")
@@ -184,6 +185,28 @@ def check_rule(kind: object, params: Mapping[str, Any] | None) -> dict[str, Any]
             continue
         checked[name] = _check_value(kind, name, spec, value)
     return checked
+
+
+def params_from_text(kind: str, texts: Mapping[str, str]) -> dict[str, Any]:
+    """A kind's parameters from typed text (a form): numbers parsed, blanks left to defaults.
+
+    Text that is not a number is passed on as typed, so :func:`check_rule` refuses it with its
+    usual message; names the kind does not have are ignored.
+    """
+    params: dict[str, Any] = {}
+    for name, spec in RULE_PARAMS.get(kind, {}).items():
+        text = (texts.get(name) or "").strip()
+        if not text:
+            continue
+        if spec.type in ("int", "float"):
+            number = text.replace(",", ".")
+            try:
+                params[name] = int(number) if spec.type == "int" else float(number)
+            except ValueError:
+                params[name] = text
+        else:
+            params[name] = text
+    return params
 
 
 def _check_value(kind: str, name: str, spec: ParamSpec, value: Any) -> Any:

@@ -25,6 +25,7 @@ from feedback_nlp.alerts.rules import (
     is_clean_text,
 )
 from feedback_nlp.alerts.signing import new_secret
+from feedback_nlp.alerts.targets import WebhookTargets
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.analytics.loader import frame_from_records
 from feedback_nlp.errors import AlertRuleError
@@ -97,12 +98,22 @@ class AlertService:
         store: A migrated store.
         workspace_id: The workspace.
         actor: Who makes changes (the API key's name, the CLI's user).
+        targets: The webhook target policy new URLs are checked against (default: public
+            addresses only; the server passes its ``alerts.webhook_allow``).
     """
 
-    def __init__(self, store: Store, workspace_id: int, *, actor: str | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        workspace_id: int,
+        *,
+        actor: str | None = None,
+        targets: WebhookTargets | None = None,
+    ) -> None:
         self.store = store
         self.workspace_id = workspace_id
         self.actor = actor
+        self.targets = targets if targets is not None else WebhookTargets()
 
     # --- rules -------------------------------------------------------------------------------
 
@@ -121,9 +132,10 @@ class AlertService:
         Raises:
             AlertRuleError: If the name, kind or a parameter is not acceptable (E150).
             WebhookUrlError: If the webhook URL is not http(s) (E151).
+            WebhookTargetError: If its host is an address the allow-list refuses (E152).
         """
         checked = check_rule(kind, params)
-        url = None if webhook_url is None else check_webhook_url(webhook_url)
+        url = None if webhook_url is None else self._check_url(webhook_url)
         if url is not None:
             secret = _check_secret(secret) if secret is not None else new_secret()
         elif secret is not None:
@@ -168,7 +180,7 @@ class AlertService:
             if webhook_url is None:
                 values.update(webhook_url=None, secret=None)
             else:
-                values["webhook_url"] = check_webhook_url(webhook_url)
+                values["webhook_url"] = self._check_url(webhook_url)
                 if rule.secret is None:
                     values["secret"] = new_secret()
         if rotate_secret:
@@ -180,6 +192,9 @@ class AlertService:
         if not values:
             return rule
         return self.store.update_alert_rule(self.workspace_id, rule_id, **values)
+
+    def _check_url(self, url: object) -> str:
+        return self.targets.check_url(check_webhook_url(url))
 
     def delete_rule(self, rule_id: int) -> None:
         """Delete a rule, its firings and its deliveries."""

@@ -1,21 +1,23 @@
 """The alert worker: a background thread that evaluates due workspaces and sends the outbox.
 
 Every ``poll_s`` seconds it asks the store which workspaces' data changed since their rules were
-last evaluated (:meth:`~feedback_nlp.store.alerts.AlertStore.alerts_due`, at most once per
-``debounce_s`` each), evaluates those over the frame source (the server's incremental analytics
-state), then sends the due webhook deliveries (:class:`~feedback_nlp.alerts.deliver.Deliverer`).
-Ingest and mining never evaluate inline: they only mark the workspace due, one cheap ``UPDATE``.
-Several servers may run workers over one database: an evaluation is claimed per workspace and a
-delivery per lease, so none is done twice at once.
+last evaluated (:meth:`~feedback_nlp.store.alert_schedule.AlertScheduleStore.alerts_due`, at
+most once per ``debounce_s`` each), evaluates those over the frame source (the server's
+incremental analytics state), then sends the due webhook deliveries
+(:class:`~feedback_nlp.alerts.deliver.Deliverer`). Ingest and mining never evaluate inline: they
+only mark the workspace due, one cheap ``UPDATE``. Several servers may run workers over one
+database: an evaluation is claimed per workspace and a delivery per lease, so none is done twice
+at once. The thread is a :class:`~feedback_nlp.background.BackgroundLoop`, like the job
+worker's.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 
 from feedback_nlp.alerts.deliver import Deliverer
 from feedback_nlp.alerts.service import AlertService, FrameSource
+from feedback_nlp.background import BackgroundLoop
 from feedback_nlp.settings import AlertSettings
 from feedback_nlp.store.store import Store
 
@@ -56,43 +58,32 @@ class AlertWorker:
         self.store = store
         self.settings = settings
         self.frame_of = frame_of
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = BackgroundLoop(
+            "feedback-nlp-alerts",
+            self._step,
+            poll_s=settings.poll_s,
+            logger=logger,
+            failure="alert worker step failed",
+            wait_first=True,
+        )
 
     @property
     def running(self) -> bool:
         """Whether the thread is alive."""
-        return self._thread is not None and self._thread.is_alive()
+        return self._loop.running
 
     def start(self) -> None:
         """Start the thread (no-op when running)."""
-        if self.running:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="feedback-nlp-alerts", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def notify(self) -> None:
         """Run the next step now rather than at the next tick (new firings to send)."""
-        self._wake.set()
+        self._loop.notify()
 
     def stop(self, timeout: float = 15.0) -> bool:
         """Ask the thread to stop after its current step; returns whether it did in time."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        return self._loop.stop(timeout)
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self.settings.poll_s)
-            self._wake.clear()
-            if self._stop.is_set():
-                break
-            try:
-                run_alerts_once(self.store, self.settings, self.frame_of)
-            except Exception:  # the database may be briefly away; try again next tick
-                logger.exception("alert worker step failed")
+    def _step(self) -> bool:
+        run_alerts_once(self.store, self.settings, self.frame_of)
+        return False  # wait poll_s before the next look

@@ -9,7 +9,12 @@ frames in, values out): no database, no HTTP.
 * :mod:`~feedback_nlp.analytics.impact` -- theme impact on NPS, top detractor issues.
 * :mod:`~feedback_nlp.analytics.segments` -- over/under-indexing with BH, segment sentiment.
 * :mod:`~feedback_nlp.analytics.trends` -- theme volume per period, spikes, emerging themes.
-* :mod:`~feedback_nlp.analytics.stats` -- the vectorised intervals and tests behind them.
+* :mod:`~feedback_nlp.analytics.durations` -- resolution / first-response times, theme effects.
+* :mod:`~feedback_nlp.analytics.churn` -- churn rate and lift per theme and segment (customers:
+  :mod:`~feedback_nlp.analytics.customers`); :mod:`~feedback_nlp.analytics.revenue` -- revenue
+  at risk; :mod:`~feedback_nlp.analytics.ranking` -- top issues by NPS impact, churn or revenue.
+* :mod:`~feedback_nlp.analytics.stats` -- the vectorised intervals and tests behind them;
+  :mod:`~feedback_nlp.analytics.bootstrap` -- quantiles with seeded bootstrap intervals.
 
 Keeping a workspace's frame up to date (no SQL either; the rows come from a source such as the
 store): :mod:`~feedback_nlp.analytics.loader` (build a frame from rows; ``FrameCache``),

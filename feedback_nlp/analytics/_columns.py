@@ -11,7 +11,18 @@ from feedback_nlp.errors import InvalidInputError
 
 #: Inclusive range of each score column.
 SCORE_SCALES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
-ITEM_FIELDS = frozenset({"item_id", "created_at", "sentiment", "segments", *SCORE_SCALES})
+#: Optional outcome columns (issue 19): who the customer is, how long the item took, whether the
+#: customer churned and the revenue at stake. Numbers are float64 with NaN for missing.
+OUTCOME_FIELDS: tuple[str, ...] = (
+    "customer_id",
+    "first_response_minutes",
+    "resolution_minutes",
+    "churned",
+    "revenue",
+)
+ITEM_FIELDS = frozenset(
+    {"item_id", "created_at", "sentiment", "segments", *SCORE_SCALES, *OUTCOME_FIELDS}
+)
 UNIT_FIELDS = ("item_id", "theme_id", "sentiment", "label", "text", "candidate")
 SENTIMENT_LABELS = frozenset({"negative", "neutral", "positive", "mixed"})
 
@@ -85,6 +96,45 @@ def float_column(items: pd.DataFrame, column: str, scale: tuple[float, float]) -
             f"[{scale[0]}, {scale[1]}]. Got {raw.iloc[position]!r}."
         )
     return values
+
+
+def outcome_columns(items: pd.DataFrame) -> dict[str, np.ndarray | pd.Series]:
+    """The outcome columns the item table has, parsed and checked (absent ones are left out).
+
+    ``first_response_minutes``, ``resolution_minutes`` and ``revenue`` must be numbers >= 0,
+    ``churned`` 1/0, a bool, or the text true/false (yes/no), ``customer_id`` text; empty
+    cells are missing values.
+    """
+    found: dict[str, np.ndarray | pd.Series] = {}
+    for name in ("first_response_minutes", "resolution_minutes", "revenue"):
+        if name in items.columns:
+            found[name] = float_column(items, name, (0.0, np.inf))
+    if "churned" in items.columns:
+        values, raw = _numeric(_boolean_text(items, "churned"), "churned")
+        bad = ~np.isnan(values) & (values != 0.0) & (values != 1.0)
+        if bad.any():
+            position = int(np.flatnonzero(bad)[0])
+            raise InvalidInputError(
+                f"The 'churned' field of item {position} must be true/false (1/0). "
+                f"Got {raw.iloc[position]!r}. Fix the value or leave it empty."
+            )
+        found["churned"] = values
+    if "customer_id" in items.columns:
+        found["customer_id"] = text_or_none(items["customer_id"])
+    return found
+
+
+def _boolean_text(items: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``items`` with ``true``/``false`` (and ``yes``/``no``) text of ``column`` as 1/0."""
+    raw = items[column]
+    if pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_bool_dtype(raw):
+        return items
+    words = {"true": 1.0, "yes": 1.0, "false": 0.0, "no": 0.0}
+    mapped = [
+        words.get(value.strip().lower(), value) if isinstance(value, str) else value
+        for value in raw.to_numpy(dtype=object)
+    ]
+    return pd.DataFrame({column: pd.Series(mapped, dtype=object)})
 
 
 def segment_names(items: pd.DataFrame, segments: Sequence[str] | None) -> list[str]:

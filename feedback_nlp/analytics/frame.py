@@ -6,7 +6,9 @@
   text; optional, needed for periods), ``nps`` (0-10), ``csat`` (1-5), ``ces`` (1-7),
   ``sentiment`` (item sentiment in [-1, 1]) -- each score may be missing (``None``/NaN) and a
   missing score is counted apart, never as zero -- plus segment columns (``plan``, ``region``...),
-  given as top-level keys or as a nested ``segments`` mapping.
+  given as top-level keys or as a nested ``segments`` mapping. Optional outcome columns
+  (absent: no outcome data): ``customer_id`` (text), ``first_response_minutes`` and
+  ``resolution_minutes`` (>= 0, from ``created_at``), ``churned`` (1/0) and ``revenue`` (>= 0).
 * **units** (mentions), one row per opinion unit: ``item_id``, ``theme_id`` (``None``: the unit is
   in the unassigned pool), and optionally ``sentiment`` (unit score in [-1, 1]), ``label``
   (``negative``/``neutral``/``positive``), ``text`` (for quotes) and ``candidate`` (for an
@@ -28,8 +30,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from feedback_nlp.analytics._columns import (
+    OUTCOME_FIELDS,
     SCORE_SCALES,
     float_column,
+    outcome_columns,
     parse_dates,
     score_column,
     segment_names,
@@ -59,7 +63,8 @@ class FeedbackFrame:
     Attributes:
         items: One row per item, positional index ``0..n-1``; columns ``item_id``,
             ``created_at`` (UTC datetimes, NaT when unknown), ``nps``, ``csat``, ``ces``,
-            ``sentiment`` (float64, NaN = missing) and one string column per segment.
+            ``sentiment`` (float64, NaN = missing), the outcome columns the input had, and
+            one string column per segment.
         segments: The segment column names.
         theme_ids: Theme ids; column ``k`` of :attr:`mentions` is ``theme_ids[k]``.
         mentions: Boolean matrix ``(n_items, n_themes)``: item ``i`` mentions theme ``k``.
@@ -227,6 +232,8 @@ class FeedbackFrame:
         for column, scale in SCORE_SCALES.items():
             table[column] = score_column(items, column, scale)
         table["sentiment"] = float_column(items, "sentiment", (-1.0, 1.0))
+        for name, values in outcome_columns(items).items():
+            table[name] = values
         names = segment_names(items, segments)
         for name in names:
             table[name] = text_or_none(items[name])
@@ -260,6 +267,15 @@ class FeedbackFrame:
             raise InvalidInputError(
                 f"The score column must be one of {[*SCORE_SCALES, 'sentiment']}. Got {column!r}."
             )
+        return self.items[column].to_numpy(dtype=np.float64)
+
+    def outcome(self, column: str) -> npt.NDArray[np.float64]:
+        """A numeric outcome column as float64, all NaN when the frame does not carry it."""
+        if column not in OUTCOME_FIELDS or column == "customer_id":
+            numeric = [name for name in OUTCOME_FIELDS if name != "customer_id"]
+            raise InvalidInputError(f"The outcome column must be one of {numeric}. Got {column!r}.")
+        if column not in self.items.columns:
+            return np.full(self.n_items, np.nan)
         return self.items[column].to_numpy(dtype=np.float64)
 
     def created_ns(self) -> IntArray:

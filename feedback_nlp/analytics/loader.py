@@ -21,6 +21,10 @@ Mapping of stored fields to frame columns:
   ``segments``) are left out. ``source`` becomes a segment column too, unless a segment key
   already has that name.
 * Item sentiment is not stored, so the frame falls back to the mean of the item's unit scores.
+* The outcome columns (``customer_id``, the pseudonym; ``first_response_minutes``,
+  ``resolution_minutes``, ``churned`` as 1.0/0.0 and ``revenue``, float64 with NaN for missing)
+  are columns of the frame when at least one item has a value for them, like a segment: a
+  workspace without outcome data has none of them.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from feedback_nlp.analytics._columns import ITEM_FIELDS
+from feedback_nlp.analytics._columns import ITEM_FIELDS, OUTCOME_FIELDS
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.domain import AnalyticsRecords
 from feedback_nlp.themes._checks import check_int
@@ -108,6 +112,11 @@ def frame_from_records(records: AnalyticsRecords) -> FeedbackFrame:
             "ces": np.rint(_floats(items["ces"])),
         }
     )
+    for name in OUTCOME_FIELDS:
+        values = items.get(name)
+        if values is None or all(value is None for value in values):
+            continue
+        table[name] = pd.Series(values, dtype=object) if name == "customer_id" else _floats(values)
     segment_dicts: list[dict[str, Any]] = items["segments"]
     keys = sorted({key for segments in segment_dicts for key in segments} - ITEM_FIELDS)
     for key in keys:

@@ -5,7 +5,8 @@ would build from all the rows at once -- the same columns, the same item order (
 database id), the same units in (item, unit index) order, the same theme columns -- without
 reading or validating the unchanged rows again. Only the delta is validated (it goes through
 ``frame_from_records``); the rest is array copies. When the theme universe changed, or a row's
-``source`` would change meaning for every item, it returns ``None``: the caller rebuilds.
+``source`` would change meaning for every item, it returns ``None``: the caller rebuilds. The
+outcome columns follow the rule of a rebuild: a column is there when some item has a value.
 """
 
 from __future__ import annotations
@@ -24,10 +25,18 @@ from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.analytics.loader import frame_from_records
 from feedback_nlp.domain import AnalyticsRecords
 
-__all__ = ["FrameParts", "append_frames", "item_table", "merge_frame", "parts_of"]
+__all__ = ["OUTCOME_ORDER", "FrameParts", "append_frames", "item_table", "merge_frame", "parts_of"]
 
 IntArray = npt.NDArray[np.int64]
 _FIXED = ("item_id", "created_at", "nps", "csat", "ces", "sentiment")
+OUTCOME_ORDER = (
+    "first_response_minutes",
+    "resolution_minutes",
+    "revenue",
+    "churned",
+    "customer_id",
+)
+"""The outcome columns in the order a frame carries them (after the scores, before segments)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,8 +78,16 @@ def _column(frame: FeedbackFrame, name: str) -> np.ndarray:
     if name == "created_at":
         return np.asarray(frame.items["created_at"].array.asi8, dtype=np.int64)
     if name not in frame.items.columns:
-        return np.full(frame.n_items, None, dtype=object)
+        numeric = name in OUTCOME_ORDER and name != "customer_id"
+        return np.full(
+            frame.n_items, np.nan if numeric else None, dtype=float if numeric else object
+        )
     return frame.items[name].to_numpy()
+
+
+def _outcomes(*frames: FeedbackFrame) -> list[str]:
+    """The outcome columns any of the frames carries, in :data:`OUTCOME_ORDER`."""
+    return [name for name in OUTCOME_ORDER if any(name in f.items.columns for f in frames)]
 
 
 def item_table(columns: dict[str, np.ndarray], segments: tuple[str, ...]) -> pd.DataFrame:
@@ -78,7 +95,8 @@ def item_table(columns: dict[str, np.ndarray], segments: tuple[str, ...]) -> pd.
 
     Args:
         columns: ``item_id`` (text), ``created_at`` (int64 ns, the minimum int64 for unknown),
-            ``nps``, ``csat``, ``ces``, ``sentiment`` (float64) and each segment (text or None).
+            ``nps``, ``csat``, ``ces``, ``sentiment`` (float64), the outcome columns the frame
+            carries (float64; ``customer_id`` text or None) and each segment (text or None).
         segments: The segment columns, in order.
     """
     table = pd.DataFrame({"item_id": np.asarray(columns["item_id"], dtype=object)})
@@ -86,6 +104,11 @@ def item_table(columns: dict[str, np.ndarray], segments: tuple[str, ...]) -> pd.
     table["created_at"] = pd.Series(created).dt.tz_localize("UTC")
     for name in ("nps", "csat", "ces", "sentiment"):
         table[name] = np.asarray(columns[name], dtype=np.float64)
+    for name in OUTCOME_ORDER:
+        if name == "customer_id" and name in columns:
+            table[name] = pd.Series(np.asarray(columns[name], dtype=object), dtype=object)
+        elif name in columns:
+            table[name] = np.asarray(columns[name], dtype=np.float64)
     for name in segments:
         table[name] = pd.Series(np.asarray(columns[name], dtype=object), dtype=object)
     return table
@@ -135,7 +158,8 @@ def merge_frame(base: FrameParts, records: AnalyticsRecords, ids: list[int]) -> 
         appended = _appended(base, delta, keys, source_field, merged_ids)
         if appended is not None:
             return appended
-    names = [*_FIXED, *(k for k in keys), *(["source"] if source_field else [])]
+    outcomes = _outcomes(old, delta)
+    names = [*_FIXED, *outcomes, *(k for k in keys), *(["source"] if source_field else [])]
     columns: dict[str, np.ndarray] = {}
     for name in names:
         old_values, new_values = _column(old, name), _column(delta, name)
@@ -172,6 +196,9 @@ def merge_frame(base: FrameParts, records: AnalyticsRecords, ids: list[int]) -> 
     ]
     source_field = source_field and "source" in segments
     keys = tuple(name for name in keys if name in segments)
+    for name in outcomes:  # as in a rebuild: a column only while some item has a value
+        if present.any() and not pd.notna(columns[name]).any():
+            del columns[name]
     table = item_table(columns, tuple(segments))
     frame = FeedbackFrame(
         items=table,
@@ -193,12 +220,12 @@ def _appended(
     """The fast path of new items only, all newer than ``base``'s (``None``: not that case)."""
     old = base.frame
     segments = tuple(sorted([*keys, *(["source"] if source_field else [])]))
-    if segments != old.segments:
+    if segments != old.segments or _outcomes(old) != _outcomes(old, delta):
         return None
     columns = list(old.items.columns)
     added = delta.items.reindex(columns=columns)
-    for name in segments:
-        if name not in delta.items.columns:
+    for name in [*segments, "customer_id"]:
+        if name in columns and name not in delta.items.columns:
             added[name] = pd.Series([None] * delta.n_items, dtype=object)
     if any(added[c].dtype != old.items[c].dtype for c in columns):
         return None

@@ -7,6 +7,9 @@ written under fresh names, flushed to disk, and only then does the manifest poin
 the previous snapshot or the new one, never a mix. :func:`load_snapshot` checks the format, the
 hashes and the row counts, and answers ``None`` for anything incomplete or foreign: the caller
 then rebuilds from the database. The mentions matrix is not stored: it follows from the units.
+The outcome columns a frame carries are stored under their own names and listed in the
+manifest (``outcomes``); a snapshot written before they existed lists none and loads as a frame
+without them, which is what a rebuild gives for items stored before them.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from feedback_nlp.analytics.frame import FeedbackFrame
-from feedback_nlp.analytics.merge import FrameParts, item_table
+from feedback_nlp.analytics.merge import OUTCOME_ORDER, FrameParts, item_table
 from feedback_nlp.models import file_sha256
 
 __all__ = ["FORMAT", "load_snapshot", "save_snapshot"]
@@ -65,6 +68,12 @@ def save_snapshot(directory: Path, parts: FrameParts, meta: dict[str, Any]) -> N
     }
     for name in ("nps", "csat", "ces", "sentiment"):
         columns[name] = pa.array(items[name].to_numpy(dtype=np.float64), pa.float64())
+    outcomes = [name for name in OUTCOME_ORDER if name in items.columns]
+    for name in outcomes:
+        kind = pa.string() if name == "customer_id" else pa.float64()
+        columns[name] = pa.array(
+            items[name].to_numpy(dtype=object if name == "customer_id" else np.float64), kind
+        )
     for index, name in enumerate(frame.segments):
         columns[f"s{index}"] = pa.array(items[name].to_numpy(dtype=object), pa.string())
     units = frame.units
@@ -85,6 +94,7 @@ def save_snapshot(directory: Path, parts: FrameParts, meta: dict[str, Any]) -> N
         "n_items": frame.n_items,
         "n_units": len(units),
         "segments": list(frame.segments),
+        "outcomes": outcomes,
         "segment_keys": list(parts.segment_keys),
         "source_field": parts.source_field,
         "theme_ids": list(frame.theme_ids),
@@ -129,6 +139,11 @@ def load_snapshot(directory: Path) -> tuple[FrameParts, dict[str, Any]] | None:
     columns = {name: column(items, name) for name in ("item_id", "created_at")}
     for name in ("nps", "csat", "ces", "sentiment"):
         columns[name] = column(items, name).astype(np.float64)
+    for name in manifest.get("outcomes", []):
+        if name not in OUTCOME_ORDER:
+            return None
+        values = column(items, name)
+        columns[name] = values.astype(object if name == "customer_id" else np.float64)
     for index, name in enumerate(segments):
         columns[name] = column(items, f"s{index}").astype(object)
     unit_table = pd.DataFrame(

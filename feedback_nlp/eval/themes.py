@@ -31,7 +31,7 @@ import resource
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,7 @@ __all__ = [
     "product_texts",
     "readable_names",
     "run_theme_eval",
+    "theme_label_accuracy",
 ]
 
 DEFAULT_EMBEDDER = "e5-small-multilingual"
@@ -205,6 +206,30 @@ def label_accuracy(
         nearest = (title_vectors @ gold_vectors.T).argmax(axis=1)
         correct = sum(gold[j] == majority[i] for i, j in zip(shown, nearest.tolist(), strict=True))
     return correct / len(titles)
+
+
+def theme_label_accuracy(
+    titles: Mapping[int, str], labels: list[str], found: IntArray, encode: _Encode
+) -> float | None:
+    """:func:`label_accuracy` of any tool's themes, from their titles and unit assignments.
+
+    Args:
+        titles: theme id -> title (a theme with none counts as wrong).
+        labels: the gold label of each unit.
+        found: the theme id of each unit (``-1``: unassigned, no theme).
+        encode: texts -> unit-norm vectors.
+
+    Returns:
+        The share over the themes present in ``found``; ``None`` when the gold labels are not
+        readable names (:func:`readable_names`) or no unit has a theme.
+    """
+    names = readable_names(labels)
+    themes = sorted({int(t) for t in found.tolist() if t >= 0})
+    if names is None or not themes:
+        return None
+    dense = np.searchsorted(np.asarray(themes), np.where(found >= 0, found, themes[0]))
+    majority = _majorities(labels, np.where(found >= 0, dense, -1), len(themes))
+    return label_accuracy([titles.get(t, "") for t in themes], majority, names, encode)
 
 
 def coarse_labels_for(path: Path) -> dict[str, str] | None:

@@ -342,6 +342,7 @@ def _run(
                     [resolved.to_raw(row)],
                     max_text_chars=options.max_text_chars,
                     row_numbers=[number],
+                    currency=workspace.currency,
                 )
                 if errors:
                     summary.rejected += 1

@@ -13,6 +13,13 @@ undoes what the file format does to values; it never decides validity:
   missing ints as NaN floats), NaN is a missing value, and date-times become ISO-8601 strings.
 * Integer ids become strings.
 * Segment columns with a missing value are left out of the item's segments.
+
+The outcome fields are read from columns of their own name when the file has them:
+``customer_id``, ``first_response_at``, ``first_response_minutes``, ``resolved_at``,
+``resolution_minutes``, ``churned``, ``churned_at``, ``currency`` and ``revenue`` (or, without a
+``revenue`` column, ``clv``: a customer lifetime value is the revenue at stake). Minutes and revenue
+strings become floats, integer customer ids strings, and ``churned`` strings that spell a boolean
+(``true``/``false``, ``yes``/``no``, ``1``/``0``, any case) and the numbers 0 and 1 booleans.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from decimal import Decimal
 from feedback_nlp.domain import SOURCES
 from feedback_nlp.errors import InvalidInputError
 
-__all__ = ["ColumnMapping", "ColumnMappingError", "ResolvedMapping"]
+__all__ = ["OUTCOME_COLUMNS", "ColumnMapping", "ColumnMappingError", "ResolvedMapping"]
 
 _AUTO: dict[str, str] = {
     "created_at": "created_at",
@@ -36,6 +43,25 @@ _AUTO: dict[str, str] = {
     "ces": "ces",
 }
 """Optional fields read from a column of the field's own name when no column is named."""
+
+OUTCOME_COLUMNS: dict[str, tuple[str, ...]] = {
+    "customer_id": ("customer_id",),
+    "first_response_at": ("first_response_at",),
+    "first_response_minutes": ("first_response_minutes",),
+    "resolved_at": ("resolved_at",),
+    "resolution_minutes": ("resolution_minutes",),
+    "churned": ("churned",),
+    "churned_at": ("churned_at",),
+    "revenue": ("revenue", "clv"),
+    "currency": ("currency",),
+}
+"""Outcome field -> the columns it is read from, the first the file has."""
+
+_STRIPPED = frozenset(
+    {"source", "created_at", "first_response_at", "resolved_at", "churned_at", "currency"}
+)
+_TRUE = frozenset({"true", "t", "yes", "y", "1"})
+_FALSE = frozenset({"false", "f", "no", "n", "0"})
 
 
 class ColumnMappingError(InvalidInputError):
@@ -83,6 +109,20 @@ def _number(value: object) -> object:
     return value
 
 
+def _boolean(value: object) -> object:
+    """A bool if ``value`` spells one or is the number 0 or 1, else ``value`` unchanged."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and value in (0, 1):
+        return bool(value)
+    return value
+
+
 def _identifier(value: object) -> object:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
@@ -117,13 +157,15 @@ class ResolvedMapping:
             if _missing(value):
                 continue
             value = _scalar(value)
-            if field == "id":
+            if field in ("id", "customer_id"):
                 value = _identifier(value)
             elif field in ("nps", "csat"):
                 value = _integer(value)
-            elif field == "ces":
+            elif field in ("ces", "first_response_minutes", "resolution_minutes", "revenue"):
                 value = _number(value)
-            elif field in ("source", "created_at") and isinstance(value, str):
+            elif field == "churned":
+                value = _boolean(value)
+            elif field in _STRIPPED and isinstance(value, str):
                 value = value.strip()
             raw[field] = value
         if self.default_source is not None and _missing(raw.get("source")):
@@ -152,6 +194,8 @@ class ColumnMapping:
         ces_col: Column of ``ces``; default: ``ces`` when the file has it.
         segment_cols: Columns stored as segments (``plan``, ``region``), keyed by column name.
         default_source: ``source`` of rows whose source column is absent or empty.
+
+    The outcome fields are always read from the columns of :data:`OUTCOME_COLUMNS`.
     """
 
     id_col: str = "id"
@@ -202,6 +246,10 @@ class ColumnMapping:
                 fields[field] = column
             else:
                 missing.append(f"{column!r} (for {field})")
+        for field, candidates in OUTCOME_COLUMNS.items():
+            found = next((column for column in candidates if column in present), None)
+            if found is not None:
+                fields[field] = found
         missing += [
             f"{column!r} (segment)" for column in self.segment_cols if column not in present
         ]

@@ -4,7 +4,8 @@ This is the only road from :class:`~feedback_nlp.domain.FeedbackIn` to
 :class:`~feedback_nlp.domain.PreparedFeedback`, the type the store accepts, so the original text
 is never stored, logged or embedded: the language is identified on the redacted text. Segment
 values are redacted too (a ``contact`` or ``customer`` attribute must not bring an e-mail
-address or a phone number into the database); segment keys and item ids are kept as sent.
+address or a phone number into the database); segment keys and item ids are kept as sent. A
+customer id is replaced by its keyed pseudonym (:mod:`feedback_nlp.ingest.pseudonym`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from feedback_nlp.domain import FeedbackIn, PreparedFeedback
+from feedback_nlp.ingest.pseudonym import pseudonym
 from feedback_nlp.text.langid import LanguageIdentifier
 from feedback_nlp.text.pii import PiiRedactor
 
@@ -20,7 +22,11 @@ __all__ = ["prepare_items"]
 
 
 def prepare_items(
-    items: Sequence[FeedbackIn], redactor: PiiRedactor, identifier: LanguageIdentifier
+    items: Sequence[FeedbackIn],
+    redactor: PiiRedactor,
+    identifier: LanguageIdentifier,
+    *,
+    customer_key: bytes | None = None,
 ) -> list[PreparedFeedback]:
     """Redact the PII of each item's text and identify its language.
 
@@ -28,11 +34,18 @@ def prepare_items(
         items: Validated items, texts as the caller sent them.
         redactor: The PII stage.
         identifier: The language identification stage (run on the redacted texts).
+        customer_key: The workspace's pseudonym key; needed when an item has a customer id.
 
     Returns:
         One prepared item per input, in order; each ``item.text`` (and segment value) is
-        redacted; ``pii_kinds`` are the kinds found in the text.
+        redacted, each ``customer_id`` pseudonymised; ``pii_kinds`` are the kinds found in the
+        text.
+
+    Raises:
+        ValueError: If an item has a customer id and no key is given.
     """
+    if customer_key is None and any(item.customer_id is not None for item in items):
+        raise ValueError("Items with a customer id need the workspace's customer key.")
     redactions = redactor.redact_many([item.text for item in items])
     guesses = identifier.identify_many([redaction.text for redaction in redactions])
     redacted_values: dict[str, str] = {}  # segment values repeat (plan, region): redact once
@@ -42,6 +55,11 @@ def prepare_items(
                 item,
                 text=redaction.text,
                 segments=_redacted(item.segments, redactor, redacted_values),
+                customer_id=(
+                    None
+                    if item.customer_id is None or customer_key is None
+                    else pseudonym(customer_key, item.customer_id)
+                ),
             ),
             lang=guess.lang,
             lang_confidence=float(guess.confidence),

@@ -20,6 +20,9 @@ path is the only path:
 After each stored batch or chunk that created or changed items, the workspace's alerts are
 marked due (:meth:`~feedback_nlp.store.alerts.AlertStore.mark_alerts_due`: one ``UPDATE``, a
 no-op without rules); the alert worker evaluates them later, debounced (:mod:`feedback_nlp.alerts`).
+In a mined workspace an ``assign`` job is queued too, unless one waits already
+(:meth:`~feedback_nlp.store.assignment.AssignmentStore.queue_assignment`): the job worker gives
+the new items' units the latest run's themes, edits included (:mod:`feedback_nlp.jobs.assign`).
 
 Idempotency lives in the store: an external id already stored with the same content is
 ``unchanged``; the last item of an id repeated in one batch wins and the others are
@@ -76,9 +79,14 @@ class BatchOutcome:
 
 
 def _mark_alerts(store: Store, workspace_id: int, result: UpsertResult) -> None:
-    """Tell the alert worker the workspace changed (one ``UPDATE``; rules are evaluated later)."""
+    """Tell the alert worker the workspace changed, and queue the new items' theme assignment.
+
+    Both are cheap writes; the rules are evaluated and the items assigned later, in the
+    background (:mod:`feedback_nlp.alerts`, :mod:`feedback_nlp.jobs.assign`).
+    """
     if result.created or result.updated:
         store.mark_alerts_due(workspace_id)
+        store.queue_assignment(workspace_id)
 
 
 class IngestService:
@@ -103,6 +111,24 @@ class IngestService:
         self.redactor = redactor
         self.identifier = identifier
         self.max_text_chars = max_text_chars
+        self._keys: dict[int, bytes] = {}
+        self._currencies: dict[int, str] = {}
+
+    def currency(self, workspace_id: int) -> str:
+        """The workspace's currency (read once per service)."""
+        found = self._currencies.get(workspace_id)
+        if found is None:
+            found = self._currencies[workspace_id] = self.store.workspace_currency(workspace_id)
+        return found
+
+    def customer_key(self, workspace_id: int, items: Sequence[FeedbackIn]) -> bytes | None:
+        """The workspace's pseudonym key when an item has a customer id (read once), else None."""
+        if all(item.customer_id is None for item in items):
+            return None
+        found = self._keys.get(workspace_id)
+        if found is None:
+            found = self._keys[workspace_id] = self.store.customer_key(workspace_id)
+        return found
 
     def ingest(
         self,
@@ -122,7 +148,10 @@ class IngestService:
             The counts of the batch and its row errors.
         """
         good, errors = validate_rows(
-            rows, max_text_chars=self.max_text_chars, row_numbers=row_numbers
+            rows,
+            max_text_chars=self.max_text_chars,
+            row_numbers=row_numbers,
+            currency=self.currency(workspace_id),
         )
         items = [item for _, item in good]
         result = self.store_items(workspace_id, items)
@@ -149,7 +178,12 @@ class IngestService:
         """
         if not items:
             return _NOTHING
-        prepared = prepare_items(items, self.redactor, self.identifier)
+        prepared = prepare_items(
+            items,
+            self.redactor,
+            self.identifier,
+            customer_key=self.customer_key(workspace_id, items),
+        )
         result = self.store.upsert_feedback(workspace_id, prepared)
         _mark_alerts(self.store, workspace_id, result)
         return result
@@ -235,7 +269,12 @@ class ChunkPipeline:
     def _prepare(self, items: list[FeedbackIn]) -> list[PreparedFeedback]:
         service = self._service
         tick = time.perf_counter()
-        prepared = prepare_items(items, service.redactor, service.identifier)
+        prepared = prepare_items(
+            items,
+            service.redactor,
+            service.identifier,
+            customer_key=service.customer_key(self._workspace_id, items),
+        )
         self.seconds["prepare"] += time.perf_counter() - tick
         return prepared
 

@@ -21,6 +21,10 @@ ces        number 1..7                                                          
 segments   flat object, key 1..64 chars -> string, finite number or bool (stringified) E109
 ========== ========================================================================== =====
 
+The optional outcome fields (``customer_id``, ``first_response_at`` / ``first_response_minutes``,
+``resolved_at`` / ``resolution_minutes``, ``churned``, ``churned_at``, ``revenue``, ``currency``;
+codes E112-E117) are checked by :mod:`feedback_nlp.ingest.outcomes`.
+
 Every string must be storable as UTF-8: a lone surrogate (U+D800..U+DFFF, from a JSON escape
 without its pair) rejects the row with the field's code. Values quoted in messages spell such
 code points as backslash escapes, so a message can always be encoded.
@@ -35,6 +39,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from feedback_nlp.domain import SOURCES, FeedbackIn, RowError
+from feedback_nlp.ingest.outcomes import OUTCOME_FIELDS, check_outcomes, parse_instant
 from feedback_nlp.text.pii import redact
 
 __all__ = [
@@ -53,7 +58,17 @@ MAX_SEGMENTS = 50
 _MAX_ABS_INT = 2**53  # larger integers lose precision in JSON clients; nobody means them
 _MIN_CREATED_AT = datetime(1900, 1, 1, tzinfo=UTC)
 _MAX_CREATED_AT = datetime(2200, 1, 1, tzinfo=UTC)  # pandas' nanosecond range ends in 2262
-FIELDS: tuple[str, ...] = ("id", "text", "source", "created_at", "nps", "csat", "ces", "segments")
+FIELDS: tuple[str, ...] = (
+    "id",
+    "text",
+    "source",
+    "created_at",
+    "nps",
+    "csat",
+    "ces",
+    "segments",
+    *OUTCOME_FIELDS,
+)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _UNICODE = "valid Unicode (no lone surrogate such as \\ud800)"
 _UNICODE_FIX = "Send UTF-8 text; a surrogate escape must come as a pair."
@@ -139,14 +154,8 @@ def _created_at(value: object) -> datetime:
         value,
         "Fix the value or drop the field (it then defaults to the time of ingest).",
     )
-    if not isinstance(value, str) or len(value) > 64:
-        raise bad
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-        parsed = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
-    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 shifted out of range
-        raise bad from None
-    if not _MIN_CREATED_AT <= parsed < _MAX_CREATED_AT:  # analytics hold nanosecond timestamps
+    parsed = parse_instant(value)  # analytics hold nanosecond timestamps: 1900..2199
+    if parsed is None:
         raise bad
     return parsed
 
@@ -231,7 +240,9 @@ def _message(bad: _Bad, field: str, row_name: str, *, missing: bool) -> str:
     )
 
 
-def _validate_row(index: int, row: object, max_text_chars: int) -> FeedbackIn | list[RowError]:
+def _validate_row(
+    index: int, row: object, max_text_chars: int, currency: str | None
+) -> FeedbackIn | list[RowError]:
     if not isinstance(row, Mapping):
         reason = f"[E101] Row {index} must be an object of fields. Got {_shown(row)}. Send one."
         return [RowError(index, "row", reason)]
@@ -257,6 +268,11 @@ def _validate_row(index: int, row: object, max_text_chars: int) -> FeedbackIn | 
         except _Bad as bad:
             missing = row.get(field) is None
             errors.append(RowError(index, field, _message(bad, field, row_name, missing=missing)))
+    outcomes, problems = check_outcomes(row, values.get("created_at"), currency=currency)
+    for problem in problems:
+        failed = _Bad(problem.code, problem.expected, problem.got, problem.fix)
+        reason = _message(failed, problem.field, row_name, missing=False)
+        errors.append(RowError(index, problem.field, reason))
     if errors:
         return errors
     text, truncated = values["text"]
@@ -270,11 +286,16 @@ def _validate_row(index: int, row: object, max_text_chars: int) -> FeedbackIn | 
         ces=values.get("ces"),
         segments=values.get("segments", {}),
         truncated=truncated,
+        **outcomes,
     )
 
 
 def validate_rows(
-    raw: Sequence[object], *, max_text_chars: int, row_numbers: Sequence[int] | None = None
+    raw: Sequence[object],
+    *,
+    max_text_chars: int,
+    row_numbers: Sequence[int] | None = None,
+    currency: str | None = None,
 ) -> tuple[list[tuple[int, FeedbackIn]], list[RowError]]:
     """Validate a batch of raw rows; good rows are always kept.
 
@@ -283,6 +304,8 @@ def validate_rows(
         max_text_chars: Longer texts are truncated to this length and flagged ``truncated``.
         row_numbers: The number that names each row in messages and results (a file's line
             numbers, say); default: its index in ``raw``.
+        currency: The workspace's currency: a row whose ``currency`` differs is rejected
+            (``None``: any active ISO 4217 code).
 
     Returns:
         ``(good, errors)``: each good row with its index in ``raw`` (or its row number), and
@@ -292,7 +315,7 @@ def validate_rows(
     errors: list[RowError] = []
     numbers = range(len(raw)) if row_numbers is None else row_numbers
     for index, row in zip(numbers, raw, strict=True):
-        outcome = _validate_row(index, row, max_text_chars)
+        outcome = _validate_row(index, row, max_text_chars, currency)
         if isinstance(outcome, FeedbackIn):
             good.append((index, outcome))
         else:

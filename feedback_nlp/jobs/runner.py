@@ -23,6 +23,7 @@ save       0.95      one transaction: run row, units with theme ids, themes, his
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,16 +45,24 @@ from feedback_nlp.sentiment.classifier import FloatArray, label_probs, scores_of
 from feedback_nlp.settings import Settings
 from feedback_nlp.store import Store
 from feedback_nlp.store.base import utcnow
-from feedback_nlp.store.mining import MiningOutcome
+from feedback_nlp.store.mining import MiningItem, MiningOutcome
 from feedback_nlp.taxonomy.remine import RemineReplay
 from feedback_nlp.taxonomy.vectors import KeyedVectors, phrase_embedder
-from feedback_nlp.text.units import OpinionUnitSplitter
+from feedback_nlp.text.units import OpinionUnit, OpinionUnitSplitter
 from feedback_nlp.themes.cluster import ThemeClusterer
 from feedback_nlp.themes.content import content_texts
 from feedback_nlp.themes.miner import ThemeMiner
 from feedback_nlp.themes.registry import ThemeRegistry
 
-__all__ = ["EMBED_BATCH", "SentimentHead", "find_sentiment_head", "run_mine_job"]
+__all__ = [
+    "EMBED_BATCH",
+    "EmbeddedUnits",
+    "SentimentHead",
+    "embed_units",
+    "find_sentiment_head",
+    "run_mine_job",
+    "split_items",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +143,68 @@ def _embed_with_sentiment(
     return np.vstack(vectors), np.vstack(probs)
 
 
+@dataclass(frozen=True, slots=True)
+class EmbeddedUnits:
+    """Opinion units of some items with their vectors and, when a head ran, their sentiment.
+
+    Attributes:
+        texts: Each unit's text.
+        langs: Each unit's language (its item's).
+        vectors: Unit-norm vectors, one row per unit.
+        predicted: Sentiment labels and scores (``None``: no sentiment head).
+        cached: The cached embedder used (its ``hits`` and ``misses``).
+    """
+
+    texts: list[str]
+    langs: list[str]
+    vectors: FloatMatrix
+    predicted: tuple[list[str], Any] | None
+    cached: CachedEmbedder
+
+
+def split_items(items: Sequence[MiningItem]) -> list[OpinionUnit]:
+    """The opinion units of ``items`` (the mining run's splitter)."""
+    return OpinionUnitSplitter().split_many([i.text for i in items], [i.lang for i in items])
+
+
+def embed_units(
+    store: Store,
+    workspace_id: int,
+    items: Sequence[MiningItem],
+    units: Sequence[OpinionUnit],
+    model: Embedder,
+    head: SentimentHead | None,
+    context: JobContext,
+    chunk: int = EMBED_BATCH,
+) -> EmbeddedUnits:
+    """Embed units (through the workspace's cache) and score their sentiment with ``head``.
+
+    The text path of a mining run (stages ``embed`` 0.15-0.6 and ``sentiment`` 0.62), also
+    what assigns new feedback between runs (:mod:`feedback_nlp.jobs.assign`).
+    """
+    texts = [unit.text for unit in units]
+    langs = [items[unit.item_index].lang for unit in units]
+    cached = CachedEmbedder(model, store.vector_cache(workspace_id))
+    content = content_texts(texts)
+    probs: FloatArray | None = None
+    if head is not None and _branches(head, model):
+        encoder = CachedSentimentEncoder(cached, head.model)
+        vectors, probs = _embed_with_sentiment(encoder, content, context, 0.15, 0.6, chunk)
+    else:
+        vectors = _embed(cached, content, context, 0.15, 0.6, chunk)
+    predicted: tuple[list[str], Any] | None = None
+    if head is not None:
+        context.stage(0.62, "sentiment")
+        if probs is None:
+            probs = (
+                head.model.predict_proba_texts(content)  # a branch, but the embedder is remote
+                if hasattr(head.model, "predict_proba_texts")
+                else head.model.predict_proba(vectors)
+            )
+        predicted = (label_probs(probs), np.asarray(scores_of(probs), dtype=np.float64))
+    return EmbeddedUnits(texts, langs, vectors, predicted, cached)
+
+
 def run_mine_job(
     store: Store,
     job: JobRecord,
@@ -183,11 +254,9 @@ def run_mine_job(
         )
 
     context.stage(0.10, "split")
-    units = OpinionUnitSplitter().split_many([i.text for i in items], [i.lang for i in items])
+    units = split_items(items)
     if not units:
         raise InvalidInputError("The matching feedback has no text to mine (no opinion units).")
-    texts = [unit.text for unit in units]
-    langs = [items[unit.item_index].lang for unit in units]
 
     context.stage(0.15, "embed")
     engine = engine or LocalEngine()
@@ -196,25 +265,10 @@ def run_mine_job(
         embedder = None  # the worker's loaded model is the other mode's
     model = embedder if embedder is not None else EngineEmbedder(engine, wanted)
     chunk = EMBED_BATCH if embedder is not None else engine.chunk_size
-    cached = CachedEmbedder(model, store.vector_cache(job.workspace_id))
-    content = content_texts(texts)
     head = find_sentiment_head(model.name, model.dim) if sentiment is True else sentiment or None
-    probs: FloatArray | None = None
-    if head is not None and _branches(head, model):
-        encoder = CachedSentimentEncoder(cached, head.model)
-        vectors, probs = _embed_with_sentiment(encoder, content, context, 0.15, 0.6, chunk)
-    else:
-        vectors = _embed(cached, content, context, 0.15, 0.6, chunk)
-    predicted: tuple[list[str], Any] | None = None
-    if head is not None:
-        context.stage(0.62, "sentiment")
-        if probs is None:
-            probs = (
-                head.model.predict_proba_texts(content)  # a branch, but the embedder is remote
-                if hasattr(head.model, "predict_proba_texts")
-                else head.model.predict_proba(vectors)
-            )
-        predicted = (label_probs(probs), np.asarray(scores_of(probs), dtype=np.float64))
+    embedded = embed_units(store, job.workspace_id, items, units, model, head, context, chunk)
+    texts, langs, vectors = embedded.texts, embedded.langs, embedded.vectors
+    cached, predicted = embedded.cached, embedded.predicted
 
     return_free_memory()  # what embedding freed, before clustering allocates (feedback_nlp.memory)
     context.stage(0.65, "mine")

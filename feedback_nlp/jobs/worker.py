@@ -32,13 +32,15 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from feedback_nlp.background import BackgroundLoop
 from feedback_nlp.domain import JobRecord
 from feedback_nlp.embed.base import Embedder
 from feedback_nlp.engines import Engine
 from feedback_nlp.errors import FeedbackNLPError
+from feedback_nlp.jobs.assign import run_assign_job
 from feedback_nlp.jobs.context import JobCancelled, JobContext, JobInterrupted, JobLost
 from feedback_nlp.jobs.liveness import this_worker, worker_alive
-from feedback_nlp.jobs.runner import run_mine_job
+from feedback_nlp.jobs.runner import SentimentHead, find_sentiment_head, run_mine_job
 from feedback_nlp.models import load_model
 from feedback_nlp.settings import Settings
 from feedback_nlp.store import Store
@@ -95,25 +97,32 @@ class JobWorker:
         self.worker_id = this_worker()
         self._embedder = embedder
         self.engine = engine
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = BackgroundLoop(
+            "feedback-nlp-jobs",
+            self._step,
+            poll_s=poll_s,
+            logger=logger,
+            failure="job worker: could not claim or finish a job",
+        )
+        self._stop = self._loop.stop_event  # what a running job's context checks
+        self._reaped_at = time.monotonic()
         self.recovered: list[str] = []
-        self.runners: dict[str, Runner] = {"mine": self._run_mine}
+        self.runners: dict[str, Runner] = {"mine": self._run_mine, "assign": self._run_assign}
+        self._models: dict[str, Embedder] = {}  # assign jobs: the runs' embedders, loaded once
+        self._heads: dict[str, SentimentHead | None] = {}  # and their sentiment heads
 
     @property
     def running(self) -> bool:
         """Whether the background thread is alive."""
-        return self._thread is not None and self._thread.is_alive()
+        return self._loop.running
 
     def start(self) -> None:
         """Recover jobs interrupted by a crash, then start the background thread."""
         if self.running:
             return
         self.recovered = self.reap()
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="feedback-nlp-jobs", daemon=True)
-        self._thread.start()
+        self._reaped_at = time.monotonic()
+        self._loop.start()
 
     def reap(self) -> list[str]:
         """Recover the jobs of worker processes that are gone; returns their ids."""
@@ -127,31 +136,18 @@ class JobWorker:
 
     def notify(self) -> None:
         """Look at the queue now (call after queueing a job)."""
-        self._wake.set()
+        self._loop.notify()
 
     def stop(self, timeout: float = 5.0) -> bool:
         """Ask the thread to stop and wait up to ``timeout`` seconds; returns whether it ended."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        return self._loop.stop(timeout)
 
-    def _loop(self) -> None:
-        reaped_at = time.monotonic()
-        while not self._stop.is_set():
-            try:
-                if time.monotonic() - reaped_at >= self.reap_s:
-                    reaped_at = time.monotonic()
-                    self.reap()
-                ran = self.run_once()
-            except Exception:  # the loop must survive a database hiccup
-                logger.exception("job worker: could not claim or finish a job")
-                ran = None
-            if ran is None:
-                self._wake.wait(self.poll_s)
-                self._wake.clear()
+    def _step(self) -> bool:
+        """One round of the background loop: reap when due, then run a job if one is queued."""
+        if time.monotonic() - self._reaped_at >= self.reap_s:
+            self._reaped_at = time.monotonic()
+            self.reap()
+        return self.run_once() is not None
 
     def run_once(self) -> JobRecord | None:
         """Claim one job (queued, or one whose lease ended) and run it to its end in this thread.
@@ -247,3 +243,27 @@ class JobWorker:
         return run_mine_job(
             self.store, job, self.settings, context, embedder=self._embedder, engine=self.engine
         )
+
+    def _run_assign(self, job: JobRecord, context: JobContext) -> dict[str, Any]:
+        return run_assign_job(
+            self.store,
+            job,
+            context,
+            embedder=self._embedder,
+            load=self._model,
+            head_of=self._head,
+        )
+
+    def _model(self, name: str) -> Embedder:
+        """The embedder ``name`` (the worker's own, else loaded once)."""
+        if self._embedder is not None and self._embedder.name == name:
+            return self._embedder
+        if name not in self._models:
+            self._models[name] = load_model(name)
+        return self._models[name]
+
+    def _head(self, model: Embedder) -> SentimentHead | None:
+        """The sentiment head of ``model`` (looked up once per embedder)."""
+        if model.name not in self._heads:
+            self._heads[model.name] = find_sentiment_head(model.name, model.dim)
+        return self._heads[model.name]

@@ -34,6 +34,12 @@ see :mod:`feedback_nlp.report.sections` for every row shape):
   attribute with 2..``max_segment_values`` values after filtering; ``over_index`` holds the
   significant (BH, ``fdr``) over/under-indexed (segment value, theme) cells only.
 * ``trends``: ``{"period", "periods", "n_items", "series" (top themes), "spikes", "emerging"}``.
+* ``outcomes``: ``None`` unless the filtered data has outcome fields (resolution or
+  first-response minutes, churn, revenue); then
+  :func:`~feedback_nlp.report.outcome_sections.outcome_overview` at ``granularity``, revenue
+  in the workspace's currency.
+* ``rank_by``: the order of ``top_detractor_issues`` (``nps_impact``, the default, or
+  ``churn_lift`` / ``revenue_at_risk``, whose rows add the churn and revenue columns).
 * ``timings``: seconds spent ``read`` (database), ``build`` (frame; both 0 when cached),
   ``reports`` and ``total``.
 """
@@ -50,9 +56,11 @@ import numpy as np
 from feedback_nlp.analytics.breakdown import scores_by_period, scores_by_theme
 from feedback_nlp.analytics.frame import PERIODS, FeedbackFrame
 from feedback_nlp.analytics.loader import FrameCache
+from feedback_nlp.analytics.outcomes import has_outcomes
 from feedback_nlp.errors import InvalidInputError
-from feedback_nlp.report import sections
+from feedback_nlp.report import outcome_sections, sections
 from feedback_nlp.report.filters import ReportFilters
+from feedback_nlp.themes.display import display_labels, resolve_display_lang
 
 if TYPE_CHECKING:
     from feedback_nlp.store import Store
@@ -81,22 +89,33 @@ class ReportBundle:
     segments: dict[str, Record]
     trends: Record
     timings: dict[str, float] = field(default_factory=dict)
+    outcomes: Record | None = None
+    rank_by: str = "nps_impact"
 
     def to_json(self) -> Record:
         """The bundle as one JSON-ready dict (``json.dumps`` it with ``ensure_ascii=False``)."""
         return asdict(self)
 
 
-def theme_labels(store: Store, workspace_id: int) -> tuple[dict[str, str], list[Record]]:
+def theme_labels(
+    store: Store, workspace_id: int, lang: str | None = None
+) -> tuple[dict[str, str], list[Record]]:
     """Display labels of a workspace's themes, and a summary row per level-0 theme.
+
+    Args:
+        store: Where the workspace's themes live.
+        workspace_id: Whose themes.
+        lang: The display language (``None``: the workspace's most frequent language;
+            :mod:`feedback_nlp.themes.display`).
 
     Returns:
         ``({theme_id: label}, [{"theme_id", "label", "parent_id", "active", "size",
-        "general"}])``; the label is the custom label, else the generated label of the theme's
-        main language, else the id; ``general``: in the general-sentiment pool.
+        "general"}])``; the label is the custom label, else the generated label in the display
+        language, else in the theme's main language, else the id; ``general``: in the
+        general-sentiment pool.
     """
     found = store.list_themes(workspace_id, include_inactive=True)
-    labels = {theme.theme_id: theme.display_label or theme.theme_id for theme in found}
+    labels = display_labels(found, resolve_display_lang(lang, None, found))
     rows = [
         {
             "theme_id": theme.theme_id,
@@ -173,6 +192,8 @@ def build_report_bundle(
     trend_themes: int = 10,
     include_inactive: bool = False,
     include_general: bool = False,
+    lang: str | None = None,
+    rank_by: str = "nps_impact",
 ) -> ReportBundle:
     """Compute every report of a workspace once.
 
@@ -192,6 +213,10 @@ def build_report_bundle(
         include_inactive: Also list inactive themes and themes no filtered item mentions.
         include_general: Also rank themes of the general-sentiment pool among the detractor
             issues (they are listed with the themes either way).
+        lang: The display language of the theme labels (``None``: the workspace's most
+            frequent language).
+        rank_by: Order of ``top_detractor_issues``: ``nps_impact``, ``churn_lift`` or
+            ``revenue_at_risk`` (:mod:`~feedback_nlp.analytics.ranking`).
 
     Returns:
         The bundle.
@@ -210,7 +235,7 @@ def build_report_bundle(
     workspace = store.get_workspace(workspace_id)
     loaded = (cache or FrameCache(max_workspaces=1)).get(store, workspace_id)
     reports_started = time.perf_counter()
-    labels, theme_rows = theme_labels(store, workspace_id)
+    labels, theme_rows = theme_labels(store, workspace_id, lang)
     frame = filters.apply(loaded.frame)
     themes = _listed_themes(frame, theme_rows, include_inactive=include_inactive)
     fixed = {key for key, _ in filters.segment}
@@ -223,9 +248,10 @@ def build_report_bundle(
     unassigned = int((frame.units["theme"].to_numpy() < 0).sum())
     parts: Record = {
         "overall": sections.overall_scores(frame, confidence=confidence),
-        "top_detractor_issues": sections.detractor_issues(
+        "top_detractor_issues": outcome_sections.ranked_issue_rows(
             frame,
             labels,
+            rank_by,
             limit=limit,
             n_quotes=n_quotes,
             min_detractors=min_detractors,
@@ -247,6 +273,16 @@ def build_report_bundle(
             parents=theme_parents(theme_rows),
         ),
     }
+    parts["rank_by"] = rank_by
+    if has_outcomes(frame):
+        parts["outcomes"] = outcome_sections.outcome_overview(
+            frame,
+            labels,
+            granularity=granularity,
+            currency=workspace.currency,
+            confidence=confidence,
+            fdr=fdr,
+        )
     done = time.perf_counter()
     return ReportBundle(
         workspace=workspace.name,

@@ -8,7 +8,9 @@ Theme columns: ``n_items`` counts the items with a unit in the theme (for a pare
 of its themes), ``share`` is ``n_items`` over all the workspace's items (0-1), ``sentiment_mean``
 is the mean sentiment score (-1..1) of its units; ``size`` is the theme's units in the latest
 mining run that found it and ``confidence`` its stability across resampled runs; ``general``
-says whether it is in the general-sentiment pool (sentiment without a topic).
+says whether it is in the general-sentiment pool (sentiment without a topic). The outcome
+columns (median resolution minutes, churn rate and lift, revenue at risk) are
+:mod:`~feedback_nlp.report.outcome_csv`'s, empty when the data has no outcome fields.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import numpy as np
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.domain import FeedbackRecord, ThemeRecord
 from feedback_nlp.report.csv_export import Cell, write_csv
+from feedback_nlp.report.outcome_csv import OUTCOME_THEME_COLUMNS, theme_outcome_cells
+from feedback_nlp.themes.display import display_labels, resolve_display_lang
 
 if TYPE_CHECKING:
     from feedback_nlp.settings import Settings
@@ -51,6 +55,12 @@ FEEDBACK_COLUMNS: tuple[str, ...] = (
     "theme_ids",
     "theme_labels",
     "sentiment",
+    "customer_id",
+    "first_response_minutes",
+    "resolution_minutes",
+    "churned",
+    "churned_at",
+    "revenue",
     "text",
 )
 THEME_COLUMNS: tuple[str, ...] = (
@@ -66,6 +76,7 @@ THEME_COLUMNS: tuple[str, ...] = (
     "active",
     "general",
     *(f"quote_{k}" for k in range(1, N_QUOTES + 1)),
+    *OUTCOME_THEME_COLUMNS,
 )
 _LIST_SEPARATOR = "; "
 
@@ -99,7 +110,8 @@ def feedback_rows(
 
     Yields:
         Rows: ``segments`` as a JSON object, theme ids and labels joined by ``"; "``, scores and
-        sentiment as numbers.
+        sentiment as numbers; the outcome columns (empty when unknown): the customer's
+        pseudonym, minutes and revenue as numbers, ``churned`` as ``true``/``false``.
     """
     for record in records:
         yield [
@@ -114,6 +126,12 @@ def feedback_rows(
             _LIST_SEPARATOR.join(record.theme_ids),
             _LIST_SEPARATOR.join(labels.get(t, t) for t in record.theme_ids),
             _rounded(sentiments.get(record.external_id)),
+            record.customer_id,
+            _rounded(record.first_response_minutes, 2),
+            _rounded(record.resolution_minutes, 2),
+            None if record.churned is None else str(record.churned).lower(),
+            None if record.churned_at is None else record.churned_at.isoformat(),
+            _rounded(record.revenue, 2),
             record.text,
         ]
 
@@ -135,21 +153,28 @@ def _theme_stats(
     return n_items, _rounded(share), _rounded(sentiment)
 
 
-def theme_rows(themes: Sequence[ThemeRecord], frame: FeedbackFrame | None) -> list[list[Cell]]:
+def theme_rows(
+    themes: Sequence[ThemeRecord], frame: FeedbackFrame | None, lang: str | None = None
+) -> list[list[Cell]]:
     """One row per theme or parent group, in :data:`THEME_COLUMNS` order.
 
     Args:
         themes: The themes to list (as :meth:`~feedback_nlp.store.Store.list_themes` orders them).
         frame: The workspace's analytics frame, for ``n_items``, ``share`` and
             ``sentiment_mean`` (empty cells when ``None``).
+        lang: The display language (``None``: the most frequent language of ``themes``).
 
     Returns:
-        The rows; the label is the display label (custom, else generated, else the id).
+        The rows; the label is the display label (custom, else generated in the display
+        language, else in the theme's main language, else the id).
     """
+    labels = display_labels(themes, resolve_display_lang(lang, None, themes))
     children: dict[str, list[str]] = {}
     for theme in themes:
         if theme.parent_id is not None:
             children.setdefault(theme.parent_id, []).append(theme.theme_id)
+    outcomes = theme_outcome_cells(frame)
+    no_outcome: list[Cell] = [None] * len(OUTCOME_THEME_COLUMNS)
     rows: list[list[Cell]] = []
     for theme in themes:
         members = children.get(theme.theme_id, []) if theme.level > 0 else [theme.theme_id]
@@ -158,7 +183,7 @@ def theme_rows(themes: Sequence[ThemeRecord], frame: FeedbackFrame | None) -> li
         rows.append(
             [
                 theme.theme_id,
-                theme.display_label or theme.theme_id,
+                labels[theme.theme_id],
                 theme.level,
                 theme.parent_id,
                 theme.size,
@@ -170,6 +195,7 @@ def theme_rows(themes: Sequence[ThemeRecord], frame: FeedbackFrame | None) -> li
                 theme.general,
                 *quotes,
                 *([None] * (N_QUOTES - len(quotes))),
+                *(outcomes.get(theme.theme_id, no_outcome) if theme.level == 0 else no_outcome),
             ]
         )
     return rows

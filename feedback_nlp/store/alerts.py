@@ -1,34 +1,30 @@
-"""Alerts in the database: rules, firings (once per rule and key), webhook outbox, schedule.
+"""Alerts in the database: rules and their firings (once per rule and key).
 
 * **Firings and their deliveries in one transaction.** :meth:`AlertStore.record_signals` inserts
   each signal's firing unless the rule fired for that ``dedup_key`` already (the unique key
   ``(rule_id, dedup_key)``, ``ON CONFLICT DO NOTHING``) and, in the same transaction, the
   delivery of a new firing of a rule with a webhook. A firing is never without its delivery,
   and a crash loses neither.
-* **Claims.** :meth:`AlertStore.claim_delivery` hands a due, pending delivery to one deliverer
-  with a lease (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: ``BEGIN IMMEDIATE``); another
-  deliverer may take it only once the lease has ended. :meth:`AlertStore.finish_attempt` logs the
-  attempt and, on a 2xx, marks it delivered: a delivered row is never claimed again.
-* **The schedule.** :meth:`AlertStore.mark_alerts_due` is what ingest and mining call: one
-  ``UPDATE`` of the workspace's ``alert_schedule`` row, which exists only while the workspace
-  has rules (so a workspace without rules pays a no-op). :meth:`AlertStore.claim_alert_evaluation`
-  lets one evaluator at a time in, at most once per debounce interval.
+* **The outbox** (deliveries, their claims and attempts) is
+  :mod:`feedback_nlp.store.alert_outbox`; **the schedule** (marked due by ingest and mining,
+  claimed by one evaluator at a time) is :mod:`feedback_nlp.store.alert_schedule`.
+  :class:`AlertStore` is all three.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import delete, func, select, update
 
-from feedback_nlp.alerts.records import Attempt, ClaimedDelivery, Delivery, Firing, Signal
+from feedback_nlp.alerts.records import Firing, Signal
 from feedback_nlp.alerts.rules import AlertRule
 from feedback_nlp.errors import NotFoundError
-from feedback_nlp.store.base import StoreBase, utcnow
+from feedback_nlp.store.alert_outbox import DELIVERED, FAILED, PENDING, AlertOutboxStore
+from feedback_nlp.store.alert_schedule import AlertScheduleStore
+from feedback_nlp.store.base import utcnow
 from feedback_nlp.store.schema import (
     alert_attempts,
     alert_deliveries,
@@ -39,8 +35,6 @@ from feedback_nlp.store.schema import (
 )
 
 __all__ = ["DELIVERED", "FAILED", "PENDING", "AlertStore"]
-
-PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
 
 def _rule(row: Any) -> AlertRule:
@@ -73,25 +67,7 @@ def _firing(row: Any) -> Firing:
     )
 
 
-def _delivery(row: Any, log: Sequence[Attempt] = ()) -> Delivery:
-    return Delivery(
-        id=row.id,
-        workspace_id=int(row.workspace_id),
-        firing_id=int(row.firing_id),
-        rule_id=int(row.rule_id),
-        url=row.url,
-        status=row.status,
-        attempts=int(row.attempts),
-        next_attempt_at=row.next_attempt_at,
-        last_status_code=row.last_status_code,
-        last_error=row.last_error,
-        created_at=row.created_at,
-        delivered_at=row.delivered_at,
-        log=tuple(log),
-    )
-
-
-class AlertStore(StoreBase):
+class AlertStore(AlertOutboxStore, AlertScheduleStore):
     """Rules, firings, deliveries and the evaluation schedule of every workspace."""
 
     # --- rules -------------------------------------------------------------------------------
@@ -312,215 +288,6 @@ class AlertStore(StoreBase):
         query = query.order_by(alert_firings.c.id.desc()).limit(limit)
         with self._read() as connection:
             return [_firing(row) for row in connection.execute(query)]
-
-    # --- deliveries --------------------------------------------------------------------------
-
-    def list_alert_deliveries(
-        self,
-        workspace_id: int,
-        *,
-        rule_id: int | None = None,
-        status: str | None = None,
-        limit: int = 100,
-    ) -> list[Delivery]:
-        """The workspace's deliveries, newest first, each with its attempt log."""
-        query = select(alert_deliveries).where(alert_deliveries.c.workspace_id == workspace_id)
-        if rule_id is not None:
-            query = query.where(alert_deliveries.c.rule_id == rule_id)
-        if status is not None:
-            query = query.where(alert_deliveries.c.status == status)
-        query = query.order_by(alert_deliveries.c.created_at.desc(), alert_deliveries.c.id)
-        with self._read() as connection:
-            rows = connection.execute(query.limit(limit)).all()
-            logs: dict[str, list[Attempt]] = {row.id: [] for row in rows}
-            if logs:
-                attempts = connection.execute(
-                    select(alert_attempts)
-                    .where(alert_attempts.c.delivery_id.in_(list(logs)))
-                    .order_by(alert_attempts.c.delivery_id, alert_attempts.c.attempt)
-                )
-                for a in attempts:
-                    logs[a.delivery_id].append(
-                        Attempt(a.attempt, a.at, a.status_code, a.error, float(a.duration_ms))
-                    )
-        return [_delivery(row, logs[row.id]) for row in rows]
-
-    def claim_delivery(
-        self, lease_s: float, *, now: datetime | None = None
-    ) -> ClaimedDelivery | None:
-        """Take the most overdue pending delivery that no live lease holds, for ``lease_s``.
-
-        Returns:
-            The delivery, or ``None`` when nothing is due.
-        """
-        now = now or utcnow()
-        lease_until = now + timedelta(seconds=lease_s)
-        with self._write() as connection:
-            pick = (
-                select(alert_deliveries.c.id)
-                .where(
-                    alert_deliveries.c.status == PENDING,
-                    alert_deliveries.c.next_attempt_at <= now,
-                    or_(
-                        alert_deliveries.c.lease_until.is_(None),
-                        alert_deliveries.c.lease_until <= now,
-                    ),
-                )
-                .order_by(alert_deliveries.c.next_attempt_at, alert_deliveries.c.id)
-                .limit(1)
-            )
-            if self.dialect == "postgresql":
-                pick = pick.with_for_update(skip_locked=True)
-            delivery_id = connection.execute(pick).scalar_one_or_none()
-            if delivery_id is None:
-                return None
-            connection.execute(
-                update(alert_deliveries)
-                .where(alert_deliveries.c.id == delivery_id)
-                .values(lease_until=lease_until)
-            )
-            row = connection.execute(
-                select(
-                    alert_deliveries.c.id,
-                    alert_deliveries.c.workspace_id,
-                    alert_deliveries.c.url,
-                    alert_deliveries.c.body,
-                    alert_deliveries.c.attempts,
-                    alert_rules.c.secret,
-                )
-                .join(alert_rules, alert_rules.c.id == alert_deliveries.c.rule_id)
-                .where(alert_deliveries.c.id == delivery_id)
-            ).one()
-        return ClaimedDelivery(
-            id=row.id,
-            workspace_id=int(row.workspace_id),
-            url=row.url,
-            body=row.body,
-            secret=row.secret or "",
-            attempts=int(row.attempts),
-            lease_until=lease_until,
-        )
-
-    def finish_attempt(
-        self,
-        claimed: ClaimedDelivery,
-        *,
-        at: datetime,
-        status_code: int | None,
-        error: str | None,
-        duration_ms: float,
-        retry_at: datetime | None,
-    ) -> bool:
-        """Log one attempt of a claimed delivery and settle it.
-
-        A 2xx ``status_code`` marks it delivered; otherwise it is due again at ``retry_at``, or
-        failed for good when ``retry_at`` is ``None``.
-
-        Returns:
-            Whether the claim still held (``False``: its lease ended and another deliverer took
-            it over; only the attempt is logged then).
-        """
-        delivered = status_code is not None and 200 <= status_code < 300
-        attempt = claimed.attempts + 1
-        with self._write() as connection:
-            connection.execute(
-                alert_attempts.insert().values(
-                    delivery_id=claimed.id,
-                    workspace_id=claimed.workspace_id,
-                    attempt=attempt,
-                    at=at,
-                    status_code=status_code,
-                    error=error,
-                    duration_ms=duration_ms,
-                )
-            )
-            values: dict[str, Any] = {
-                "attempts": attempt,
-                "lease_until": None,
-                "last_status_code": status_code,
-                "last_error": error,
-            }
-            if delivered:
-                values.update(status=DELIVERED, delivered_at=at)
-            elif retry_at is None:
-                values.update(status=FAILED)
-            else:
-                values.update(next_attempt_at=retry_at)
-            held = connection.execute(
-                update(alert_deliveries)
-                .where(
-                    alert_deliveries.c.id == claimed.id,
-                    alert_deliveries.c.status == PENDING,
-                    alert_deliveries.c.lease_until == claimed.lease_until,
-                )
-                .values(**values)
-            ).rowcount
-        return bool(held)
-
-    # --- schedule ----------------------------------------------------------------------------
-
-    def mark_alerts_due(self, workspace_id: int) -> None:
-        """Note that the workspace's data changed (a no-op for a workspace without rules)."""
-        with self._write() as connection:
-            self._mark(connection, workspace_id, utcnow())
-
-    def _mark(self, connection: Connection, workspace_id: int, now: datetime) -> None:
-        connection.execute(
-            update(alert_schedule)
-            .where(alert_schedule.c.workspace_id == workspace_id)
-            .values(marked_at=now)
-        )
-
-    def alerts_due(self, debounce_s: float, *, now: datetime | None = None) -> list[int]:
-        """Workspaces marked since their last evaluation began, and not evaluated lately.
-
-        Args:
-            debounce_s: A workspace is evaluated at most once per this many seconds.
-            now: The current instant (default: the clock).
-        """
-        now = now or utcnow()
-        quiet = now - timedelta(seconds=debounce_s)
-        schedule = alert_schedule.c
-        with self._read() as connection:
-            rows = connection.execute(
-                select(schedule.workspace_id)
-                .where(
-                    schedule.marked_at.is_not(None),
-                    or_(
-                        schedule.evaluated_at.is_(None),
-                        (schedule.marked_at >= schedule.evaluated_at)
-                        & (schedule.evaluated_at <= quiet),
-                    ),
-                )
-                .order_by(schedule.workspace_id)
-            ).all()
-        return [int(row.workspace_id) for row in rows]
-
-    def claim_alert_evaluation(self, workspace_id: int, *, now: datetime | None = None) -> bool:
-        """Start an evaluation of the workspace's rules, unless another one started meanwhile.
-
-        The evaluation's start becomes ``evaluated_at``: a mark made while it runs is later,
-        so the workspace is due again afterwards and nothing written meanwhile is missed.
-        """
-        now = now or utcnow()
-        schedule = alert_schedule.c
-        with self._write() as connection:
-            seen = connection.execute(
-                select(schedule.evaluated_at).where(schedule.workspace_id == workspace_id)
-            ).one_or_none()
-            if seen is None:
-                return False
-            match = (
-                schedule.evaluated_at.is_(None)
-                if seen.evaluated_at is None
-                else schedule.evaluated_at == seen.evaluated_at
-            )
-            claimed = connection.execute(
-                update(alert_schedule)
-                .where(schedule.workspace_id == workspace_id, match)
-                .values(evaluated_at=now)
-            ).rowcount
-        return bool(claimed)
 
     def workspace_name(self, workspace_id: int) -> str:
         """The workspace's name (for the payloads)."""

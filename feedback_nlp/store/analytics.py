@@ -208,6 +208,7 @@ class AnalyticsReader(StoreBase):
                 items.ces,
                 items.source,
                 type_coerce(items.segments, Text),
+                *_outcome_columns(),
                 items.updated_at,
             )
             base = select(*columns).where(items.workspace_id == workspace_id)
@@ -228,11 +229,11 @@ class AnalyticsReader(StoreBase):
             unit_rows = self._units_of(connection, workspace_id, item_rows, everything, after_id)
             theme_ids = self._level0(connection, workspace_id)
         version = (marks.items_updated, marks.run_id, marks.themes_updated, marks.n_themes)
-        records = _records(version, [row[:8] for row in item_rows], unit_rows, theme_ids)
+        records = _records(version, [row[:_N_ITEM] for row in item_rows], unit_rows, theme_ids)
         return AnalyticsRows(
             records=records,
             ids=[int(row[0]) for row in item_rows],
-            updated=[row[8] for row in item_rows],
+            updated=[row[_N_ITEM] for row in item_rows],
             marks=marks,
         )
 
@@ -304,6 +305,7 @@ class AnalyticsReader(StoreBase):
                     items.ces,
                     items.source,
                     type_coerce(items.segments, Text),
+                    *_outcome_columns(),
                 )
                 .where(items.workspace_id == workspace_id)
                 .order_by(items.id)
@@ -321,6 +323,22 @@ class AnalyticsReader(StoreBase):
             ).all()
             theme_ids = self._level0(connection, workspace_id)
             return _records(version, item_rows, unit_rows, theme_ids)
+
+
+_N_ITEM = 13
+"""Item columns of a row read for the analytics: id, 7 fields (see :func:`_records`), 5 outcomes."""
+
+
+def _outcome_columns() -> tuple[Any, ...]:
+    """The outcome columns the analytics read (``churned_at`` is not among them)."""
+    items = feedback_items.c
+    return (
+        items.customer_id,
+        items.first_response_minutes,
+        items.resolution_minutes,
+        items.churned,
+        items.revenue,
+    )
 
 
 def _instant(value: Any) -> datetime | None:
@@ -341,7 +359,7 @@ def _records(
     theme_ids: tuple[str, ...],
 ) -> AnalyticsRecords:
     """Column lists of the fetched rows (external ids for unit items)."""
-    columns = list(zip(*item_rows, strict=True)) if item_rows else [()] * 8
+    columns = list(zip(*item_rows, strict=True)) if item_rows else [()] * _N_ITEM
     external = dict(zip(columns[0], columns[1], strict=True))
     unit_columns = list(zip(*unit_rows, strict=True)) if unit_rows else [()] * 5
     return AnalyticsRecords(
@@ -354,6 +372,11 @@ def _records(
             "ces": list(columns[5]),
             "source": list(columns[6]),
             "segments": _segment_dicts(columns[7]),
+            "customer_id": list(columns[8]),
+            "first_response_minutes": list(columns[9]),
+            "resolution_minutes": list(columns[10]),
+            "churned": [None if value is None else bool(value) for value in columns[11]],
+            "revenue": list(columns[12]),
         },
         units={
             "item_id": [external[i] for i in unit_columns[0]],

@@ -15,6 +15,12 @@ PostgreSQL: ``COPY`` into a staging table and one ``INSERT ... SELECT ... ON CON
 ``COPY`` of the segments (:mod:`feedback_nlp.store.pg_copy`). Only the redacted text is stored,
 with its SHA-256 (``text_hash``). When an item's text changes, its opinion units (split from the
 old text) are deleted; the next mining run splits it again.
+
+The outcome fields (customer pseudonym, response and resolution minutes, churn, revenue) are part
+of an item's content: re-sending an item with a changed outcome updates it. An item without any
+outcome hashes exactly as before the outcomes existed, so re-sending data stored by an older
+version stays ``unchanged``. Only pseudonymised customer ids are accepted
+(:func:`~feedback_nlp.ingest.prepare.prepare_items` makes them).
 """
 
 from __future__ import annotations
@@ -28,12 +34,23 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.engine import Connection
 
-from feedback_nlp.domain import PreparedFeedback, UpsertResult
+from feedback_nlp.domain import FeedbackIn, PreparedFeedback, UpsertResult
+from feedback_nlp.ingest.pseudonym import is_pseudonym
 from feedback_nlp.store.base import StoreBase, chunks, utcnow
 from feedback_nlp.store.pg_copy import copy_segments, copy_upsert_items
 from feedback_nlp.store.schema import feedback_items, feedback_segments, opinion_units
 
-__all__ = ["FeedbackWriter", "content_hash", "text_hash"]
+__all__ = ["OUTCOME_COLUMNS", "FeedbackWriter", "content_hash", "text_hash"]
+
+OUTCOME_COLUMNS: tuple[str, ...] = (
+    "customer_id",
+    "first_response_minutes",
+    "resolution_minutes",
+    "churned",
+    "churned_at",
+    "revenue",
+)
+"""The outcome columns of ``feedback_items`` (revision 0009), as named on :class:`FeedbackIn`."""
 
 _UPDATABLE = (
     "text",
@@ -48,6 +65,7 @@ _UPDATABLE = (
     "csat",
     "ces",
     "segments",
+    *OUTCOME_COLUMNS,
 )
 
 _SQLITE_SEGMENT_INSERT = (
@@ -77,11 +95,27 @@ def content_hash(prepared: PreparedFeedback) -> str:
         round(prepared.lang_confidence, 6),
         list(prepared.pii_kinds),
     ]
+    outcomes = _outcomes(item)
+    if outcomes is not None:  # items without outcomes keep the hash they had before 0009
+        payload.append(outcomes)
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
+
+
+def _outcomes(item: FeedbackIn) -> list[Any] | None:
+    """The outcome fields as JSON-ready values, ``None`` when the item has none."""
+    values: list[Any] = [getattr(item, name) for name in OUTCOME_COLUMNS]
+    if all(value is None for value in values):
+        return None
+    return [value.isoformat() if isinstance(value, datetime) else value for value in values]
 
 
 def _row(workspace_id: int, prepared: PreparedFeedback, now: datetime) -> dict[str, Any]:
     item = prepared.item
+    if item.customer_id is not None and not is_pseudonym(item.customer_id):
+        raise ValueError(
+            "A customer id must be pseudonymised before it is stored; prepare the items with "
+            "feedback_nlp.ingest.prepare.prepare_items(..., customer_key=...)."
+        )
     return {
         "workspace_id": workspace_id,
         "external_id": item.external_id,
@@ -100,7 +134,7 @@ def _row(workspace_id: int, prepared: PreparedFeedback, now: datetime) -> dict[s
         "segments": dict(item.segments),
         "ingested_at": now,
         "updated_at": now,
-    }
+    } | {name: getattr(item, name) for name in OUTCOME_COLUMNS}
 
 
 class FeedbackWriter(StoreBase):

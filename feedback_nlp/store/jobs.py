@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection
 from feedback_nlp.domain import JOB_KINDS, JOB_STATES, TERMINAL_JOB_STATES, JobRecord
 from feedback_nlp.errors import InvalidInputError, NotFoundError
 from feedback_nlp.store.base import StoreBase, utcnow
+from feedback_nlp.store.claims import pick_one
 from feedback_nlp.store.schema import jobs
 
 __all__ = ["DEFAULT_LEASE_S", "DEFAULT_MAX_ATTEMPTS", "JobStore"]
@@ -229,9 +230,7 @@ class JobStore(StoreBase):
                     pick = pick.where(~self._held_back(jobs.c, now, gone))
                 if skipped:
                     pick = pick.where(jobs.c.workspace_id.not_in(skipped))
-                pick = pick.order_by(jobs.c.created_at, jobs.c.id).limit(1)
-                if self.dialect == "postgresql":
-                    pick = pick.with_for_update(skip_locked=True)
+                pick = pick_one(pick.order_by(jobs.c.created_at, jobs.c.id), self.dialect)
                 row = connection.execute(pick).one_or_none()
                 if row is None:
                     return None

@@ -129,6 +129,12 @@ def _record(row: Any, theme_ids: Sequence[str]) -> FeedbackRecord:
         ingested_at=row.ingested_at,
         updated_at=row.updated_at,
         theme_ids=tuple(theme_ids),
+        customer_id=row.customer_id,
+        first_response_minutes=row.first_response_minutes,
+        resolution_minutes=row.resolution_minutes,
+        churned=None if row.churned is None else bool(row.churned),
+        churned_at=row.churned_at,
+        revenue=row.revenue,
     )
 
 

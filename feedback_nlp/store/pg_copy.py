@@ -37,6 +37,12 @@ ITEM_COLUMNS: tuple[str, ...] = (
     "segments",
     "ingested_at",
     "updated_at",
+    "customer_id",
+    "first_response_minutes",
+    "resolution_minutes",
+    "churned",
+    "churned_at",
+    "revenue",
 )
 """The columns of ``feedback_items`` a write supplies (all but ``id``)."""
 

@@ -110,6 +110,10 @@ workspaces = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(64), nullable=False, unique=True),
     Column("created_at", UtcDateTime, nullable=False),
+    # revision 0009: the ISO 4217 code of its revenue figures, and the key of its customer
+    # pseudonyms (64 hex characters; feedback_nlp.ingest.pseudonym)
+    Column("currency", String(3), nullable=False, server_default="USD"),
+    Column("customer_key", String(64), nullable=True),
 )
 
 api_keys = Table(
@@ -146,6 +150,13 @@ feedback_items = Table(
     Column("segments", JSON, nullable=False),
     Column("ingested_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # revision 0009: outcomes (minutes from created_at; customer_id is the keyed pseudonym)
+    Column("customer_id", String(18), nullable=True),
+    Column("first_response_minutes", Float, nullable=True),
+    Column("resolution_minutes", Float, nullable=True),
+    Column("churned", Boolean, nullable=True),
+    Column("churned_at", UtcDateTime, nullable=True),
+    Column("revenue", Float, nullable=True),
     UniqueConstraint("workspace_id", "external_id"),
     Index(None, "workspace_id", "created_at", "id"),
     Index(None, "workspace_id", "source"),

@@ -4,7 +4,8 @@
 (:mod:`.workspaces`), feedback upserts (:mod:`.feedback`) and reads (:mod:`.listing`), jobs
 (:mod:`.jobs`), themes (:mod:`.themes`), mining runs with the theme registry (:mod:`.mining`),
 the analysts' taxonomy edits (:mod:`.taxonomy`), the rows behind the analytics
-(:mod:`.analytics`) and the alerts (:mod:`.alerts`: rules, firings, the webhook outbox).
+(:mod:`.analytics`), the alerts (:mod:`.alerts`: rules, firings, the webhook outbox) and new
+feedback assigned between mining runs (:mod:`.assignment`).
 Every per-workspace method takes ``workspace_id`` and filters on it.
 """
 
@@ -14,6 +15,7 @@ from sqlalchemy import Engine
 
 from feedback_nlp.store.alerts import AlertStore
 from feedback_nlp.store.analytics import AnalyticsReader
+from feedback_nlp.store.assignment import AssignmentStore
 from feedback_nlp.store.engine import make_engine, upgrade
 from feedback_nlp.store.feedback import FeedbackWriter
 from feedback_nlp.store.jobs import JobStore
@@ -37,6 +39,7 @@ class Store(
     TaxonomyStore,
     AnalyticsReader,
     AlertStore,
+    AssignmentStore,
 ):
     """Workspaces, keys, feedback, units, themes and jobs in one SQL database.
 

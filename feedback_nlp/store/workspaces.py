@@ -8,6 +8,10 @@ A key may carry a name ("demo", "ci") and be an admin key (it may list and revok
 workspace's keys over HTTP). Its last use is stamped when it authenticates, to within
 :data:`LAST_USED_RESOLUTION` (a write at most once a minute per key, not on every request).
 Listings show the key's id and prefix (``fnlp_<key_id>_``), never its secret.
+
+A workspace also holds the currency of its revenue figures (ISO 4217, default "USD") and the
+random key of its customer pseudonyms (:mod:`feedback_nlp.ingest.pseudonym`), which never leaves
+the store but through :meth:`WorkspaceStore.customer_key`.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
+from feedback_nlp.currency import check_currency
 from feedback_nlp.domain import Workspace
 from feedback_nlp.errors import InvalidInputError, NotFoundError
 from feedback_nlp.store.base import StoreBase, utcnow
@@ -89,7 +94,12 @@ class ApiKeyRecord:
 
 
 def _workspace(row: Any) -> Workspace:
-    return Workspace(id=row.id, name=row.name, created_at=row.created_at)
+    return Workspace(id=row.id, name=row.name, created_at=row.created_at, currency=row.currency)
+
+
+_WORKSPACE = select(
+    workspaces.c.id, workspaces.c.name, workspaces.c.created_at, workspaces.c.currency
+)
 
 
 def _key_record(row: Any) -> ApiKeyRecord:
@@ -137,17 +147,17 @@ class WorkspaceStore(StoreBase):
             return self._ensure_workspace(connection, name)
 
     def _ensure_workspace(self, connection: Connection, name: str) -> Workspace:
-        insert = self._insert(workspaces).values(name=name, created_at=utcnow())
+        insert = self._insert(workspaces).values(
+            name=name, created_at=utcnow(), customer_key=secrets.token_hex(32)
+        )
         connection.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
-        row = connection.execute(select(workspaces).where(workspaces.c.name == name)).one()
+        row = connection.execute(_WORKSPACE.where(workspaces.c.name == name)).one()
         return _workspace(row)
 
     def get_workspace_by_name(self, name: str) -> Workspace | None:
         """Return the workspace called ``name``, or ``None``."""
         with self._read() as connection:
-            row = connection.execute(
-                select(workspaces).where(workspaces.c.name == name)
-            ).one_or_none()
+            row = connection.execute(_WORKSPACE.where(workspaces.c.name == name)).one_or_none()
         return None if row is None else _workspace(row)
 
     def get_workspace(self, workspace_id: int) -> Workspace:
@@ -158,11 +168,60 @@ class WorkspaceStore(StoreBase):
         """
         with self._read() as connection:
             row = connection.execute(
-                select(workspaces).where(workspaces.c.id == workspace_id)
+                _WORKSPACE.where(workspaces.c.id == workspace_id)
             ).one_or_none()
         if row is None:
             raise NotFoundError(f"No workspace has the id {workspace_id}.")
         return _workspace(row)
+
+    def workspace_currency(self, workspace_id: int) -> str:
+        """The ISO 4217 code of the workspace's revenue figures ("USD" unless set).
+
+        Raises:
+            NotFoundError: If there is no such workspace.
+        """
+        return self.get_workspace(workspace_id).currency
+
+    def set_workspace_currency(self, workspace_id: int, currency: str) -> Workspace:
+        """Set the currency of the workspace's revenue figures (stored figures are not converted).
+
+        Args:
+            workspace_id: The workspace.
+            currency: An active ISO 4217 code, any case (``"eur"``).
+
+        Raises:
+            CurrencyError: If the code is not an active ISO 4217 code.
+            NotFoundError: If there is no such workspace.
+        """
+        code = check_currency(currency)
+        with self._write() as connection:
+            done = connection.execute(
+                update(workspaces).where(workspaces.c.id == workspace_id).values(currency=code)
+            )
+        if not done.rowcount:
+            raise NotFoundError(f"No workspace has the id {workspace_id}.")
+        return self.get_workspace(workspace_id)
+
+    def customer_key(self, workspace_id: int) -> bytes:
+        """The secret key of the workspace's customer pseudonyms (made on first use if missing).
+
+        Raises:
+            NotFoundError: If there is no such workspace.
+        """
+        query = select(workspaces.c.customer_key).where(workspaces.c.id == workspace_id)
+        with self._read() as connection:
+            found = connection.execute(query).one_or_none()
+        if found is None:
+            raise NotFoundError(f"No workspace has the id {workspace_id}.")
+        if found[0] is None:  # made before keys existed; first writer wins
+            with self._write() as connection:
+                connection.execute(
+                    update(workspaces)
+                    .where(workspaces.c.id == workspace_id, workspaces.c.customer_key.is_(None))
+                    .values(customer_key=secrets.token_hex(32))
+                )
+                found = connection.execute(query).one()
+        return bytes.fromhex(found[0])
 
     def create_api_key(
         self, workspace_name: str, *, name: str | None = None, admin: bool = False
@@ -251,7 +310,11 @@ class WorkspaceStore(StoreBase):
         key_id, secret = parsed
         with self._read() as connection:
             row = connection.execute(
-                select(api_keys.c.secret_sha256, api_keys.c.last_used_at, workspaces)
+                select(
+                    api_keys.c.secret_sha256,
+                    api_keys.c.last_used_at,
+                    *_WORKSPACE.selected_columns,
+                )
                 .join(workspaces, workspaces.c.id == api_keys.c.workspace_id)
                 .where(api_keys.c.key_id == key_id, api_keys.c.revoked_at.is_(None))
             ).one_or_none()

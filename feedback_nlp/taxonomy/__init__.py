@@ -10,7 +10,8 @@ store, which imports this package's pure parts).
 Modules: ``operations`` (the record and its parameter checks), ``state`` (what a replay reads),
 ``draft`` (its working state), ``appliers`` (one function per kind), ``replay``, ``split`` and
 ``seed`` (the vector computations), ``vectors`` (where vectors come from), ``checks`` and
-``previews`` (used by the service), ``service``, ``remine``.
+``previews`` (used by the service), ``service``, ``remine``, ``between`` (new feedback assigned
+between mining runs, edits included).
 """
 
 from feedback_nlp.taxonomy.operations import KINDS, STATUSES, Operation

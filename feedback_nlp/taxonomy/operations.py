@@ -14,6 +14,9 @@ application did (on which mining run), ``status`` whether it applied fully (``ap
     ignore  {"theme_id": id}
     seed    {"theme_id": id, "name": str, "examples": [str, ...], "threshold": float}
     rename  {"theme_id": id, "label": str|null, "previous_label": str|null}
+
+A redo (:mod:`feedback_nlp.taxonomy.redo`) is a new operation of the undone one's kind with its
+``params`` plus ``"redo_of": <the undone seq>``.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ __all__ = [
     "child_ids",
     "seeded_id",
     "summary_of",
+    "themes_named",
 ]
 
 KINDS: Final = ("merge", "split", "move", "ignore", "seed", "rename")
@@ -104,6 +108,17 @@ class Operation:
 
 
 _LONG = frozenset({"claimed", "members", "quotes", "centroids"})
+
+
+def themes_named(kind: str, params: dict[str, Any]) -> list[str]:
+    """The themes whose history records an operation of ``kind`` made with ``params``."""
+    if kind == "merge":
+        return [str(t) for t in params["theme_ids"]]
+    if kind == "split":
+        return [str(params["theme_id"]), *params["children"]]
+    if kind == "move":
+        return [] if params.get("to") is None else [str(params["to"])]
+    return [str(params["theme_id"])]
 
 
 def summary_of(effect: dict[str, Any]) -> dict[str, Any]:

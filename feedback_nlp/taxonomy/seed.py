@@ -30,7 +30,14 @@ import numpy.typing as npt
 from feedback_nlp.themes._checks import FloatMatrix, IntArray
 from feedback_nlp.themes.reduce import language_pools, normalise_rows
 
-__all__ = ["FALLBACK_THRESHOLD", "SeedMatch", "SeedSpace", "default_threshold", "match_seed"]
+__all__ = [
+    "FALLBACK_THRESHOLD",
+    "SeedMatch",
+    "SeedSpace",
+    "claim_new_units",
+    "default_threshold",
+    "match_seed",
+]
 
 FALLBACK_THRESHOLD = 0.4
 """The default threshold of a workspace without mined themes to measure."""
@@ -122,6 +129,30 @@ def match_seed(vectors: FloatMatrix, examples: FloatMatrix, threshold: float) ->
     claimed = np.flatnonzero(scores >= threshold)
     claimed = claimed[np.argsort(-scores[claimed], kind="stable")]
     return SeedMatch(claimed.astype(np.int64), scores, n_core, centre[0])
+
+
+def claim_new_units(
+    vectors: FloatMatrix, examples: FloatMatrix, members: FloatMatrix, threshold: float
+) -> npt.NDArray[np.bool_]:
+    """Which new units (between mining runs) a seed claims, without matching it again.
+
+    A new unit's score is its best similarity to the examples (their centroid or any one) or to
+    the centroid of the units the seed claimed on the run (its members, as :func:`match_seed`
+    widens its core); it is claimed at or above ``threshold``.
+
+    Args:
+        vectors: The new units in the seed space, shape ``(n, d)``.
+        examples: The example phrases in the seed space, shape ``(m, d)``, ``m >= 1``.
+        members: The units the seed claimed on the run, shape ``(k, d)`` (``k`` may be 0).
+        threshold: The seed's threshold.
+    """
+    anchors = [normalise_rows(examples.mean(axis=0, keepdims=True)), examples]
+    if members.shape[0]:
+        anchors.append(normalise_rows(members.mean(axis=0, keepdims=True)))
+    if vectors.shape[0] == 0:
+        return np.zeros(0, dtype=np.bool_)
+    scores = (vectors @ np.vstack(anchors).T).max(axis=1)
+    return np.asarray(scores >= threshold, dtype=np.bool_)
 
 
 def default_threshold(vectors: FloatMatrix, themes: Sequence[str | None]) -> float:

@@ -1,10 +1,10 @@
 """The taxonomy edits of one workspace: what the API, the CLI and the dashboard call.
 
 :class:`TaxonomyService` offers every edit as one method (merge, split, move, ignore, seed,
-rename), previews of splits and seeds, the operation list and undo. Each edit runs in one write
-transaction holding the workspace's taxonomy lock (:mod:`feedback_nlp.store.taxonomy`): it reads
-the latest run's units and the operations, replays the operations in force, checks the new edit
-against the result (:mod:`feedback_nlp.taxonomy.checks`), records it with who made it and
+rename), previews of splits and seeds, the operation list, undo and redo. Each edit runs in one
+write transaction holding the workspace's taxonomy lock (:mod:`feedback_nlp.store.taxonomy`): it
+reads the latest run's units and the operations, replays the operations in force, checks the new
+edit against the result (:mod:`feedback_nlp.taxonomy.checks`), records it with who made it and
 applies it; then only what changed is written. So concurrent edits are serialised: the second
 one sees the first one's result, or gets a 409 when the first emptied its theme (or when the
 caller passed ``expected_seq`` and the log moved on).
@@ -25,11 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy.engine import Connection
 
 from feedback_nlp.embed.base import Embedder, FloatMatrix
-from feedback_nlp.errors import (
-    ConfigurationError,
-    ConflictError,
-    TaxonomyEditError,
-)
+from feedback_nlp.errors import ConfigurationError, ConflictError, TaxonomyEditError
 from feedback_nlp.taxonomy.appliers import apply_seed, apply_split
 from feedback_nlp.taxonomy.checks import (
     check_expected,
@@ -49,8 +45,10 @@ from feedback_nlp.taxonomy.operations import (
     check_threshold,
     child_ids,
     seeded_id,
+    themes_named,
 )
 from feedback_nlp.taxonomy.previews import SeedPreview, SplitPreview, seed_preview, split_preview
+from feedback_nlp.taxonomy.redo import redo_operation, redo_target
 from feedback_nlp.taxonomy.replay import Replay
 from feedback_nlp.taxonomy.seed import SeedSpace, default_threshold
 from feedback_nlp.taxonomy.state import TaxonomyBase
@@ -107,17 +105,6 @@ class TaxonomySummary:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _history(kind: str, params: dict[str, Any]) -> list[str]:
-    """The themes whose history records an operation."""
-    if kind == "merge":
-        return [str(t) for t in params["theme_ids"]]
-    if kind == "split":
-        return [str(params["theme_id"]), *params["children"]]
-    if kind == "move":
-        return [] if params.get("to") is None else [str(params["to"])]
-    return [str(params["theme_id"])]
 
 
 class TaxonomyService:
@@ -317,7 +304,7 @@ class TaxonomyService:
                 self.workspace_id,
                 target,
                 self.actor,
-                _history(target.kind, target.params),
+                themes_named(target.kind, target.params),
             )
             undone = replace(target, undone_at=when, undone_by=self.actor, status="undone")
             rest = [undone if op.seq == target.seq else op for op in ops]
@@ -325,6 +312,22 @@ class TaxonomyService:
             result = run.finish(rest)
             moved = self.store.write_replay(connection, self.workspace_id, base, result, rest)
             return EditOutcome(replace(undone, note=None), moved, result.report(rest))
+
+        return self._transact(step, write=True)
+
+    def redo(self, seq: int | None = None, *, expected_seq: int | None = None) -> EditOutcome:
+        """Redo an undone operation (default: the top of the redo stack) as a new operation.
+
+        See :mod:`feedback_nlp.taxonomy.redo`: same params and ids, a new ``seq``; a new edit
+        after an undo clears the stack.
+        """
+
+        def step(connection: Connection, base: TaxonomyBase, ops: list[Operation]) -> EditOutcome:
+            check_expected(ops, expected_seq)
+            target = redo_target(ops, seq)
+            new_seq = self.store.next_seq(connection, self.workspace_id)
+            op = redo_operation(target, new_seq, self.actor, _now())
+            return self._append(connection, base, ops, self._replayed(base, ops), op)
 
         return self._transact(step, write=True)
 
@@ -395,17 +398,27 @@ class TaxonomyService:
             seq = self.store.next_seq(connection, self.workspace_id)
             params = build(run, seq, base)
             op = Operation(seq=seq, kind=kind, params=params, actor=self.actor, created_at=_now())
-            done = run.apply(op)
-            op = replace(
-                op, status=done.status, note=done.note, effect=done.effect, run_id=base.run_id
-            )
-            everything = [*ops, op]
-            result = run.finish(everything)
-            self.store.insert_operation(connection, self.workspace_id, op, _history(kind, params))
-            moved = self.store.write_replay(connection, self.workspace_id, base, result, ops)
-            return EditOutcome(op, moved, result.report(everything))
+            return self._append(connection, base, ops, run, op)
 
         return self._transact(step, write=True)
+
+    def _append(
+        self,
+        connection: Connection,
+        base: TaxonomyBase,
+        ops: list[Operation],
+        run: Replay,
+        op: Operation,
+    ) -> EditOutcome:
+        """Apply ``op`` after ``ops`` (replayed in ``run``), record it, write the result."""
+        done = run.apply(op)
+        op = replace(op, status=done.status, note=done.note, effect=done.effect, run_id=base.run_id)
+        everything = [*ops, op]
+        result = run.finish(everything)
+        history = themes_named(op.kind, op.params)
+        self.store.insert_operation(connection, self.workspace_id, op, history)
+        moved = self.store.write_replay(connection, self.workspace_id, base, result, ops)
+        return EditOutcome(op, moved, result.report(everything))
 
     def _transact(self, step: Step[T], *, write: bool) -> T:
         """Run ``step`` in a transaction; on missing vectors fetch them outside it and retry."""

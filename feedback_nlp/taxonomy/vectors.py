@@ -30,6 +30,7 @@ from feedback_nlp.themes.content import content_texts
 __all__ = [
     "EmbeddedVectors",
     "KeyedVectors",
+    "LayeredVectors",
     "MissingVectors",
     "TextEmbedder",
     "UnitVectors",
@@ -79,6 +80,10 @@ class KeyedVectors:
         rows = [self._rows[key] for key in keys]
         return self._vectors[rows] if rows else np.empty((0, self._vectors.shape[1]), np.float32)
 
+    def holds(self, key: str) -> bool:
+        """Whether ``key`` is one of the rows."""
+        return key in self._rows
+
 
 class EmbeddedVectors:
     """Unit vectors from the embeddings cache (embedded on a miss), held once fetched.
@@ -110,6 +115,31 @@ class EmbeddedVectors:
         if not keys:
             return np.empty((0, self.embedder.dim), dtype=np.float32)
         return np.stack([self._held[key] for key in keys]).astype(np.float32, copy=False)
+
+
+class LayeredVectors:
+    """Vectors held in memory first (new units), the others from a second source.
+
+    Args:
+        held: The vectors in memory (an assignment pass's new units).
+        rest: Where the other units' vectors come from (the embeddings cache).
+    """
+
+    def __init__(self, held: KeyedVectors, rest: UnitVectors) -> None:
+        self.held = held
+        self.rest = rest
+
+    def __call__(self, keys: Sequence[str], texts: Sequence[str]) -> FloatMatrix:
+        """The rows of ``keys``; :class:`MissingVectors` for those neither source holds yet."""
+        mine = [i for i, key in enumerate(keys) if self.held.holds(key)]
+        other = [i for i, key in enumerate(keys) if not self.held.holds(key)]
+        first = self.held([keys[i] for i in mine], [texts[i] for i in mine])
+        if not other:
+            return first
+        second = self.rest([keys[i] for i in other], [texts[i] for i in other])
+        out = np.empty((len(keys), second.shape[1]), dtype=np.float32)
+        out[mine], out[other] = first, second
+        return out
 
 
 def phrase_embedder(embedder: Embedder) -> TextEmbedder:

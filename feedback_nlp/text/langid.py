@@ -33,10 +33,14 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
 from feedback_nlp.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from feedback_nlp.text.stage import TextBatch
 
 __all__ = ["DEFAULT_LANGUAGES", "UNKNOWN", "LanguageGuess", "LanguageIdentifier"]
 
@@ -144,6 +148,10 @@ class LanguageIdentifier:
         LanguageGuess(lang='en', confidence=...)
     """
 
+    name: ClassVar[str] = "text.langid.v1"
+    requires: ClassVar[frozenset[str]] = frozenset({"text"})
+    provides: ClassVar[frozenset[str]] = frozenset({"lang", "lang_confidence"})
+
     def __init__(
         self,
         *,
@@ -219,6 +227,31 @@ class LanguageIdentifier:
         if batch:
             self._detect(batch, positions, guesses)
         return guesses
+
+    def fit(self, batch: TextBatch) -> Self:
+        """Check that ``batch`` holds what the stage requires; there is nothing to learn."""
+        batch.need(self)
+        return self
+
+    def transform(self, batch: TextBatch) -> TextBatch:
+        """Identify the language of each ``batch.text`` (a new batch with ``lang`` set)."""
+        batch.need(self)
+        guesses = self.identify_many(batch.text)
+        return batch.with_fields(
+            lang=tuple(g.lang for g in guesses),
+            lang_confidence=tuple(float(g.confidence) for g in guesses),
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        """The keyword arguments that make an equal identifier."""
+        return {
+            "languages": list(self.languages),
+            "min_words": self.min_words,
+            "min_confidence": self.min_confidence,
+            "long_text_chars": self.long_text_chars,
+            "fast_min_confidence": self.fast_min_confidence,
+            "preload": self.preload,
+        }
 
     def _detect(self, batch: list[str], positions: list[int], guesses: list[LanguageGuess]) -> None:
         """Guess ``batch`` with lingua: the trigram pass first, every n-gram length where unsure."""

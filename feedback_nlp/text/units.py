@@ -41,15 +41,18 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 
 from feedback_nlp.errors import InvalidInputError
 from feedback_nlp.text.connectives import CONNECTIVES, Connective
+from feedback_nlp.text.opinion_unit import OpinionUnit
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokenizer import Tokenizer
     from spacy.tokens import Doc, Span
+
+    from feedback_nlp.text.stage import TextBatch
 
 __all__ = [
     "CLAUSE_PUNCTUATION",
@@ -112,25 +115,6 @@ def sentence_end_chars() -> tuple[str, ...]:
     chars = set(Sentencizer.default_punct_chars) | set(_ALWAYS_FINAL) | set(_DOTS)
     chars.discard("\u061b")  # the Arabic semicolon joins clauses
     return tuple(sorted(chars))
-
-
-@dataclass(frozen=True, slots=True)
-class OpinionUnit:
-    """One opinion-bearing piece of a feedback item.
-
-    Attributes:
-        item_index: Position of the item in the batch it came from.
-        unit_index: Position of the unit within its item, from 0.
-        text: The unit's text, exactly ``original[start:end]``.
-        start: Code-point offset of the unit's first character in the original item.
-        end: Code-point offset one past the unit's last character.
-    """
-
-    item_index: int
-    unit_index: int
-    text: str
-    start: int
-    end: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +214,10 @@ class OpinionUnitSplitter:
         ['Great food', 'delivery was late']
     """
 
+    name: ClassVar[str] = "text.units.v1"
+    requires: ClassVar[frozenset[str]] = frozenset({"text", "lang"})
+    provides: ClassVar[frozenset[str]] = frozenset({"units"})
+
     def __init__(self, *, min_unit_chars: int = 2, split_on_connectives: bool = True) -> None:
         if isinstance(min_unit_chars, bool) or not isinstance(min_unit_chars, int):
             min_unit_chars = -1
@@ -240,6 +228,23 @@ class OpinionUnitSplitter:
             )
         self.min_unit_chars = min_unit_chars
         self.split_on_connectives = split_on_connectives
+
+    def fit(self, batch: TextBatch) -> Self:
+        """Check that ``batch`` holds what the stage requires; there is nothing to learn."""
+        batch.need(self)
+        return self
+
+    def transform(self, batch: TextBatch) -> TextBatch:
+        """Split each ``batch.text`` in its ``lang`` (a new batch with ``units`` set)."""
+        batch.need(self)
+        return batch.with_fields(units=tuple(self.split_many(batch.text, batch.lang)))
+
+    def get_config(self) -> dict[str, Any]:
+        """The keyword arguments that make an equal splitter."""
+        return {
+            "min_unit_chars": self.min_unit_chars,
+            "split_on_connectives": self.split_on_connectives,
+        }
 
     def split(self, text: str, item_index: int = 0, lang: str | None = None) -> list[OpinionUnit]:
         """Split one item into opinion units.

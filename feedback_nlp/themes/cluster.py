@@ -2,8 +2,8 @@
 
 The method (chosen by measurement, see ``bench/RESULTS.md``) runs in six label-free steps:
 
-1. **Prepare**: centre each language's vectors and smooth each unit with its nearest neighbours
-   (:mod:`feedback_nlp.themes.reduce`).
+1. **Prepare**: centre each language's vectors, rotate each language onto the largest, and smooth
+   each unit with its nearest neighbours (:mod:`feedback_nlp.themes.reduce`).
 2. **Count**: build an average-linkage tree on cosine distances and cut it at ``merge_distance``;
    the number of themes ``k`` is the number of groups with at least ``min_theme_size`` units.
    Average linkage with a distance threshold finds tight groups but splits them unevenly, so it is
@@ -46,7 +46,12 @@ from feedback_nlp.themes._checks import (
     check_float,
     check_int,
 )
-from feedback_nlp.themes.reduce import centre_by_language, normalise_rows, smooth_neighbours
+from feedback_nlp.themes.reduce import (
+    align_languages,
+    centre_by_language,
+    normalise_rows,
+    smooth_neighbours,
+)
 
 __all__ = ["ThemeClusterer", "auto_min_theme_size", "nearest_theme", "theme_centroids"]
 
@@ -132,6 +137,8 @@ class ThemeClusterer:
         min_theme_size: smallest theme; ``None`` uses ``max(5, round(min_theme_share * n))``.
         min_theme_share: share of the units a theme needs when ``min_theme_size`` is ``None``.
         n_neighbours: neighbours added to each unit before clustering (0 disables smoothing).
+        align_iterations: refits of the rotation of each language pool onto the largest before
+            the smoothing (0: no rotation; :func:`~feedback_nlp.themes.reduce.align_languages`).
         refine_iterations: rounds of whitened nearest-centroid refinement (0 disables it).
         outlier_z: robust z-score below a theme's median similarity that makes a unit an outlier;
             larger values give fewer outliers.
@@ -158,6 +165,7 @@ class ThemeClusterer:
         min_theme_size: int | None = None,
         min_theme_share: float = 0.002,
         n_neighbours: int = 5,
+        align_iterations: int = 3,
         refine_iterations: int = 2,
         outlier_z: float = 4.0,
         max_units: int = 8000,
@@ -167,6 +175,7 @@ class ThemeClusterer:
         self.min_theme_size = min_theme_size
         self.min_theme_share = min_theme_share
         self.n_neighbours = n_neighbours
+        self.align_iterations = align_iterations
         self.refine_iterations = refine_iterations
         self.outlier_z = outlier_z
         self.max_units = max_units
@@ -179,6 +188,7 @@ class ThemeClusterer:
             check_int(owner, "min_theme_size", self.min_theme_size, 1)
         check_float(owner, "min_theme_share", self.min_theme_share, 0.0, 1.0)
         check_int(owner, "n_neighbours", self.n_neighbours, 0)
+        check_int(owner, "align_iterations", self.align_iterations, 0)
         check_int(owner, "refine_iterations", self.refine_iterations, 0)
         check_float(owner, "outlier_z", self.outlier_z, 0.0, math.inf, open_low=True)
         check_int(owner, "max_units", self.max_units, 2)
@@ -191,6 +201,7 @@ class ThemeClusterer:
             "min_theme_size": self.min_theme_size,
             "min_theme_share": self.min_theme_share,
             "n_neighbours": self.n_neighbours,
+            "align_iterations": self.align_iterations,
             "refine_iterations": self.refine_iterations,
             "outlier_z": self.outlier_z,
             "max_units": self.max_units,
@@ -204,6 +215,7 @@ class ThemeClusterer:
             min_theme_size=self.min_theme_size,
             min_theme_share=self.min_theme_share,
             n_neighbours=self.n_neighbours,
+            align_iterations=self.align_iterations,
             refine_iterations=self.refine_iterations,
             outlier_z=self.outlier_z,
             max_units=self.max_units,
@@ -276,7 +288,8 @@ class ThemeClusterer:
 
         ``smallest`` is the minimum theme size in these units (scaled down for a sample).
         """
-        prepared = smooth_neighbours(centred, langs, n_neighbours=self.n_neighbours)
+        aligned = align_languages(centred, langs, iterations=self.align_iterations)
+        prepared = smooth_neighbours(aligned, langs, n_neighbours=self.n_neighbours)
         distances = _condensed_cosine(prepared)
         counting = fcluster(linkage(distances, method="average"), self.merge_distance, "distance")
         _, sizes = np.unique(counting, return_counts=True)

@@ -32,6 +32,7 @@ from feedback_nlp.themes._checks import (
 )
 from feedback_nlp.themes.cluster import ThemeClusterer, theme_centroids
 from feedback_nlp.themes.content import content_text, content_texts
+from feedback_nlp.themes.display import choose_label
 from feedback_nlp.themes.general import general_themes
 from feedback_nlp.themes.hierarchy import group_themes
 from feedback_nlp.themes.label import KeyphraseLabeler, ThemeLabel
@@ -173,16 +174,6 @@ def _most_frequent(langs: list[str]) -> str:
     return min(counts, key=lambda lang: (-counts[lang], lang)) if counts else ""
 
 
-def _title(label: dict[str, str], languages: dict[str, int], display: str) -> str:
-    """The label in ``display``, else in the most frequent language that has one."""
-    if label.get(display):
-        return label[display]
-    for lang, _ in sorted(languages.items(), key=lambda item: (-item[1], item[0])):
-        if label.get(lang):
-            return label[lang]
-    return next((text for text in label.values() if text), "")
-
-
 def _quote_title(theme: Theme, words: int = 5) -> str:
     """A title from the most central quote's content, when no phrase survived the stop words."""
     for quote in theme.quotes:
@@ -320,7 +311,7 @@ class ThemeMiner:
                 parent=int(parent_of[theme.index]),
                 confidence=float(confidence[theme.index]),
                 centroid=clusterer.centroids_[theme.index],
-                title=_title(theme.label, theme.languages, display) or _quote_title(theme),
+                title=choose_label(theme.label, theme.languages, display) or _quote_title(theme),
                 general=bool(general[theme.index]),
             )
             for theme in themes
@@ -336,7 +327,7 @@ class ThemeMiner:
                     keyphrases=parent_labels[p].keyphrases,
                     children=children,
                     size=int(sizes[parent_of == p].sum()),
-                    title=_title(parent_labels[p].label, dict(languages), display),
+                    title=choose_label(parent_labels[p].label, languages, display),
                     general=bool(general[list(children)].all()) if children else False,
                 )
             )

@@ -10,6 +10,12 @@ Both steps are label-free and were chosen by measurement (``bench/RESULTS.md``):
   neighbours, drawn evenly from every major language present. This denoises single units and builds
   bridges between languages (banking77, oracle k: NMI 0.738 -> 0.767; share of intents with the same
   majority theme in English and Arabic: 0.44 -> 0.78).
+* **Rotation between languages** (:func:`align_languages`, before the smoothing). Centring removes
+  each language's offset but not a rotation between the languages' spaces, so a unit's nearest
+  other-language neighbour is often on another topic that happens to share words with it ("card
+  charged twice" next to "courier missed twice"). Rotating each language onto the largest by the
+  orthogonal map of its mutual nearest pairs makes those neighbours on-topic (banking77 English +
+  Arabic: same majority theme 0.727 -> 0.948, NMI 0.702 -> 0.745; one-language files unchanged).
 """
 
 from __future__ import annotations
@@ -23,7 +29,13 @@ import numpy.typing as npt
 from feedback_nlp.embed.base import l2_normalise_in_place
 from feedback_nlp.themes._checks import FloatMatrix
 
-__all__ = ["centre_by_language", "language_pools", "normalise_rows", "smooth_neighbours"]
+__all__ = [
+    "align_languages",
+    "centre_by_language",
+    "language_pools",
+    "normalise_rows",
+    "smooth_neighbours",
+]
 
 _BLOCK_ROWS = 1024
 
@@ -84,6 +96,75 @@ def centre_by_language(embeddings: FloatMatrix, langs: Sequence[str]) -> FloatMa
         for start in range(0, pool.size, step):
             centred[pool[start : start + step]] -= shift
     return l2_normalise_in_place(centred)
+
+
+def _mutual_csls_pairs(
+    source: FloatMatrix, target: FloatMatrix, n_scale: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Row pairs ``(i, j)`` where ``target[j]`` is ``source[i]``'s CSLS-nearest and vice versa."""
+    sims = (source @ target.T).astype(np.float64)
+    k_source = min(n_scale, target.shape[0])
+    k_target = min(n_scale, source.shape[0])
+    r_source = -np.partition(-sims, k_source - 1, axis=1)[:, :k_source].mean(axis=1)
+    r_target = -np.partition(-sims.T, k_target - 1, axis=1)[:, :k_target].mean(axis=1)
+    sims *= 2.0
+    sims -= r_source[:, None]
+    sims -= r_target[None, :]
+    forward = sims.argmax(axis=1)
+    backward = sims.argmax(axis=0)
+    rows = np.flatnonzero(backward[forward] == np.arange(source.shape[0]))
+    return rows.astype(np.int64), forward[rows].astype(np.int64)
+
+
+def align_languages(
+    embeddings: FloatMatrix,
+    langs: Sequence[str],
+    *,
+    iterations: int = 3,
+    local_scaling: int = 10,
+) -> FloatMatrix:
+    """Rotate each language pool onto the largest one (unsupervised orthogonal Procrustes).
+
+    Mean-centring (:func:`centre_by_language`) removes each language's offset but not a
+    rotation between the languages' spaces. As in the refinement step of MUSE (Conneau et al.
+    2018, "Word translation without parallel data"), each pool is mapped onto the largest by the
+    orthogonal matrix that best superposes its mutual CSLS-nearest pairs (a unit and its
+    closest unit of the other language, each the other's choice), refitted ``iterations`` times
+    on the pairs the last map finds. No label is used; a rotation keeps every within-language
+    similarity. A pool with fewer pairs than dimensions is left as it is (the map would be
+    underdetermined).
+
+    Args:
+        embeddings: unit-norm vectors (usually the output of :func:`centre_by_language`).
+        langs: one language code per row.
+        iterations: refits of the map (``0`` returns a copy).
+        local_scaling: neighbours of the CSLS local scales of the pairing.
+
+    Returns:
+        Unit-norm float32 vectors of the same shape.
+    """
+    aligned = np.array(embeddings, dtype=np.float32, copy=True)
+    pools = language_pools(langs)
+    if iterations == 0 or len(pools) < 2:
+        return aligned
+    reference = max(range(len(pools)), key=lambda number: pools[number].size)
+    target = aligned[pools[reference]]
+    dim = aligned.shape[1]
+    for number, pool in enumerate(pools):
+        if number == reference:
+            continue
+        source = aligned[pool]
+        rotation = np.eye(dim, dtype=np.float64)
+        for _ in range(iterations):
+            mapped = (source @ rotation).astype(np.float32)
+            rows, matches = _mutual_csls_pairs(mapped, target, local_scaling)
+            if rows.size < dim:
+                break
+            cross = source[rows].astype(np.float64).T @ target[matches].astype(np.float64)
+            left, _, right = np.linalg.svd(cross)
+            rotation = left @ right
+        aligned[pool] = normalise_rows(source @ rotation.astype(np.float32))
+    return aligned
 
 
 def smooth_neighbours(

@@ -2,6 +2,10 @@
 
 It records every request (path, headers, raw body) and answers each with the next status of
 ``answers`` (then 200). It can be started late on a port chosen before (a receiver that is down).
+
+The server refuses loopback targets by default (:mod:`feedback_nlp.alerts.targets`), so every
+test that delivers to a receiver allows 127.0.0.1 explicitly: :data:`LOOPBACK_ALLOWED` in its
+settings, :func:`loopback_targets` for an :class:`~feedback_nlp.alerts.service.AlertService`.
 """
 
 from __future__ import annotations
@@ -10,6 +14,16 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from feedback_nlp.alerts.targets import WebhookTargets
+
+LOOPBACK_ALLOWED = ["127.0.0.1"]
+"""``alerts.webhook_allow`` of the tests whose receiver listens on 127.0.0.1."""
+
+
+def loopback_targets() -> WebhookTargets:
+    """The target policy with 127.0.0.1 allowed (everything else as by default)."""
+    return WebhookTargets.from_entries(LOOPBACK_ALLOWED)
 
 
 @dataclass

@@ -15,16 +15,16 @@ from feedback_nlp.alerts.worker import AlertWorker
 from feedback_nlp.settings import AlertSettings
 from feedback_nlp.store import Store
 from tests.alerts.frames import spike_frame, week_label
-from tests.alerts.receiver import Receiver
+from tests.alerts.receiver import LOOPBACK_ALLOWED, Receiver, loopback_targets
 
 SECRET = "a-test-secret-of-some-length"
 
 
 def fast(**overrides: float) -> AlertSettings:
-    """Settings with short waits (the schedule's shape is the production one)."""
+    """Settings with short waits (the schedule's shape is the production one), 127.0.0.1 allowed."""
     values = {"poll_s": 0.05, "debounce_s": 0.0, "retry_base_s": 0.05, "retry_max_s": 0.2}
     values.update(timeout_s=2.0, lease_s=10.0, **overrides)
-    return AlertSettings(**values)  # type: ignore[arg-type]
+    return AlertSettings(webhook_allow=LOOPBACK_ALLOWED, **values)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def receiver() -> Iterator[Receiver]:
 
 def _fire(store: Store, url: str) -> AlertService:
     ws = store.create_workspace("acme").id
-    alerts = AlertService(store, ws, actor="ana")
+    alerts = AlertService(store, ws, actor="ana", targets=loopback_targets())
     alerts.create_rule(name="spikes", kind="theme_spike", webhook_url=url, secret=SECRET)
     assert len(alerts.evaluate(lambda _ws: spike_frame())) == 1
     return alerts
@@ -148,6 +148,12 @@ def test_delivery_survives_a_receiver_that_is_down_for_a_minute(
     store: Store, receiver: Receiver
 ) -> None:
     settings = AlertSettings(
-        poll_s=0.2, debounce_s=0.0, retry_base_s=1.0, retry_max_s=8.0, timeout_s=2.0, lease_s=10.0
+        poll_s=0.2,
+        debounce_s=0.0,
+        retry_base_s=1.0,
+        retry_max_s=8.0,
+        timeout_s=2.0,
+        lease_s=10.0,
+        webhook_allow=LOOPBACK_ALLOWED,
     )
     _survives_downtime(store, receiver, 60.0, settings)

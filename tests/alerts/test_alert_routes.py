@@ -15,7 +15,7 @@ from api.main import create_app
 from feedback_nlp.alerts.signing import verify_signature
 from feedback_nlp.settings import AlertSettings
 from tests.alerts.frames import MONDAY, week_label
-from tests.alerts.receiver import Receiver
+from tests.alerts.receiver import LOOPBACK_ALLOWED, Receiver
 from tests.api.api_support import assert_problem, bearer, make_settings
 
 RULES = "/v1/alerts/rules"
@@ -25,7 +25,13 @@ RULES = "/v1/alerts/rules"
 def app_client(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str], dict[str, str]]]:
     settings = make_settings(tmp_path).model_copy(
         update={
-            "alerts": AlertSettings(poll_s=0.05, debounce_s=0.0, retry_base_s=0.05, retry_max_s=0.2)
+            "alerts": AlertSettings(
+                poll_s=0.05,
+                debounce_s=0.0,
+                retry_base_s=0.05,
+                retry_max_s=0.2,
+                webhook_allow=LOOPBACK_ALLOWED,
+            )
         }
     )
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:

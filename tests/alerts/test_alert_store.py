@@ -15,8 +15,9 @@ from feedback_nlp.store.base import utcnow
 from feedback_nlp.text.langid import LanguageIdentifier
 from feedback_nlp.text.pii import PiiRedactor
 from tests.alerts.frames import spike_frame, week_label
+from tests.alerts.receiver import loopback_targets
 
-HOOK = "http://127.0.0.1:9/hook"
+HOOK = "http://127.0.0.1:9/hook"  # allowed explicitly: loopback_targets()
 
 
 def _spikes(_workspace_id: int):  # type: ignore[no-untyped-def]
@@ -25,7 +26,7 @@ def _spikes(_workspace_id: int):  # type: ignore[no-untyped-def]
 
 def test_alert_store_fires_once_per_rule_and_key(store: Store) -> None:
     ws = store.create_workspace("acme").id
-    alerts = AlertService(store, ws, actor="ana")
+    alerts = AlertService(store, ws, actor="ana", targets=loopback_targets())
     rule = alerts.create_rule(name="spikes", kind="theme_spike", webhook_url=HOOK)
     first = alerts.evaluate(_spikes)
     again = alerts.evaluate(_spikes)  # a later batch sees the same spike
@@ -50,7 +51,7 @@ def test_alert_store_keeps_workspaces_apart(store: Store) -> None:
 
 def test_alert_store_delete_rule_removes_its_firings_and_deliveries(store: Store) -> None:
     ws = store.create_workspace("acme").id
-    alerts = AlertService(store, ws)
+    alerts = AlertService(store, ws, targets=loopback_targets())
     rule = alerts.create_rule(name="spikes", kind="theme_spike", webhook_url=HOOK)
     alerts.evaluate(_spikes)
     alerts.delete_rule(rule.id)

@@ -37,13 +37,12 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="session")
 def demo_mined() -> tuple[Any, Any]:
-    """The demo corpus through the text pipeline and the theme miner, once per session."""
-    from feedback_nlp.demo import build_pipeline, read_demo_texts
+    """The demo corpus prepared as ingest does, then mined, once per session."""
+    from feedback_nlp.demo import prepare_demo
     from feedback_nlp.settings import load_settings
     from feedback_nlp.themes.miner import ThemeMiner
 
-    batch = build_pipeline(load_settings()).run(read_demo_texts())
-    assert batch.embeddings is not None
+    batch = prepare_demo(load_settings())
     result = ThemeMiner(seed=0).fit(
         batch.embeddings, [unit.text for unit in batch.units], batch.unit_langs()
     )

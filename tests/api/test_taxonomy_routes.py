@@ -297,3 +297,30 @@ def test_taxonomy_routes_are_documented(api: Api) -> None:
     ):
         assert f"/v1/taxonomy/{path}" in paths
     assert "409" in paths["/v1/taxonomy/merge"]["post"]["responses"]
+
+
+def test_taxonomy_routes_redo_records_a_new_operation(api: Api) -> None:
+    api.post("/v1/taxonomy/merge", {"theme_ids": [DELIVERY, PARCEL]})
+    api.post("/v1/taxonomy/undo", {})
+    listed = api.get("/v1/taxonomy/operations").json()
+    assert (listed["latest_seq"], listed["redo_seqs"]) == (1, [1])
+    stale = assert_problem(api.post("/v1/taxonomy/redo", {"expected_seq": 0}), 409)
+    assert stale["code"] == "E141"
+    redone = api.post("/v1/taxonomy/redo", {"expected_seq": 1})
+    assert redone.status_code == 201, redone.text
+    op = redone.json()["operation"]
+    assert (op["seq"], op["kind"], op["params"]["redo_of"], op["actor"]) == (
+        2,
+        "merge",
+        1,
+        "ana-laptop",
+    )
+    assert api.sizes() == {ACCOUNT: 12, DELIVERY: 14, GREETING: 5}
+    assert api.get("/v1/taxonomy/operations").json()["redo_seqs"] == []
+    assert (
+        "redone already" in assert_problem(api.post("/v1/taxonomy/redo", {"seq": 1}), 409)["detail"]
+    )
+    assert_problem(api.post("/v1/taxonomy/redo", {"seq": 7}), 404)
+    nothing = assert_problem(api.post("/v1/taxonomy/redo", {}), 404)
+    assert "no undone taxonomy operation to redo" in nothing["detail"]
+    assert "/v1/taxonomy/redo" in api.client.get("/openapi.json").json()["paths"]

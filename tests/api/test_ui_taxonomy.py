@@ -202,6 +202,7 @@ def test_ui_merge_problems_are_readable_pages(ui: Ui) -> None:
         ("/ui/seed/preview", {"name": "Battery", "examples": "battery drains"}),
         ("/ui/seed", {"name": "Battery", "examples": "battery drains"}),
         ("/ui/undo", {}),
+        ("/ui/redo", {}),
         (f"/ui/themes/{PARCEL}/rename", {"label": "Parcels"}),
     ],
 )
@@ -353,6 +354,41 @@ def test_ui_history_offers_undo_for_the_latest_edit_only(ui: Ui) -> None:
     ui.client.post("/ui/undo", data=form_of(history, "/ui/undo").data())
     history = ui.page("/ui/history")
     assert [f.data()["seq"] for f in forms_of(history, "/ui/undo")] == ["1"]
+
+
+def test_ui_history_redo_makes_the_undone_edit_again(ui: Ui) -> None:
+    ignore = form_of(ui.page(f"/ui/themes/{GREETING}"), f"/ui/themes/{GREETING}/ignore")
+    ui.client.post(ignore.action, data=ignore.data())
+    history = ui.page("/ui/history")
+    assert forms_of(history, "/ui/redo") == []  # nothing undone yet
+    ui.client.post("/ui/undo", data=form_of(history, "/ui/undo").data())
+    history = ui.page("/ui/history")
+    redo = form_of(history, "/ui/redo")
+    assert (redo.data()["seq"], redo.data()["expected_seq"]) == ("1", "1")
+    stale = ui.client.post("/ui/redo", data=redo.data(expected_seq="0"))
+    assert stale.status_code == 409
+    assert "changed since operation 0" in _alert(stale.text)
+    done = ui.client.post("/ui/redo", data=redo.data())
+    assert (done.status_code, done.headers["location"]) == (303, "/ui/history?done=2")
+    history = ui.page(done.headers["location"])
+    assert _flash(history).startswith(f"Operation 2: ignored hello {GREETING}")
+    assert "(redo of #1)" in _flash(history)
+    assert '<tr data-seq="2" data-kind="ignore" data-status="applied">' in history
+    assert forms_of(history, "/ui/redo") == []
+    assert GREETING not in _theme_rows(ui.page("/ui"))
+    again = ui.client.post("/ui/redo", data=redo.data(expected_seq="2"))
+    assert again.status_code == 409
+    assert "redone already (operation 2)" in _alert(again.text)
+
+
+def test_ui_history_new_edit_clears_the_redo(ui: Ui) -> None:
+    ignore = form_of(ui.page(f"/ui/themes/{GREETING}"), f"/ui/themes/{GREETING}/ignore")
+    ui.client.post(ignore.action, data=ignore.data())
+    ui.client.post("/ui/undo", data=form_of(ui.page("/ui/history"), "/ui/undo").data())
+    assert len(forms_of(ui.page("/ui/history"), "/ui/redo")) == 1
+    merge = form_of(ui.page("/ui"), "/ui/merge")
+    assert ui.client.post("/ui/merge", data=merge.data(theme_ids=[DELIVERY, PARCEL])).is_redirect
+    assert forms_of(ui.page("/ui/history"), "/ui/redo") == []
 
 
 def test_ui_seed_preview_then_apply(ui: Ui) -> None:

@@ -132,7 +132,18 @@ def test_bench_bertopic_table_divides_bertopic_time_by_each_row() -> None:
     assert ours.count("3.00×") == 2  # 30 s / 10 s, wall and CPU (60 / 20)
     assert "+0.010" in ours  # 0.81 - 0.80
     assert lines[3].split(" | ").count("1.00×") == 2
-    assert len(ours) == len(lines[0].split(" | ")) == 22
+    assert len(ours) == len(lines[0].split(" | ")) == 24
+    assert ours[-2:] == ["-", "- |"]  # no label accuracy measured in these rows
+
+
+def test_bench_bertopic_table_shows_label_accuracy_side_by_side() -> None:
+    rows = [
+        _row("feedback_nlp", "end to end", 10.0, 0.81, label_accuracy=0.55),
+        _row("BERTopic", "end to end", 30.0, 0.80, label_accuracy=0.40),
+    ]
+    lines = bench.table(rows, "end to end")
+    assert lines[2].split(" | ")[-2:] == ["0.550", "+0.150 |"]  # 0.55 - 0.40
+    assert lines[3].split(" | ")[-2:] == ["0.400", "+0.000 |"]
 
 
 def test_bench_bertopic_verdict_needs_both_speed_and_nmi() -> None:

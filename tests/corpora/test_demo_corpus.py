@@ -19,7 +19,11 @@ import pytest
 DEMO_DIR = Path(__file__).resolve().parents[2] / "corpora" / "demo"
 CSV_PATH = DEMO_DIR / "feedback.csv"
 MANIFEST_PATH = DEMO_DIR / "MANIFEST.json"
-COLUMNS = ["id", "text", "source", "created_at", "nps", "csat", "plan", "region", "channel", "lang"]
+BASE_COLUMNS = ["id", "text", "source", "created_at", "nps", "csat", "plan", "region", "channel"]
+BASE_COLUMNS += ["lang"]
+OUTCOME_COLUMNS = ["customer_id", "first_response_at", "resolved_at", "churned", "churned_at"]
+OUTCOME_COLUMNS += ["revenue"]
+COLUMNS = BASE_COLUMNS + OUTCOME_COLUMNS
 LANGUAGES = ["en", "ar", "he", "fa", "lt"]
 CONNECTIVES = {
     "en": ("but", "however"),
@@ -266,3 +270,111 @@ def test_demo_some_texts_carry_fake_pii(rows: list[Any]) -> None:
     for row in pii:
         assert "@example.com" in row.text or PHONE.search(row.text), row.text
     assert {row.lang for row in pii} == set(LANGUAGES)
+
+
+def _minutes(start: str, end: str) -> float:
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    span = datetime.strptime(end, fmt) - datetime.strptime(start, fmt)
+    return span.total_seconds() / 60
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _themes(rows: list[Any]) -> dict[str, tuple[str, ...]]:
+    return {row.id: row.themes for row in rows}
+
+
+def test_demo_outcomes_only_tickets_have_times(records: list[dict[str, str]]) -> None:
+    for record in records:
+        if record["source"] != "ticket":
+            assert not record["first_response_at"]
+            assert not record["resolved_at"]
+        else:
+            assert record["created_at"] <= record["first_response_at"]
+        if record["resolved_at"]:
+            assert record["first_response_at"] <= record["resolved_at"]
+    tickets = [r for r in records if r["source"] == "ticket"]
+    assert 0.8 < sum(bool(r["resolved_at"]) for r in tickets) / len(tickets) < 0.97
+
+
+def test_demo_outcomes_sso_tickets_resolve_about_three_times_slower(
+    records: list[dict[str, str]], rows: list[Any]
+) -> None:
+    themes = _themes(rows)
+    resolved = [r for r in records if r["resolved_at"]]
+    sso = [
+        _minutes(r["created_at"], r["resolved_at"])
+        for r in resolved
+        if "login_sso" in themes[r["id"]]
+    ]
+    other = [
+        _minutes(r["created_at"], r["resolved_at"])
+        for r in resolved
+        if "login_sso" not in themes[r["id"]]
+    ]
+    assert len(sso) >= 20
+    assert 2.4 < _median(sso) / _median(other) < 4.0
+
+
+def test_demo_outcomes_price_complaints_churn_more(
+    records: list[dict[str, str]], rows: list[Any]
+) -> None:
+    themes = _themes(rows)
+    known = [r for r in records if r["churned"]]
+    assert 0.65 < len(known) / len(records) < 0.75
+    assert all(r["churned"] in ("true", "false") for r in known)
+    assert all(bool(r["churned_at"]) == (r["churned"] == "true") for r in records)
+
+    def rate(keep: bool) -> float:
+        chosen = [r for r in known if ("price_too_high" in themes[r["id"]]) == keep]
+        return sum(r["churned"] == "true" for r in chosen) / len(chosen)
+
+    assert 2.0 < rate(True) / rate(False) < 3.5
+
+
+def test_demo_outcomes_enterprise_customers_carry_more_revenue(
+    records: list[dict[str, str]],
+) -> None:
+    revenue = {
+        plan: _median([float(r["revenue"]) for r in records if r["plan"] == plan and r["revenue"]])
+        for plan in ("free", "pro", "enterprise")
+    }
+    assert revenue["enterprise"] > 10 * revenue["pro"] > 100 * revenue["free"]
+    assert all(bool(r["revenue"]) == bool(r["customer_id"]) for r in records)
+
+
+def test_demo_outcomes_customers_repeat_within_plan_and_region(
+    records: list[dict[str, str]],
+) -> None:
+    seen: dict[str, set[tuple[str, str, str]]] = {}
+    for record in records:
+        if record["customer_id"]:
+            seen.setdefault(record["customer_id"], set()).add(
+                (record["plan"], record["region"], record["revenue"])
+            )
+    assert 0.8 < sum(bool(r["customer_id"]) for r in records) / len(records) < 0.95
+    assert sum(len([r for r in records if r["customer_id"] == c]) > 1 for c in seen) > 100
+    assert all(len(profiles) == 1 for profiles in seen.values())
+
+
+def test_demo_outcomes_come_from_their_own_random_stream(
+    generator: ModuleType, manifest: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed, n = manifest["generator"]["seed"], 300
+    before = generator.generate_rows(seed, n)
+    monkeypatch.setattr(generator, "OUTCOME_STREAM", "another stream")
+    after = generator.generate_rows(seed, n)
+    base = len(BASE_COLUMNS)
+    assert [r.csv_values()[:base] for r in before] == [r.csv_values()[:base] for r in after]
+    assert [r.csv_values()[base:] for r in before] != [r.csv_values()[base:] for r in after]
+
+
+def test_demo_manifest_records_the_planted_outcomes(manifest: dict[str, Any]) -> None:
+    planted = manifest["outcomes"]["planted"]
+    assert planted["login_sso_resolution"]["observed_factor"] > 2.4
+    assert planted["price_too_high_churn"]["observed_lift"] > 2.0
+    assert manifest["outcomes"]["customers_on_several_rows"] > 100

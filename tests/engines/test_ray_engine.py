@@ -140,7 +140,7 @@ def test_mine_job_on_ray_saves_the_themes_of_a_local_job(
 
 def test_local_engine_path_never_imports_ray() -> None:
     code = (
-        "import sys, feedback_nlp.cli, feedback_nlp.cli_batch, feedback_nlp.jobs, "
+        "import sys, feedback_nlp.cli, feedback_nlp.cli.batch, feedback_nlp.jobs, "
         "feedback_nlp.engines\n"
         "from feedback_nlp.engines import get_engine\n"
         "get_engine('local')\n"

@@ -1,31 +1,32 @@
-"""What the reliability checks run against: a fresh database, a server over it, direct DB reads.
+"""The in-process server of the reliability tests, and the harness they share with ``bench/``.
 
-Used by the CI tests in this folder and by the long runs in ``bench/`` (``chaos_kill.py``,
-``concurrency_ingest.py``, ``bench_load.py``), so both exercise the same code. A server is either a
-real ``feedback-nlp serve`` subprocess (the only kind that can be SIGKILLed; what the bench scripts
-measure) or uvicorn in a thread of this process (cheap to start once lingua's models are loaded in
-the process; the CI concurrency and load smoke tests use it). Every check reads the database
-directly, not through the API it is checking.
+The databases, settings and probes live in :mod:`feedback_nlp.testing.backends`; this module adds
+uvicorn in a thread of the test process (cheap to start once lingua's models are loaded; the CI
+concurrency and load smoke tests use it), which the library may not import (it imports ``api``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterator
 
-from sqlalchemy import func, select
-
-from feedback_nlp.settings import ApiSettings, DatabaseSettings, ModelSettings, Settings
-from feedback_nlp.store import open_store
-from feedback_nlp.store.engine import make_engine
-from feedback_nlp.store.schema import feedback_items, feedback_segments, jobs, workspaces
-from tests.api.api_support import free_port, postgres_database, server_env
+from feedback_nlp.settings import Settings
+from feedback_nlp.testing.backends import (
+    BACKENDS,
+    EMBEDDER,
+    POSTGRES_URL_ENV,
+    DbProbe,
+    JobRow,
+    StoredItem,
+    create_key,
+    fresh_database,
+    percentile,
+    reliability_env,
+    reliability_settings,
+)
+from feedback_nlp.testing.servers import free_port
 
 __all__ = [
     "BACKENDS",
@@ -41,65 +42,6 @@ __all__ = [
     "reliability_env",
     "reliability_settings",
 ]
-
-EMBEDDER = "e5-small-static"
-"""The fast static embedder: mining jobs of a few thousand items take seconds."""
-
-BACKENDS = ("sqlite", "postgres")
-POSTGRES_URL_ENV = "FEEDBACK_NLP_TEST_POSTGRES_URL"
-
-
-def _api_overrides() -> dict[str, Any]:
-    # The per-key rate limiter (0: off) would throttle the load these checks generate on purpose.
-    # Set only where the setting exists: ApiSettings forbids unknown fields.
-    return (
-        {"rate_limit_per_minute": 0} if "rate_limit_per_minute" in ApiSettings.model_fields else {}
-    )
-
-
-def reliability_env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
-    """The environment of a ``feedback-nlp`` subprocess: fast embedder, no rate limit."""
-    limits = {f"FEEDBACK_NLP_API__{k.upper()}": str(v) for k, v in _api_overrides().items()}
-    return server_env(
-        database_url, var_dir, FEEDBACK_NLP_MODELS__EMBEDDER=EMBEDDER, **limits, **extra
-    )
-
-
-def reliability_settings(database_url: str, var_dir: Path, *, worker: bool = True) -> Settings:
-    """Settings of an in-process server: the same choices as :func:`reliability_env`."""
-    return Settings(
-        var_dir=var_dir,
-        database=DatabaseSettings(url=database_url),
-        models=ModelSettings(embedder=EMBEDDER),
-        api=ApiSettings(embedded_worker=worker, **_api_overrides()),
-    )
-
-
-@contextlib.contextmanager
-def fresh_database(backend: str, work: Path) -> Iterator[str]:
-    """The URL of a new, empty database: an SQLite file in ``work`` or a new PostgreSQL database.
-
-    Raises:
-        RuntimeError: If ``backend`` is ``postgres`` and no server URL is set.
-    """
-    if backend == "sqlite":
-        yield f"sqlite:///{work / 'reliability.sqlite3'}"
-        return
-    if backend != "postgres":
-        raise ValueError(f"backend must be one of {BACKENDS}. Got {backend!r}.")
-    base = os.environ.get(POSTGRES_URL_ENV)
-    if not base:
-        raise RuntimeError(f"set {POSTGRES_URL_ENV} to a PostgreSQL server URL")
-    yield from postgres_database(base)
-
-
-def create_key(database_url: str, workspace: str) -> str:
-    """Migrate the database and create an API key of ``workspace`` (created when new)."""
-    store = open_store(database_url)
-    try:
-        return store.create_api_key(workspace)
-    finally:
-        store.close()
 
 
 @contextlib.contextmanager
@@ -129,102 +71,3 @@ def inprocess_server(settings: Settings, ready_timeout: float = 180.0) -> Iterat
     finally:
         server.should_exit = True
         thread.join(timeout=60)
-
-
-@dataclass(frozen=True, slots=True)
-class StoredItem:
-    """One stored item as the database holds it."""
-
-    text: str
-    segments: Mapping[str, str]
-    copies: int
-
-
-@dataclass(frozen=True, slots=True)
-class JobRow:
-    """One job as the database holds it."""
-
-    id: str
-    state: str
-    stage: str | None
-    progress: float
-    attempts: int
-    error: str | None
-
-
-class DbProbe:
-    """Direct reads of the database the server writes (its own engine, read-only use)."""
-
-    def __init__(self, database_url: str) -> None:
-        self.engine = make_engine(database_url)
-
-    def close(self) -> None:
-        """Dispose of the engine."""
-        self.engine.dispose()
-
-    def workspace_id(self, name: str) -> int:
-        """The id of workspace ``name``."""
-        with self.engine.connect() as connection:
-            found = connection.execute(
-                select(workspaces.c.id).where(workspaces.c.name == name)
-            ).scalar_one()
-        return int(found)
-
-    def items(self, workspace: str) -> dict[str, StoredItem]:
-        """Every item of ``workspace`` by external id, with how many rows carry that id."""
-        ws = self.workspace_id(workspace)
-        with self.engine.connect() as connection:
-            copies: dict[str, int] = dict(
-                connection.execute(
-                    select(feedback_items.c.external_id, func.count())
-                    .where(feedback_items.c.workspace_id == ws)
-                    .group_by(feedback_items.c.external_id)
-                ).all()
-            )
-            rows = connection.execute(
-                select(
-                    feedback_items.c.external_id, feedback_items.c.text, feedback_items.c.segments
-                ).where(feedback_items.c.workspace_id == ws)
-            ).all()
-        return {
-            row.external_id: StoredItem(
-                text=row.text, segments=dict(row.segments), copies=int(copies[row.external_id])
-            )
-            for row in rows
-        }
-
-    def segment_rows(self, workspace: str) -> int:
-        """Rows of the segment index of ``workspace``."""
-        ws = self.workspace_id(workspace)
-        with self.engine.connect() as connection:
-            count = connection.execute(
-                select(func.count())
-                .select_from(feedback_segments)
-                .where(feedback_segments.c.workspace_id == ws)
-            ).scalar_one()
-        return int(count)
-
-    def jobs(self) -> dict[str, JobRow]:
-        """Every job of the database by id."""
-        with self.engine.connect() as connection:
-            rows = connection.execute(select(jobs)).all()
-        return {
-            row.id: JobRow(
-                id=row.id,
-                state=row.state,
-                stage=row.stage,
-                progress=float(row.progress),
-                attempts=int(row.attempts),
-                error=row.error,
-            )
-            for row in rows
-        }
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The ``q`` quantile (0..1) of ``values`` by the nearest-rank method (NaN when empty)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(1, round(q * len(ordered) + 0.5 - 1e-9))
-    return ordered[min(rank, len(ordered)) - 1]

@@ -5,7 +5,7 @@ bounded by the server's restart time (13-20 s: imports and lingua's models): thr
 SQLite (clients posting; clients posting while a mine job runs; clients posting, then
 ``feedback-nlp mine`` killed mid-job) and the first two on PostgreSQL. Each round ends with a
 SIGKILL of the server at a seeded random time and a restart; the end re-posts everything and
-mines again. The checks live in :mod:`tests.reliability.chaos`.
+mines again. The checks live in :mod:`feedback_nlp.testing.chaos`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from feedback_nlp.testing.chaos import ChaosConfig, run_chaos
 from tests.reliability.backends import POSTGRES_URL_ENV, fresh_database
-from tests.reliability.chaos import ChaosConfig, run_chaos
 
 pytestmark = pytest.mark.slow
 

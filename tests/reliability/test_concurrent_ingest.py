@@ -1,7 +1,7 @@
 """Eight clients post overlapping ids to one real server at once: 0 lost, 0 duplicated.
 
 The CI size (1,000 items per client) of ``bench/concurrency_ingest.py`` (10,000 per client), on
-SQLite and PostgreSQL; the checks live in :mod:`tests.reliability.concurrency`. The server is
+SQLite and PostgreSQL; the checks live in :mod:`feedback_nlp.testing.concurrency`. The server is
 uvicorn in a thread of the test process (real HTTP on 127.0.0.1, the embedded worker off); the
 bench script runs ``feedback-nlp serve`` in a subprocess.
 """
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from feedback_nlp.testing.concurrency import ConcurrencyConfig, run_concurrent_ingest
 from tests.reliability.backends import (
     POSTGRES_URL_ENV,
     create_key,
@@ -20,7 +21,6 @@ from tests.reliability.backends import (
     inprocess_server,
     reliability_settings,
 )
-from tests.reliability.concurrency import ConcurrencyConfig, run_concurrent_ingest
 
 pytestmark = pytest.mark.slow
 

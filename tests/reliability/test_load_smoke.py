@@ -1,7 +1,7 @@
 """A five-second load smoke test: two users over every endpoint of the mix, no error.
 
 The bounded load test itself is ``bench/bench_load.py`` (16 users, 60 s, 20,000 mined items; its
-numbers are in ``bench/RESULTS.md``); the mix lives in :mod:`tests.reliability.load`.
+numbers are in ``bench/RESULTS.md``); the mix lives in :mod:`feedback_nlp.testing.load`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from feedback_nlp.demo import read_demo_items
+from feedback_nlp.testing.load import ENDPOINTS, run_load
 from tests.api.api_support import bearer
 from tests.reliability.backends import create_key, inprocess_server, reliability_settings
-from tests.reliability.load import ENDPOINTS, run_load
 
 pytestmark = pytest.mark.slow
 

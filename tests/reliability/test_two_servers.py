@@ -24,9 +24,9 @@ from sqlalchemy import select
 
 from feedback_nlp.store.engine import make_engine
 from feedback_nlp.store.schema import jobs, mining_runs
+from feedback_nlp.testing.texts import stable_texts, versioned
 from tests.api.api_support import Server, bearer, start_server
 from tests.reliability.backends import POSTGRES_URL_ENV, create_key, fresh_database, reliability_env
-from tests.reliability.texts import stable_texts, versioned
 
 pytestmark = pytest.mark.slow
 

@@ -27,8 +27,9 @@ h      10              free        us      (unassigned, no score)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from feedback_nlp.domain import FeedbackFilter, FeedbackIn, PreparedFeedback
 from feedback_nlp.store import Store
@@ -61,6 +62,25 @@ UNITS: list[tuple[str, int, str | None, float | None, str | None, str]] = [
 ]
 
 
+# Outcome fields for ``seed_workspace(store, outcomes=OUTCOMES)``. By hand:
+# * resolution minutes a 30, b 20, c 40, h 10; t1 (d e f g) 600, 480, 720, 540 -> median of t1
+#   (540 + 600) / 2 = 570, of the others (10, 20, 30, 40) 25: effect 545.
+# * churned b d e g: t1's customers d e f g 3 of 4, the others a b c h 1 of 4 -> lift 3.
+# * at risk (detractor d e f, or churned b d e g): b 50, d 1000, e 500, f 200, g unknown ->
+#   1750 in all; t1 (d e f g) 1700, t2 (a c e: only e at risk) 500.
+OUTCOME_MINUTES = {"a": 30, "b": 20, "c": 40, "d": 600, "e": 480, "f": 720, "g": 540, "h": 10}
+OUTCOME_CHURNED = {"b", "d", "e", "g"}
+OUTCOME_REVENUE = {"a": 100, "b": 50, "c": 0, "d": 1000, "e": 500, "f": 200, "h": 80}
+OUTCOMES: dict[str, dict[str, Any]] = {
+    key: {
+        "resolution_minutes": float(minutes),
+        "churned": key in OUTCOME_CHURNED,
+        **({"revenue": float(OUTCOME_REVENUE[key])} if key in OUTCOME_REVENUE else {}),
+    }
+    for key, minutes in OUTCOME_MINUTES.items()
+}
+
+
 def _theme(theme_id: str, label: str, size: int) -> ThemeRow:
     return ThemeRow(
         theme_id=theme_id,
@@ -75,10 +95,17 @@ def _theme(theme_id: str, label: str, size: int) -> ThemeRow:
     )
 
 
-def seed_workspace(store: Store, name: str = "acme", *, general: Sequence[str] = ()) -> int:
+def seed_workspace(
+    store: Store,
+    name: str = "acme",
+    *,
+    general: Sequence[str] = (),
+    outcomes: Mapping[str, Mapping[str, Any]] | None = None,
+) -> int:
     """Store the items above in workspace ``name``, mine them by hand; return its id.
 
-    ``general``: themes the hand-made run puts in the general-sentiment pool.
+    ``general``: themes the hand-made run puts in the general-sentiment pool. ``outcomes``:
+    outcome fields (``resolution_minutes``, ``churned``...) of some items, by item.
     """
     ws = store.create_workspace(name).id
     prepared = [
@@ -91,6 +118,7 @@ def seed_workspace(store: Store, name: str = "acme", *, general: Sequence[str] =
                 csat=csat,
                 ces=ces,
                 segments=segments,
+                **(outcomes or {}).get(external_id, {}),
             ),
             lang="en",
             lang_confidence=0.9,

@@ -38,12 +38,13 @@ CHECKS = (
 )
 # The taxonomy edits need themes (or operations) in a given state: two live themes to merge, a
 # quote to move, a theme of at least k x the smallest size to split, a live theme that is not a
-# parent group to ignore, an operation in force to undo. Generated bodies mostly get 404/409/422,
-# which is right, and schemathesis would warn it cannot reach their core. Every check still runs
-# on them (the stateful phase reaches them through the links of GET /v1/themes); only those two
-# warnings are not shown for them. The same holds for the alert rules: one rule's routes answer
-# 404 to ids the fuzzer never made, and a rule's ``params`` are checked against its ``kind``
-# (documented per kind, not expressible in the schema), so generated rules mostly get 422.
+# parent group to ignore, an operation in force to undo, an undone one to redo. Generated bodies
+# mostly get 404/409/422, which is right, and schemathesis would warn it cannot reach their core.
+# Every check still runs on them (the stateful phase reaches them through the links of GET
+# /v1/themes); only those two warnings are not shown for them. The same holds for the alert rules:
+# one rule's routes answer 404 to ids the fuzzer never made, and a rule's ``params`` are checked
+# against its ``kind`` (documented per kind, not expressible in the schema), so generated rules
+# mostly get 422. An admin sets the currency of a workspace by its name: made-up names get 404.
 _QUIET = """warnings = [
     "missing_auth", "base_url_mismatch", "missing_deserializer", "unused_openapi_auth",
     "unsupported_regex", "method_not_allowed", "constants_extraction", "unmatched_filter",
@@ -52,10 +53,13 @@ _QUIET = """warnings = [
 """
 CONFIG = f"""
 [[operations]]
-include-path-regex = "^/v1/taxonomy/(merge|move|split|split/preview|ignore|undo)$"
+include-path-regex = "^/v1/taxonomy/(merge|move|split|split/preview|ignore|undo|redo)$"
 {_QUIET}
 [[operations]]
 include-path-regex = "^/v1/alerts/rules(/[{{]rule_id[}}])?$"
+{_QUIET}
+[[operations]]
+include-path-regex = "^/v1/admin/workspaces/[{{]name[}}]$"
 {_QUIET}"""
 
 

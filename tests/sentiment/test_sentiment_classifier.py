@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from feedback_nlp.errors import ConfigurationError, InvalidInputError, ModelLoadError
-from feedback_nlp.pipeline import TextPipeline
+from feedback_nlp.errors import InvalidInputError, ModelLoadError
 from feedback_nlp.sentiment import SentimentClassifier, aggregate_items, label_probs
 from feedback_nlp.text.langid import LanguageIdentifier
 from feedback_nlp.text.pii import PiiRedactor
+from feedback_nlp.text.stage import run_stages
 from feedback_nlp.text.units import OpinionUnitSplitter
 
 # A 2-d head whose logits are (-x0, 0, x0): at x0 = ln 2 the probabilities are (1, 2, 4) / 7.
@@ -111,40 +111,26 @@ def test_sentiment_head_never_unpickles(tmp_path: Path) -> None:
         SentimentClassifier.from_dir(tmp_path)
 
 
-def test_sentiment_pipeline_stage_needs_the_heads_embedder() -> None:
-    with pytest.raises(ConfigurationError, match="toy-2d"):
-        TextPipeline(
-            redactor=PiiRedactor(),
-            identifier=LanguageIdentifier(),
-            splitter=OpinionUnitSplitter(),
-            embedder=None,
-            sentiment=_head(),
-        )
-
-
 @pytest.mark.slow
-def test_sentiment_pipeline_labels_units_and_items(e5_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_sentiment_head_labels_units_and_items(e5_embedder) -> None:  # type: ignore[no-untyped-def]
     from feedback_nlp.models import load_model
 
-    pipeline = TextPipeline(
-        redactor=PiiRedactor(),
-        identifier=LanguageIdentifier(),
-        splitter=OpinionUnitSplitter(),
-        embedder=e5_embedder,
-        sentiment=load_model("sentiment-e5-head-v1"),
-    )
+    head = load_model("sentiment-e5-head-v1")
+    assert head.embedder == e5_embedder.name
     texts = [
         "Thank you so much, the staff were wonderful and the food was delicious!",
         "The delivery was three days late and the box arrived broken.",
         "השירות היה מעולה, תודה רבה!",
         "التوصيل تأخر كثيرا والمنتج وصل مكسورا.",
     ]
-    batch = pipeline.run(texts)
-    assert batch.unit_sentiment is not None
-    assert batch.item_sentiment is not None
-    assert len(batch.unit_sentiment) == len(batch.units)
-    assert [item.label for item in batch.item_sentiment] == [
-        "positive", "negative", "positive", "negative"
-    ]  # fmt: skip
-    assert all(-1.0 <= item.score <= 1.0 for item in batch.item_sentiment)
-    assert batch.item_sentiment[0].score > 0 > batch.item_sentiment[1].score
+    stages = (PiiRedactor(), LanguageIdentifier(), OpinionUnitSplitter())
+    units = run_stages(stages, texts).units
+    assert units
+    probs = head.predict_proba(e5_embedder.encode([unit.text for unit in units]))
+    assert len(label_probs(probs)) == len(units)
+    items = aggregate_items(
+        len(texts), [unit.item_index for unit in units], probs, [len(unit.text) for unit in units]
+    )
+    assert [item.label for item in items] == ["positive", "negative", "positive", "negative"]
+    assert all(-1.0 <= item.score <= 1.0 for item in items)
+    assert items[0].score > 0 > items[1].score

@@ -16,6 +16,7 @@ pytest.importorskip("torch")
 @pytest.mark.slow
 def test_sentiment_finetune_stops_resumes_and_ships_a_loadable_model(tmp_path: Path) -> None:
     from feedback_nlp.build.sentiment_finetune import FinetuneConfig, train_sentiment
+    from feedback_nlp.models import load_model
     from feedback_nlp.sentiment.finetuned import FineTunedSentiment
 
     config = FinetuneConfig(
@@ -50,7 +51,7 @@ def test_sentiment_finetune_stops_resumes_and_ships_a_loadable_model(tmp_path: P
     assert manifest["dev"]["temperature"] > 0
     assert set(manifest["data"]) >= {"seed", "goemotions", "xed"}
     assert "Training data" in (out / "README.md").read_text(encoding="utf-8")
-    model = FineTunedSentiment.from_dir(out)
+    model = FineTunedSentiment.from_dir(out, load_embedder=load_model)
     probs = model.predict_proba_texts(["Terrible service.", "Thank you, great app!"])
     assert probs.shape == (2, 3)
     assert np.allclose(probs.sum(axis=1), 1.0)

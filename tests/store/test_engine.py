@@ -28,10 +28,10 @@ def test_engine_migrates_empty_database_to_head(database_url: str) -> None:
     engine = make_engine(database_url)
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0008"
+    assert current_revision(engine) == head_revision() == "0009"
     assert set(inspect(engine).get_table_names()) >= TABLES
     upgrade(engine)  # a second run is a no-op
-    assert current_revision(engine) == "0008"
+    assert current_revision(engine) == "0009"
     engine.dispose()
 
 

@@ -134,8 +134,12 @@ def hand_mine(
     theme_of: Callable[[MiningItem], str | None] | None = None,
     *,
     replay: RemineReplay | None = None,
+    registry: ThemeRegistry | None = None,
 ) -> int:
-    """Save a hand-made mining run (one unit per item), replaying the edits when given."""
+    """Save a hand-made mining run (one unit per item), replaying the edits when given.
+
+    ``registry``: the run's theme registry (default: an empty one, no centroids to assign with).
+    """
     items = store.mining_items(workspace_id, FeedbackFilter())
     pick = theme_of or (lambda it: mined_theme_of(it.external_id))
     units = [
@@ -179,7 +183,7 @@ def hand_mine(
         item_ids=[it.item_id for it in items],
         units=units,
         themes=rows,
-        registry=ThemeRegistry(),
+        registry=registry if registry is not None else ThemeRegistry(),
         n_unassigned=sum(u.theme_id is None for u in units),
         config={},
     )

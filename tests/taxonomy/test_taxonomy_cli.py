@@ -98,3 +98,22 @@ def test_cli_taxonomy_unknown_workspace(env: dict[str, str]) -> None:
     result = runner.invoke(app, ["taxonomy", "log", "--workspace", "nobody"], env=env)
     assert result.exit_code == 2
     assert "No workspace is called 'nobody'" in result.output
+
+
+def test_cli_taxonomy_redo_after_undo(env: dict[str, str]) -> None:
+    _json(env, "ignore", GREETING)
+    _json(env, "undo")
+    assert _json(env, "log")["redo_seqs"] == [1]
+    redone = _json(env, "redo", "--expected-seq", "1")
+    assert (redone["operation"]["seq"], redone["operation"]["params"]["redo_of"]) == (2, 1)
+    log = _json(env, "log")
+    assert [(op["seq"], op["status"]) for op in log["operations"]] == [
+        (1, "undone"),
+        (2, "applied"),
+    ]
+    assert log["redo_seqs"] == []
+    table = runner.invoke(app, ["taxonomy", "log", "--workspace", "acme"], env=env)
+    assert "(redo of 1)" in table.output
+    again = runner.invoke(app, ["taxonomy", "redo", "--workspace", "acme"], env=env)
+    assert again.exit_code == 2
+    assert "no undone taxonomy operation to redo" in " ".join(again.output.split())

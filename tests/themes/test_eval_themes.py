@@ -12,6 +12,7 @@ from feedback_nlp.eval.themes import (
     cross_language_agreement,
     format_theme_eval,
     run_theme_eval,
+    theme_label_accuracy,
 )
 
 
@@ -114,3 +115,25 @@ def test_eval_banking77_with_minilm_meets_the_issue_targets(shared_corpora: Path
     assert result.ari >= 0.50
     assert result.outlier_share <= 0.05
     assert result.stability_ari >= 0.90
+
+
+def _bag_of_words(texts: list[str]) -> np.ndarray:
+    """Unit-norm word-count vectors over a fixed vocabulary (a deterministic toy encoder)."""
+    vocabulary = ["card", "arrival", "lost", "top", "up", "fee"]
+    rows = np.array([[t.split().count(w) for w in vocabulary] for t in texts], dtype=np.float64)
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+
+
+def test_theme_label_accuracy_scores_each_theme_title_against_its_majority() -> None:
+    labels = ["card_arrival"] * 3 + ["lost_card"] * 2 + ["top_up"] * 3
+    found = np.array([5, 5, 5, 9, 9, 9, -1, 12], dtype=np.int64)
+    # theme 5: majority card_arrival, title closest to "card arrival": right.
+    # theme 9: lost_card 2 vs top_up 1, title "top up": wrong. theme 12: no title: wrong.
+    titles = {5: "card arrival", 9: "top up"}
+    assert theme_label_accuracy(titles, labels, found, _bag_of_words) == pytest.approx(1 / 3)
+    titles[9] = "lost card"
+    titles[12] = "top up fee"
+    assert theme_label_accuracy(titles, labels, found, _bag_of_words) == pytest.approx(1.0)
+    # unreadable gold labels, or no theme at all: not measured
+    assert theme_label_accuracy(titles, ["1", "2"] * 4, found, _bag_of_words) is None
+    assert theme_label_accuracy(titles, labels, np.full(8, -1), _bag_of_words) is None

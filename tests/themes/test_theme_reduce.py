@@ -1,9 +1,16 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from scipy.linalg import expm
 from synthetic_themes import sphere_blobs
 
-from feedback_nlp.themes.reduce import centre_by_language, language_pools, smooth_neighbours
+from feedback_nlp.themes.reduce import (
+    align_languages,
+    centre_by_language,
+    language_pools,
+    smooth_neighbours,
+)
 
 
 def test_language_pools_fold_small_languages_into_the_largest() -> None:
@@ -54,3 +61,31 @@ def test_smooth_neighbours_pulls_units_towards_their_blob_centre() -> None:
 def test_smooth_neighbours_with_zero_neighbours_is_a_copy() -> None:
     vectors, _, _ = sphere_blobs(seed=4)
     np.testing.assert_array_equal(smooth_neighbours(vectors, ["en"] * 200, n_neighbours=0), vectors)
+
+
+def test_align_languages_undoes_a_rotation_between_languages() -> None:
+    english, labels, _ = sphere_blobs(n_blobs=8, per_blob=30, dim=16, noise=0.3, seed=5)
+    # a partial rotation, as between the languages of a multilingual encoder after centring
+    turn = np.random.default_rng(6).normal(size=(16, 16)) * 0.2
+    rotation = expm(turn - turn.T)  # a proper rotation, trace / 16 = 0.51
+    arabic = (english @ rotation).astype(np.float32)  # the same topics, a turned basis
+    vectors = np.concatenate([english, arabic])
+    langs = ["en"] * len(english) + ["ar"] * len(arabic)
+
+    def same_topic_margin(matrix: np.ndarray) -> float:
+        sims = matrix[: len(english)] @ matrix[len(english) :].T
+        same = labels[:, None] == labels[None, :]
+        return float(sims[same].mean() - sims[~same].mean())
+
+    aligned = align_languages(vectors, langs)
+    np.testing.assert_allclose(np.linalg.norm(aligned, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(aligned[: len(english)], english)  # the largest pool stays
+    before, after, ideal = (
+        same_topic_margin(m) for m in (vectors, aligned, np.concatenate([english, english]))
+    )
+    assert before < 0.6 * ideal
+    assert after == pytest.approx(ideal, abs=0.01)
+    # a rotation keeps every within-language similarity
+    part = aligned[len(english) :]
+    np.testing.assert_allclose(part @ part.T, arabic @ arabic.T, atol=1e-4)
+    np.testing.assert_array_equal(align_languages(vectors, langs, iterations=0), vectors)

@@ -18,12 +18,12 @@ from typing import Any
 
 import pytest
 from ui_support import (
+    BrowserPage,
     api_support,
     chromium_paths,
     inprocess_server,
     sign_in,
     start_chromium,
-    wait_for_url,
 )
 
 from api.main import create_app
@@ -47,30 +47,11 @@ class Served:
 
 
 @dataclass
-class Session:
+class Session(BrowserPage):
     """A browser signed in to a fresh hand-mined workspace."""
 
-    driver: Any
-    base: str
     store: Any
     workspace_id: int
-
-    def open(self, path: str) -> None:
-        self.driver.get(f"{self.base}{path}")
-
-    def find(self, css: str) -> Any:
-        from selenium.webdriver.common.by import By
-
-        return self.driver.find_element(By.CSS_SELECTOR, css)
-
-    def find_all(self, css: str) -> list[Any]:
-        from selenium.webdriver.common.by import By
-
-        found: list[Any] = self.driver.find_elements(By.CSS_SELECTOR, css)
-        return found
-
-    def wait_for(self, suffix: str, what: str) -> None:
-        wait_for_url(self.driver, lambda url: url == f"{self.base}{suffix}", what)
 
     def flash(self) -> str:
         text: str = self.find("#edit-flash").text
@@ -230,3 +211,25 @@ def test_browser_forms_refuse_a_wrong_or_missing_csrf_token(session: Session) ->
     assert session.operations() == []
     session.open("/ui")
     assert session.theme_rows() == [ACCOUNT, DELIVERY, PARCEL, GREETING]
+
+
+def test_browser_undo_then_redo_from_the_history(session: Session) -> None:
+    session.open(f"/ui/themes/{GREETING}")
+    session.find("#ignore-submit").click()
+    session.wait_for("/ui?done=1", "ignore")
+    session.open("/ui/history")
+    assert session.find_all("#redo-submit") == []
+    session.find("#undo-submit").click()
+    session.wait_for("/ui/history?undone=1", "undo")
+    session.find("#redo-submit").click()
+    session.wait_for("/ui/history?done=2", "redo")
+    assert session.flash().startswith("Operation 2: ignored hello t_000004")
+    assert "(redo of #1)" in session.flash()
+    assert session.find('tr[data-seq="2"]').get_attribute("data-status") == "applied"
+    assert session.find_all("#redo-submit") == []
+    assert [f.get_attribute("action") for f in session.find_all("form.undo")] == [
+        f"{session.base}/ui/undo"
+    ]
+    session.open("/ui")
+    assert GREETING not in session.theme_rows()
+    assert session.operations() == [(1, "ignore", "undone"), (2, "ignore", "applied")]

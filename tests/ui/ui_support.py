@@ -12,6 +12,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -144,6 +145,31 @@ def wait_for_url(driver: Any, accept: Any, what: str) -> None:
         flash = driver.find_elements("css selector", ".flash")
         shown = flash[0].text if flash else driver.title
         pytest.fail(f"{what}: still at {driver.current_url} after 60 s (page says {shown!r})")
+
+
+@dataclass
+class BrowserPage:
+    """A signed-in browser at ``base``: open a path, find elements, wait for the next URL."""
+
+    driver: Any
+    base: str
+
+    def open(self, path: str) -> None:
+        self.driver.get(f"{self.base}{path}")
+
+    def find(self, css: str) -> Any:
+        from selenium.webdriver.common.by import By
+
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def find_all(self, css: str) -> list[Any]:
+        from selenium.webdriver.common.by import By
+
+        found: list[Any] = self.driver.find_elements(By.CSS_SELECTOR, css)
+        return found
+
+    def wait_for(self, suffix: str, what: str) -> None:
+        wait_for_url(self.driver, lambda url: url == f"{self.base}{suffix}", what)
 
 
 def sign_in(driver: Any, base: str, key: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from typing import ClassVar, Final
+from typing import TYPE_CHECKING, ClassVar, Final, Self
 
 from feedback_nlp.errors import InvalidInputError
 from feedback_nlp.text.pii.numbers import find_numeric
@@ -11,6 +11,9 @@ from feedback_nlp.text.pii.spans import PRIORITY, Found, PiiKind, PiiSpan, Redac
 from feedback_nlp.text.pii.spanset import SpanSet
 from feedback_nlp.text.pii.textual import find_textual
 from feedback_nlp.text.pii.views import compact, fold_digits
+
+if TYPE_CHECKING:
+    from feedback_nlp.text.stage import TextBatch
 
 ALL_KINDS: Final = frozenset(PiiKind)
 _TEXT_KINDS: Final = frozenset({PiiKind.URL, PiiKind.EMAIL, PiiKind.HANDLE})
@@ -85,7 +88,7 @@ class PiiRedactor:
 
     name: ClassVar[str] = "text.pii.v1"
     requires: ClassVar[frozenset[str]] = frozenset({"text"})
-    provides: ClassVar[frozenset[str]] = frozenset({"text", "pii_spans"})
+    provides: ClassVar[frozenset[str]] = frozenset({"text", "pii_kinds"})
 
     def __init__(self, *, kinds: Kinds = None) -> None:
         self.kinds: frozenset[PiiKind] = _check_kinds(kinds, "PiiRedactor")
@@ -122,6 +125,20 @@ class PiiRedactor:
             One :class:`Redaction` per text, in the same order.
         """
         return [_redact(_check_text(text), self.kinds) for text in texts]
+
+    def fit(self, batch: TextBatch) -> Self:
+        """Check that ``batch`` holds what the stage requires; there is nothing to learn."""
+        batch.need(self)
+        return self
+
+    def transform(self, batch: TextBatch) -> TextBatch:
+        """Redact ``batch.text``; the kinds replaced go to ``pii_kinds`` (a new batch)."""
+        batch.need(self)
+        redactions = self.redact_many(batch.text)
+        return batch.with_fields(
+            text=tuple(r.text for r in redactions),
+            pii_kinds=tuple(tuple(sorted({str(s.kind) for s in r.spans})) for r in redactions),
+        )
 
     def get_config(self) -> dict[str, list[str]]:
         """The stage's configuration, as JSON-ready data that :meth:`from_config` accepts.

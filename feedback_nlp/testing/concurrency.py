@@ -26,9 +26,9 @@ from typing import Any
 
 import httpx
 
-from tests.api.api_support import bearer, fetch_all_ids
-from tests.reliability.backends import DbProbe, percentile
-from tests.reliability.texts import stable_texts, versioned
+from feedback_nlp.testing.backends import DbProbe, percentile
+from feedback_nlp.testing.servers import bearer, fetch_all_ids
+from feedback_nlp.testing.texts import stable_texts, versioned
 
 __all__ = ["ConcurrencyConfig", "ConcurrencyReport", "run_concurrent_ingest"]
 

@@ -43,220 +43,28 @@ from __future__ import annotations
 
 import random
 import subprocess
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.api.api_support import CLI, REPO_ROOT, Server, bearer, start_server
-from tests.reliability.backends import DbProbe, JobRow, create_key, reliability_env
-from tests.reliability.texts import stable_texts, versioned
+from feedback_nlp.testing.backends import DbProbe, JobRow, create_key, reliability_env
+from feedback_nlp.testing.chaos_posters import Ledger, Poster
+from feedback_nlp.testing.chaos_records import (
+    JOB_STAGES,
+    MAX_ATTEMPTS,
+    MODES,
+    TERMINAL,
+    WORKSPACE,
+    ChaosConfig,
+    ChaosReport,
+    RoundReport,
+)
+from feedback_nlp.testing.servers import CLI, REPO_ROOT, Server, start_server
 
 __all__ = ["MODES", "ChaosConfig", "ChaosReport", "RoundReport", "run_chaos"]
-
-WORKSPACE = "chaos"
-MODES = ("ingest", "ingest+mine", "worker", "mine")
-JOB_STAGES = {
-    "load": 0.02,
-    "split": 0.10,
-    "embed": 0.15,
-    "mine": 0.65,
-    "register": 0.90,
-    "save": 0.95,
-}
-"""The stages of a mine job and the progress each starts at (feedback_nlp.jobs.runner)."""
-MAX_ATTEMPTS = 3  # JobWorker's default: a job interrupted this many times fails
-TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
-
-
-@dataclass(frozen=True, slots=True)
-class ChaosConfig:
-    """How long and how hard a chaos run is.
-
-    Attributes:
-        rounds: Server kills (one per round).
-        seed: Seed of every random choice (delays, updated items, mined rounds).
-        posters: Client threads posting during the ingest modes.
-        batch: Items per posted batch (``updates`` of them new versions of earlier items).
-        updates: Items per batch that are new versions of the poster's earlier items.
-        max_batches: Batches a poster sends in one round at most (bounds the data per round).
-        kill_after_s: The server is killed a uniform random time in this range after the round's
-            traffic starts (``mine`` rounds aim at a random stage of the job instead).
-        stage_jitter_s: The most a kill aimed at a stage comes after the stage is seen.
-        modes: The modes the rounds cycle through (a mine job needs an earlier round's items).
-        final_timeout_s: Seconds the end of the run may wait for every job to finish.
-    """
-
-    rounds: int
-    seed: int = 0
-    posters: int = 2
-    batch: int = 50
-    updates: int = 5
-    max_batches: int = 40
-    kill_after_s: tuple[float, float] = (0.5, 8.0)
-    stage_jitter_s: float = 0.2
-    modes: tuple[str, ...] = MODES
-
-    def __post_init__(self) -> None:
-        unknown = sorted(set(self.modes) - set(MODES))
-        if unknown or not self.modes:
-            raise ValueError(f"modes must be some of {MODES}. Got {self.modes!r}.")
-
-    final_timeout_s: float = 900.0
-
-
-@dataclass(slots=True)
-class RoundReport:
-    """What one round did and found."""
-
-    round: int
-    mode: str
-    kill_after_s: float
-    kill_at_stage: str | None = None
-    acked_batches: int = 0
-    inflight_batches: int = 0
-    inflight_landed: int = 0
-    job_submitted: bool = False
-    killed_jobs: list[str] = field(default_factory=list)  # "stage@progress" of each running job
-    worker_kill_at_stage: str | None = None
-    worker_kill_after_s: float | None = None
-    worker_outcome: str | None = None  # "killed in stage ...", "finished before the kill", ...
-    recovered: int = 0
-    restart_s: float = 0.0
-
-
-@dataclass(slots=True)
-class ChaosReport:
-    """The outcome of a chaos run (every check passed when it is returned)."""
-
-    backend_url: str
-    config: ChaosConfig
-    rounds: list[RoundReport] = field(default_factory=list)
-    items_acked: int = 0
-    items_stored: int = 0
-    jobs: dict[str, int] = field(default_factory=dict)  # final state -> count
-    repost: dict[str, int] = field(default_factory=dict)
-    final_mine_s: float = 0.0
-    final_themes: int = 0
-    wall_s: float = 0.0
-
-    def killed_stages(self) -> dict[str, int]:
-        """How many running jobs each stage had killed under it (server and worker kills)."""
-        counts: dict[str, int] = {}
-        for report in self.rounds:
-            for killed in report.killed_jobs:
-                stage = killed.split("@", 1)[0]
-                counts[stage] = counts.get(stage, 0) + 1
-        return dict(sorted(counts.items()))
-
-
-@dataclass(slots=True)
-class _Version:
-    text: str
-    acked: bool = False
-
-
-class _Ledger:
-    """Every version of every item sent, in order, and whether it was acknowledged."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.versions: dict[str, list[_Version]] = {}
-        self.segments: dict[str, dict[str, str]] = {}
-        self.by_round: dict[int, list[str]] = {}
-
-    def attempt(self, items: list[dict[str, Any]], round_: int) -> None:
-        with self.lock:
-            for item in items:
-                if item["id"] not in self.versions:
-                    self.versions[item["id"]] = []
-                    self.segments[item["id"]] = item["segments"]
-                    self.by_round.setdefault(round_, []).append(item["id"])
-                self.versions[item["id"]].append(_Version(item["text"]))
-
-    def ack(self, items: list[dict[str, Any]]) -> None:
-        with self.lock:
-            for item in items:
-                self.versions[item["id"]][-1].acked = True
-
-    def acked_rounds(self) -> list[int]:
-        with self.lock:
-            return [
-                r
-                for r, ids in self.by_round.items()
-                if any(v.acked for i in ids for v in self.versions[i])
-            ]
-
-    def latest_items(self) -> list[dict[str, Any]]:
-        with self.lock:
-            return [
-                {"id": i, "text": versions[-1].text, "segments": self.segments[i]}
-                for i, versions in self.versions.items()
-            ]
-
-
-class _Poster(threading.Thread):
-    """Posts batches until the server dies or ``max_batches`` are sent."""
-
-    def __init__(
-        self,
-        url: str,
-        key: str,
-        number: int,
-        round_: int,
-        ledger: _Ledger,
-        config: ChaosConfig,
-        rng: random.Random,
-        own: list[str],
-    ) -> None:
-        super().__init__(name=f"chaos-poster-{number}", daemon=True)
-        self.url, self.key, self.number, self.round = url, key, number, round_
-        self.ledger, self.config, self.rng, self.own = ledger, config, rng, own
-        self.acked = 0
-        self.inflight: list[dict[str, Any]] | None = None
-        self.failure: str | None = None
-
-    def _batch(self, n: int, texts: tuple[str, ...]) -> tuple[list[dict[str, Any]], int]:
-        """Batch ``n``: new items first, then new versions of earlier ones; and how many new."""
-        fresh = self.config.batch - min(self.config.updates, len(self.own))
-        items = []
-        for k in range(fresh):
-            item_id = f"r{self.round:02d}-p{self.number}-{n * self.config.batch + k:05d}"
-            base = texts[self.rng.randrange(len(texts))]
-            segments = {"round": str(self.round), "poster": str(self.number)}
-            items.append({"id": item_id, "text": versioned(base, 1), "segments": segments})
-        for item_id in self.rng.sample(self.own, self.config.batch - fresh):
-            with self.ledger.lock:
-                version = len(self.ledger.versions[item_id]) + 1
-                segments = self.ledger.segments[item_id]
-            base = texts[self.rng.randrange(len(texts))]
-            items.append({"id": item_id, "text": versioned(base, version), "segments": segments})
-        return items, fresh
-
-    def run(self) -> None:
-        texts = stable_texts()
-        with httpx.Client(base_url=self.url, headers=bearer(self.key), timeout=120) as client:
-            for n in range(self.config.max_batches):
-                items, fresh = self._batch(n, texts)
-                self.ledger.attempt(items, self.round)
-                try:
-                    response = client.post("/v1/feedback", json={"items": items})
-                except httpx.HTTPError:
-                    self.inflight = items
-                    return
-                body = response.json() if response.status_code == 200 else None
-                counted = body and body["created"] + body["updated"] + body["unchanged"]
-                if body is None or body["rejected"] or counted != len(items):
-                    self.failure = f"batch {n}: {response.status_code} {response.text[:500]}"
-                    self.inflight = items  # not acknowledged: either outcome is allowed
-                    return
-                self.ledger.ack(items)
-                self.acked += 1
-                self.own.extend(item["id"] for item in items[:fresh])
 
 
 def _log_since(path: Path, offset: int) -> str:
@@ -280,7 +88,7 @@ class _Run:
         self.env = reliability_env(database_url, work / "var")
         self.key = create_key(database_url, WORKSPACE)
         self.probe = DbProbe(database_url)
-        self.ledger = _Ledger()
+        self.ledger = Ledger()
         self.own: list[list[str]] = [[] for _ in range(config.posters)]
         self.log = work / "server.log"
         self.report = ChaosReport(backend_url=database_url, config=config)
@@ -303,14 +111,14 @@ class _Run:
             raise AssertionError(f"POST /v1/jobs answered {response.status_code}: {response.text}")
         return True
 
-    def round(self, server: Server, number: int) -> tuple[RoundReport, list[_Poster]]:
+    def round(self, server: Server, number: int) -> tuple[RoundReport, list[Poster]]:
         mode = self.config.modes[number % len(self.config.modes)]
         low, high = self.config.kill_after_s
         report = RoundReport(round=number, mode=mode, kill_after_s=self.rng.uniform(low, high))
-        posters: list[_Poster] = []
+        posters: list[Poster] = []
         if mode != "mine":
             posters = [
-                _Poster(
+                Poster(
                     server.url,
                     self.key,
                     p,
@@ -420,7 +228,7 @@ class _Run:
 
     # --- checks -------------------------------------------------------------------------------
 
-    def check_items(self, posters: list[_Poster], report: RoundReport | None) -> int:
+    def check_items(self, posters: list[Poster], report: RoundReport | None) -> int:
         stored = self.probe.items(WORKSPACE)
         with self.ledger.lock:
             versions = {i: list(v) for i, v in self.ledger.versions.items()}

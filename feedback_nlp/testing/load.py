@@ -31,8 +31,8 @@ from typing import Any
 
 import httpx
 
-from tests.api.api_support import bearer
-from tests.reliability.backends import percentile
+from feedback_nlp.testing.backends import percentile
+from feedback_nlp.testing.servers import bearer
 
 __all__ = ["ENDPOINTS", "LoadReport", "run_load"]
 

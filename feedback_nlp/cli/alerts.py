@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated, Any
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from feedback_nlp.cli._edge import console, edge, refuse
 from feedback_nlp.errors import AlertRuleError, FeedbackNLPError, NotFoundError
-from feedback_nlp.settings import load_settings
 
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    from feedback_nlp.alerts.records import Delivery, Firing
     from feedback_nlp.alerts.service import AlertService
-    from feedback_nlp.store.store import Store
 
 __all__ = ["alerts_app", "parse_params"]
 
@@ -32,7 +34,6 @@ alerts_app = typer.Typer(
     help="Alert rules (theme spikes, emerging groups, segment NPS drops) and their webhooks.",
     no_args_is_help=True,
 )
-console = Console()
 
 WorkspaceOption = Annotated[str, typer.Option(help="The workspace whose alerts these are.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -58,33 +59,31 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
 
 
 @contextmanager
-def _opened() -> Iterator[Store]:
-    from feedback_nlp.store import open_store
+def _service(ctx: typer.Context, workspace: str) -> Iterator[AlertService]:
+    """The workspace's alert service over the configured store; errors end the command.
 
-    store = open_store(load_settings().database.url)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-@contextmanager
-def _service(workspace: str) -> Iterator[AlertService]:
-    """The workspace's alert service over the configured store; errors end the command."""
+    New webhook URLs are checked against the configured allow-list (``alerts.webhook_allow``).
+    """
+    from feedback_nlp.alerts.deliver import targets_of
     from feedback_nlp.alerts.service import AlertService
 
     try:
-        with _opened() as store:
+        cli = edge(ctx)
+        with cli.store() as store:
             found = store.get_workspace_by_name(workspace)
             if found is None:
                 raise NotFoundError(
                     f"No workspace is called {workspace!r}. Ingest into it first "
                     "(feedback-nlp ingest --workspace NAME ...)."
                 )
-            yield AlertService(store, found.id, actor=f"cli:{getpass.getuser()}")
+            yield AlertService(
+                store,
+                found.id,
+                actor=f"cli:{getpass.getuser()}",
+                targets=targets_of(cli.settings.alerts),
+            )
     except FeedbackNLPError as error:
-        console.print(f"[red]{error.title}:[/red] {escape(str(error))}")
-        raise typer.Exit(code=2) from None
+        refuse(error)
 
 
 def _print_json(value: Any) -> None:
@@ -92,9 +91,9 @@ def _print_json(value: Any) -> None:
 
 
 @alerts_app.command("list")
-def list_rules(workspace: WorkspaceOption, as_json: JsonFlag = False) -> None:
+def list_rules(ctx: typer.Context, workspace: WorkspaceOption, as_json: JsonFlag = False) -> None:
     """List the workspace's rules."""
-    with _service(workspace) as alerts:
+    with _service(ctx, workspace) as alerts:
         rules = alerts.rules()
     if as_json:
         _print_json(
@@ -127,6 +126,7 @@ def list_rules(workspace: WorkspaceOption, as_json: JsonFlag = False) -> None:
 
 @alerts_app.command("add")
 def add_rule(
+    ctx: typer.Context,
     workspace: WorkspaceOption,
     name: Annotated[str, typer.Option(help="What to call the rule.")],
     kind: Annotated[str, typer.Option(help="theme_spike, emerging_group or segment_nps_drop.")],
@@ -139,7 +139,7 @@ def add_rule(
     ] = None,
 ) -> None:
     """Add a rule; with --webhook its signing secret is printed once."""
-    with _service(workspace) as alerts:
+    with _service(ctx, workspace) as alerts:
         rule = alerts.create_rule(
             name=name,
             kind=kind,
@@ -152,44 +152,46 @@ def add_rule(
         console.print(f"Webhook signing secret (shown once): {rule.secret}")
 
 
-def _set_enabled(workspace: str, rule_id: int, enabled: bool) -> None:
-    with _service(workspace) as alerts:
+def _set_enabled(ctx: typer.Context, workspace: str, rule_id: int, enabled: bool) -> None:
+    with _service(ctx, workspace) as alerts:
         rule = alerts.update_rule(rule_id, enabled=enabled)
     console.print(f"Rule {rule.id} is {'enabled' if rule.enabled else 'disabled'}.")
 
 
 @alerts_app.command("enable")
-def enable_rule(workspace: WorkspaceOption, rule_id: int) -> None:
+def enable_rule(ctx: typer.Context, workspace: WorkspaceOption, rule_id: int) -> None:
     """Evaluate the rule again."""
-    _set_enabled(workspace, rule_id, True)
+    _set_enabled(ctx, workspace, rule_id, True)
 
 
 @alerts_app.command("disable")
-def disable_rule(workspace: WorkspaceOption, rule_id: int) -> None:
+def disable_rule(ctx: typer.Context, workspace: WorkspaceOption, rule_id: int) -> None:
     """Stop evaluating the rule (its firings stay listed)."""
-    _set_enabled(workspace, rule_id, False)
+    _set_enabled(ctx, workspace, rule_id, False)
 
 
 @alerts_app.command("remove")
-def remove_rule(workspace: WorkspaceOption, rule_id: int) -> None:
+def remove_rule(ctx: typer.Context, workspace: WorkspaceOption, rule_id: int) -> None:
     """Delete a rule with its firings and deliveries."""
-    with _service(workspace) as alerts:
+    with _service(ctx, workspace) as alerts:
         alerts.delete_rule(rule_id)
     console.print(f"Rule {rule_id} removed.")
 
 
-@alerts_app.command("firings")
-def list_firings(
-    workspace: WorkspaceOption,
-    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
-    as_json: JsonFlag = False,
+Record = TypeVar("Record", bound="DataclassInstance")
+
+
+def _show(
+    records: Sequence[Record], as_json: bool, table: Callable[[Sequence[Record]], Table]
 ) -> None:
-    """The latest firings, newest first."""
-    with _service(workspace) as alerts:
-        firings = alerts.firings(limit=limit)
+    """Print ``records`` as a JSON list of their fields, or as the Rich ``table`` of them."""
     if as_json:
-        _print_json([vars_of(f) for f in firings])
-        return
+        _print_json([asdict(record) for record in records])
+    else:
+        console.print(table(records))
+
+
+def _firings_table(firings: Sequence[Firing]) -> Table:
     table = Table("id", "rule", "fired", "subject", "period", "message", title="Firings")
     for f in firings:
         table.add_row(
@@ -200,21 +202,10 @@ def list_firings(
             f.period or "",
             escape(f.message),
         )
-    console.print(table)
+    return table
 
 
-@alerts_app.command("deliveries")
-def list_deliveries(
-    workspace: WorkspaceOption,
-    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
-    as_json: JsonFlag = False,
-) -> None:
-    """Webhook deliveries and their attempts, newest first."""
-    with _service(workspace) as alerts:
-        deliveries = alerts.deliveries(limit=limit)
-    if as_json:
-        _print_json([vars_of(d) for d in deliveries])
-        return
+def _deliveries_table(deliveries: Sequence[Delivery]) -> Table:
     table = Table(
         "id", "rule", "status", "attempts", "last answer", "delivered", title="Deliveries"
     )
@@ -222,11 +213,41 @@ def list_deliveries(
         answer = f"HTTP {d.last_status_code}" if d.last_status_code else (d.last_error or "")
         delivered = d.delivered_at.strftime("%Y-%m-%d %H:%M:%S") if d.delivered_at else ""
         table.add_row(d.id, str(d.rule_id), d.status, str(d.attempts), escape(answer), delivered)
-    console.print(table)
+    return table
+
+
+LimitOption = Annotated[int, typer.Option(min=1, max=1000)]
+
+
+@alerts_app.command("firings")
+def list_firings(
+    ctx: typer.Context,
+    workspace: WorkspaceOption,
+    limit: LimitOption = 50,
+    as_json: JsonFlag = False,
+) -> None:
+    """The latest firings, newest first."""
+    with _service(ctx, workspace) as alerts:
+        firings = alerts.firings(limit=limit)
+    _show(firings, as_json, _firings_table)
+
+
+@alerts_app.command("deliveries")
+def list_deliveries(
+    ctx: typer.Context,
+    workspace: WorkspaceOption,
+    limit: LimitOption = 50,
+    as_json: JsonFlag = False,
+) -> None:
+    """Webhook deliveries and their attempts, newest first."""
+    with _service(ctx, workspace) as alerts:
+        deliveries = alerts.deliveries(limit=limit)
+    _show(deliveries, as_json, _deliveries_table)
 
 
 @alerts_app.command("run")
 def run(
+    ctx: typer.Context,
     workspace: Annotated[
         str | None, typer.Option(help="Evaluate this workspace now (default: every due one).")
     ] = None,
@@ -236,23 +257,15 @@ def run(
     from feedback_nlp.alerts.service import frame_from_store
     from feedback_nlp.alerts.worker import run_alerts_once
 
-    settings = load_settings().alerts
+    settings = edge(ctx).settings.alerts
     if workspace is not None:
-        with _service(workspace) as alerts:
+        with _service(ctx, workspace) as alerts:
             fired = len(alerts.evaluate(frame_from_store(alerts.store)))
             tried = Deliverer(alerts.store, settings).deliver_due()
     else:
         try:
-            with _opened() as store:
+            with edge(ctx).store() as store:
                 fired, tried = run_alerts_once(store, settings, frame_from_store(store))
         except FeedbackNLPError as error:
-            console.print(f"[red]{error.title}:[/red] {escape(str(error))}")
-            raise typer.Exit(code=2) from None
+            refuse(error)
     console.print(f"{fired} new firing(s); {tried} webhook delivery attempt(s).")
-
-
-def vars_of(record: Any) -> dict[str, Any]:
-    """A frozen record (slots dataclass) as a JSON-ready dict."""
-    from dataclasses import asdict
-
-    return asdict(record)

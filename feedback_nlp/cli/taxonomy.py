@@ -2,7 +2,7 @@
 
 Thin commands over :class:`~feedback_nlp.taxonomy.service.TaxonomyService`, the same operations
 as ``/v1/taxonomy``: ``log``, ``merge``, ``split`` (``--preview`` first), ``move``, ``ignore``,
-``seed`` (``--preview`` first), ``rename`` and ``undo``. Each edit is recorded as made by
+``seed`` (``--preview`` first), ``rename``, ``undo`` and ``redo``. Each edit is recorded as made by
 ``--actor`` (default ``cli:<user>``). Exit code 0 on success, 2 when the edit is refused (the
 reason is printed: an unknown theme, a conflict with another edit, a split too small...).
 """
@@ -16,12 +16,11 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from feedback_nlp.cli._edge import console, edge, refuse
 from feedback_nlp.errors import FeedbackNLPError, NotFoundError
-from feedback_nlp.settings import load_settings
 
 if TYPE_CHECKING:
     from feedback_nlp.taxonomy.operations import Operation
@@ -30,10 +29,9 @@ if TYPE_CHECKING:
 __all__ = ["taxonomy_app"]
 
 taxonomy_app = typer.Typer(
-    help="Steer the themes: merge, split, move, ignore, seed, rename, undo (recorded).",
+    help="Steer the themes: merge, split, move, ignore, seed, rename, undo, redo (recorded).",
     no_args_is_help=True,
 )
-console = Console()
 
 WorkspaceOption = Annotated[str, typer.Option(help="The workspace whose themes are edited.")]
 ActorOption = Annotated[
@@ -47,34 +45,29 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")
 
 
 @contextmanager
-def _service(workspace: str, actor: str | None) -> Iterator[TaxonomyService]:
+def _service(ctx: typer.Context, workspace: str, actor: str | None) -> Iterator[TaxonomyService]:
     """The workspace's taxonomy service over the configured store; errors end the command."""
-    from feedback_nlp.store import open_store
     from feedback_nlp.taxonomy.embedders import EmbedderPool
     from feedback_nlp.taxonomy.service import TaxonomyService
 
-    settings = load_settings()
+    cli = edge(ctx)
     try:
-        store = open_store(settings.database.url)
-        try:
+        with cli.store() as store:
             found = store.get_workspace_by_name(workspace)
             if found is None:
                 raise NotFoundError(
                     f"No workspace is called {workspace!r}. Ingest into it first "
                     "(feedback-nlp ingest --workspace NAME ...)."
                 )
-            pool = EmbedderPool(settings.models.embedder)
+            pool = EmbedderPool(cli.settings.models.embedder)
             yield TaxonomyService(
                 store,
                 found.id,
                 actor=actor or f"cli:{getpass.getuser()}",
                 embedder=pool.for_workspace(store, found.id),
             )
-        finally:
-            store.close()
     except FeedbackNLPError as error:
-        console.print(f"[red]{error.title}:[/red] {escape(str(error))}")
-        raise typer.Exit(code=2) from None
+        refuse(error)
 
 
 def _print_json(value: Any) -> None:
@@ -105,17 +98,23 @@ def _edited(outcome: EditOutcome, as_json: bool) -> None:
 
 
 def _run(
-    workspace: str, actor: str | None, as_json: bool, edit: Callable[[TaxonomyService], Any]
+    ctx: typer.Context,
+    workspace: str,
+    actor: str | None,
+    as_json: bool,
+    edit: Callable[[TaxonomyService], Any],
 ) -> None:
-    with _service(workspace, actor) as taxonomy:
+    with _service(ctx, workspace, actor) as taxonomy:
         outcome = edit(taxonomy)
     _edited(outcome, as_json)
 
 
 @taxonomy_app.command("log")
-def log(workspace: WorkspaceOption, as_json: JsonFlag = False) -> None:
+def log(ctx: typer.Context, workspace: WorkspaceOption, as_json: JsonFlag = False) -> None:
     """List the workspace's operations in order: who, when, what, and how each fared."""
-    with _service(workspace, None) as taxonomy:
+    from feedback_nlp.taxonomy.redo import redo_stack
+
+    with _service(ctx, workspace, None) as taxonomy:
         operations = taxonomy.operations()
         summary = taxonomy.summary()
     if as_json:
@@ -123,6 +122,7 @@ def log(workspace: WorkspaceOption, as_json: JsonFlag = False) -> None:
             {
                 "operations": [op.to_json() for op in operations],
                 "latest_seq": summary.latest_seq,
+                "redo_seqs": [op.seq for op in redo_stack(operations)],
                 "min_theme_size": summary.min_theme_size,
             }
         )
@@ -153,6 +153,11 @@ def log(workspace: WorkspaceOption, as_json: JsonFlag = False) -> None:
 
 
 def _what(op: Operation) -> str:
+    redo = f" (redo of {op.params['redo_of']})" if op.params.get("redo_of") else ""
+    return _described(op) + redo
+
+
+def _described(op: Operation) -> str:
     p = op.params
     if op.kind == "merge":
         return f"{', '.join(p['theme_ids'])} -> {p['keep']}" + (
@@ -171,6 +176,7 @@ def _what(op: Operation) -> str:
 
 @taxonomy_app.command("merge")
 def merge(
+    ctx: typer.Context,
     workspace: WorkspaceOption,
     theme_ids: Annotated[list[str], typer.Argument(help="Two or more theme ids.")],
     keep: Annotated[
@@ -183,6 +189,7 @@ def merge(
 ) -> None:
     """Merge themes into one; the kept theme takes every unit of the others."""
     _run(
+        ctx,
         workspace,
         actor,
         as_json,
@@ -192,6 +199,7 @@ def merge(
 
 @taxonomy_app.command("split")
 def split(
+    ctx: typer.Context,
     workspace: WorkspaceOption,
     theme_id: Annotated[str, typer.Argument(help="The theme to split.")],
     k: Annotated[int, typer.Option("--k", help="Children, 2..20.")] = 2,
@@ -209,13 +217,14 @@ def split(
     """Split a theme into k children (its units' embeddings re-clustered)."""
     if not preview:
         _run(
+            ctx,
             workspace,
             actor,
             as_json,
             lambda t: t.split(theme_id, k, labels=label, seed=seed, expected_seq=expected_seq),
         )
         return
-    with _service(workspace, actor) as taxonomy:
+    with _service(ctx, workspace, actor) as taxonomy:
         shown = taxonomy.preview_split(theme_id, k, seed=seed)
     if as_json:
         _print_json({"theme_id": shown.theme_id, "k": shown.k, "children": shown.children})
@@ -230,6 +239,7 @@ def split(
 
 @taxonomy_app.command("move")
 def move(
+    ctx: typer.Context,
     workspace: WorkspaceOption,
     to: Annotated[str | None, typer.Option(help="The target theme.")] = None,
     unassigned: Annotated[
@@ -253,6 +263,7 @@ def move(
             raise typer.Exit(code=2)
         refs.append((item_id, int(index)))
     _run(
+        ctx,
         workspace,
         actor,
         as_json,
@@ -262,6 +273,7 @@ def move(
 
 @taxonomy_app.command("ignore")
 def ignore(
+    ctx: typer.Context,
     workspace: WorkspaceOption,
     theme_id: Annotated[str, typer.Argument(help="The theme to hide from the insights.")],
     actor: ActorOption = None,
@@ -269,11 +281,12 @@ def ignore(
     as_json: JsonFlag = False,
 ) -> None:
     """Hide a theme from the insights (its units stay in it)."""
-    _run(workspace, actor, as_json, lambda t: t.ignore(theme_id, expected_seq=expected_seq))
+    _run(ctx, workspace, actor, as_json, lambda t: t.ignore(theme_id, expected_seq=expected_seq))
 
 
 @taxonomy_app.command("seed")
 def seed(
+    ctx: typer.Context,
     workspace: WorkspaceOption,
     name: Annotated[str, typer.Option(help="The theme's name.")],
     example: Annotated[
@@ -293,13 +306,14 @@ def seed(
     examples = example or []
     if not preview:
         _run(
+            ctx,
             workspace,
             actor,
             as_json,
             lambda t: t.seed(name, examples, threshold=threshold, expected_seq=expected_seq),
         )
         return
-    with _service(workspace, actor) as taxonomy:
+    with _service(ctx, workspace, actor) as taxonomy:
         shown = taxonomy.preview_seed(name, examples, threshold=threshold)
     if as_json:
         _print_json(
@@ -326,6 +340,7 @@ def seed(
 
 @taxonomy_app.command("rename")
 def rename(
+    ctx: typer.Context,
     workspace: WorkspaceOption,
     theme_id: Annotated[str, typer.Argument(help="The theme (or parent group).")],
     label: Annotated[
@@ -340,11 +355,18 @@ def rename(
     if (label is None) != reset:
         console.print("[red]Give a LABEL, or --reset for the generated one.[/red]")
         raise typer.Exit(code=2)
-    _run(workspace, actor, as_json, lambda t: t.rename(theme_id, label, expected_seq=expected_seq))
+    _run(
+        ctx,
+        workspace,
+        actor,
+        as_json,
+        lambda t: t.rename(theme_id, label, expected_seq=expected_seq),
+    )
 
 
 @taxonomy_app.command("undo")
 def undo(
+    ctx: typer.Context,
     workspace: WorkspaceOption,
     seq: Annotated[
         int | None, typer.Option(help="The operation to undo (default: the latest in force).")
@@ -354,4 +376,20 @@ def undo(
     as_json: JsonFlag = False,
 ) -> None:
     """Undo an operation; the ones after it are replayed without it."""
-    _run(workspace, actor, as_json, lambda t: t.undo(seq, expected_seq=expected_seq))
+    _run(ctx, workspace, actor, as_json, lambda t: t.undo(seq, expected_seq=expected_seq))
+
+
+@taxonomy_app.command("redo")
+def redo(
+    ctx: typer.Context,
+    workspace: WorkspaceOption,
+    seq: Annotated[
+        int | None,
+        typer.Option(help="The undone operation to redo (default: the latest undone)."),
+    ] = None,
+    actor: ActorOption = None,
+    expected_seq: ExpectedOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Make an undone operation again, as a new one (a new edit after an undo clears it)."""
+    _run(ctx, workspace, actor, as_json, lambda t: t.redo(seq, expected_seq=expected_seq))

@@ -41,6 +41,7 @@ from feedback_nlp.store import Store
 __all__ = [
     "EXIT_CANCELLED",
     "EXIT_FAILED",
+    "mine_params",
     "run_ingest",
     "run_mine",
     "summary_table",
