@@ -62,6 +62,14 @@ def _check_column(owner: str, column: str) -> None:
         )
 
 
+def _check_bootstrap(
+    owner: str, column: str, confidence: float, n_resamples: int
+) -> tuple[float, int]:
+    """Check the duration column and the bootstrap's options; the checked confidence and count."""
+    _check_column(owner, column)
+    return check_confidence(owner, confidence), check_resamples(owner, n_resamples)
+
+
 def _groups(frame: FeedbackFrame, by: str | Sequence[str]) -> tuple[list[str], object, object]:
     """``(labels, cell item positions, cell group codes)`` of a theme/period/segment grouping."""
     if by == BY_THEME:
@@ -149,10 +157,7 @@ def durations_by(
         group without one), ``median``, ``median_low``, ``median_high``, ``p90``, ``p90_low``,
         ``p90_high`` (minutes; NaN where ``n`` is 0).
     """
-    owner = "durations_by"
-    _check_column(owner, column)
-    confidence = check_confidence(owner, confidence)
-    n_resamples = check_resamples(owner, n_resamples)
+    confidence, n_resamples = _check_bootstrap("durations_by", column, confidence, n_resamples)
     labels, cell_items, cell_groups = _groups(frame, by)
     codes = np.asarray(cell_groups, dtype=np.int64)
     groups, _ = _grouped(frame, column, np.asarray(cell_items, dtype=np.int64), codes, len(labels))
@@ -237,10 +242,7 @@ def duration_effect(
         (minutes), ``u``, ``p_value`` (Mann-Whitney), ``q_value`` (BH across themes) and
         ``test`` (``"mann-whitney"``, or ``"none"`` where there is nothing to compare).
     """
-    owner = "duration_effect"
-    _check_column(owner, column)
-    confidence = check_confidence(owner, confidence)
-    n_resamples = check_resamples(owner, n_resamples)
+    confidence, n_resamples = _check_bootstrap("duration_effect", column, confidence, n_resamples)
     n_themes = len(frame.theme_ids)
     rows, cols = frame.mention_cells()
     inside, ranks = _grouped(frame, column, rows, cols, n_themes)

@@ -35,7 +35,13 @@ from feedback_nlp.themes._checks import check_int
 
 IntArray = npt.NDArray[np.int64]
 
-__all__ = ["IMPACT_PSEUDO", "impact_from_counts", "theme_impact", "top_detractor_issues"]
+__all__ = [
+    "IMPACT_PSEUDO",
+    "add_detractor_quotes",
+    "impact_from_counts",
+    "theme_impact",
+    "top_detractor_issues",
+]
 
 #: Pseudo-respondents added to each of the six cells when estimating the impact's variance.
 IMPACT_PSEUDO = 0.5
@@ -202,8 +208,7 @@ def top_detractor_issues(
         table["share_gap"].rank(ascending=False, method="first").astype(np.int64)
     )
     table = table.head(limit).reset_index(drop=True)
-    quotes = _detractor_quotes(frame, list(table["theme_id"]), n_quotes)
-    table["quotes"] = pd.Series(quotes, index=table.index, dtype=object)
+    add_detractor_quotes(frame, table, n_quotes)
     return table
 
 
@@ -244,6 +249,16 @@ def _quote_order(frame: FeedbackFrame) -> tuple[IntArray, IntArray]:
         return order.astype(np.int64), starts.astype(np.int64)
 
     return frame.derived("quote_order", build)
+
+
+def add_detractor_quotes(frame: FeedbackFrame, table: pd.DataFrame, n_quotes: int) -> None:
+    """Add a ``quotes`` column to ``table`` (rows of ``theme_id``): up to ``n_quotes`` each.
+
+    The quotes are ``{"item_id", "text"}`` dicts of detractors' units, most negative unit
+    sentiment first, then the most recent; repeated texts are skipped.
+    """
+    quotes = _detractor_quotes(frame, list(table["theme_id"]), n_quotes)
+    table["quotes"] = pd.Series(quotes, index=table.index, dtype=object)
 
 
 def _detractor_quotes(

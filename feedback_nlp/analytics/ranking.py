@@ -23,7 +23,7 @@ import pandas as pd
 
 from feedback_nlp.analytics.churn import churn_lift
 from feedback_nlp.analytics.frame import FeedbackFrame
-from feedback_nlp.analytics.impact import _detractor_quotes, theme_impact, top_detractor_issues
+from feedback_nlp.analytics.impact import add_detractor_quotes, theme_impact, top_detractor_issues
 from feedback_nlp.analytics.revenue import revenue_at_risk
 from feedback_nlp.errors import InvalidInputError
 from feedback_nlp.themes._checks import check_int
@@ -88,6 +88,5 @@ def ranked_issues(
     table = table.loc[keep].sort_values(keys, ascending=ascending, kind="stable")
     table = table.reset_index(drop=True).head(limit)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
-    quotes = _detractor_quotes(frame, list(table["theme_id"]), n_quotes)
-    table["quotes"] = pd.Series(quotes, index=table.index, dtype=object)
+    add_detractor_quotes(frame, table, n_quotes)
     return table

@@ -8,9 +8,10 @@ before) and opens the store they name.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -21,10 +22,11 @@ from feedback_nlp.settings import Settings, load_settings
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from feedback_nlp.domain import Workspace
     from feedback_nlp.errors import FeedbackNLPError
     from feedback_nlp.store import Store
 
-__all__ = ["CliEdge", "JsonFlag", "console", "edge", "refuse"]
+__all__ = ["CliEdge", "JsonFlag", "console", "edge", "ingested_workspace", "print_json", "refuse"]
 
 console = Console()
 
@@ -76,3 +78,25 @@ def refuse(error: FeedbackNLPError, code: int = 2) -> NoReturn:
     """Print a library error as one red line and end the command with exit code ``code``."""
     console.print(f"[red]{error.title}:[/red] {escape(str(error))}")
     raise typer.Exit(code=code) from None
+
+
+def ingested_workspace(store: Store, name: str) -> Workspace:
+    """The workspace called ``name``.
+
+    Raises:
+        NotFoundError: No workspace has that name (nothing was ingested into it yet).
+    """
+    from feedback_nlp.errors import NotFoundError
+
+    found = store.get_workspace_by_name(name)
+    if found is None:
+        raise NotFoundError(
+            f"No workspace is called {name!r}. Ingest into it first "
+            "(feedback-nlp ingest --workspace NAME ...)."
+        )
+    return found
+
+
+def print_json(value: Any) -> None:
+    """Print ``value`` as one line of JSON (non-ASCII kept; dates and other values as strings)."""
+    print(json.dumps(value, ensure_ascii=False, default=str))  # noqa: T201

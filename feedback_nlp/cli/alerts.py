@@ -19,8 +19,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from feedback_nlp.cli._edge import console, edge, refuse
-from feedback_nlp.errors import AlertRuleError, FeedbackNLPError, NotFoundError
+from feedback_nlp.cli._edge import console, edge, ingested_workspace, print_json, refuse
+from feedback_nlp.errors import AlertRuleError, FeedbackNLPError
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -70,12 +70,7 @@ def _service(ctx: typer.Context, workspace: str) -> Iterator[AlertService]:
     try:
         cli = edge(ctx)
         with cli.store() as store:
-            found = store.get_workspace_by_name(workspace)
-            if found is None:
-                raise NotFoundError(
-                    f"No workspace is called {workspace!r}. Ingest into it first "
-                    "(feedback-nlp ingest --workspace NAME ...)."
-                )
+            found = ingested_workspace(store, workspace)
             yield AlertService(
                 store,
                 found.id,
@@ -86,17 +81,13 @@ def _service(ctx: typer.Context, workspace: str) -> Iterator[AlertService]:
         refuse(error)
 
 
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, default=str))  # noqa: T201
-
-
 @alerts_app.command("list")
 def list_rules(ctx: typer.Context, workspace: WorkspaceOption, as_json: JsonFlag = False) -> None:
     """List the workspace's rules."""
     with _service(ctx, workspace) as alerts:
         rules = alerts.rules()
     if as_json:
-        _print_json(
+        print_json(
             [
                 {
                     "id": r.id,
@@ -186,7 +177,7 @@ def _show(
 ) -> None:
     """Print ``records`` as a JSON list of their fields, or as the Rich ``table`` of them."""
     if as_json:
-        _print_json([asdict(record) for record in records])
+        print_json([asdict(record) for record in records])
     else:
         console.print(table(records))
 

@@ -10,7 +10,6 @@ reason is printed: an unknown theme, a conflict with another edit, a split too s
 from __future__ import annotations
 
 import getpass
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
@@ -19,8 +18,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from feedback_nlp.cli._edge import console, edge, refuse
-from feedback_nlp.errors import FeedbackNLPError, NotFoundError
+from feedback_nlp.cli._edge import console, edge, ingested_workspace, print_json, refuse
+from feedback_nlp.errors import FeedbackNLPError
 
 if TYPE_CHECKING:
     from feedback_nlp.taxonomy.operations import Operation
@@ -53,12 +52,7 @@ def _service(ctx: typer.Context, workspace: str, actor: str | None) -> Iterator[
     cli = edge(ctx)
     try:
         with cli.store() as store:
-            found = store.get_workspace_by_name(workspace)
-            if found is None:
-                raise NotFoundError(
-                    f"No workspace is called {workspace!r}. Ingest into it first "
-                    "(feedback-nlp ingest --workspace NAME ...)."
-                )
+            found = ingested_workspace(store, workspace)
             pool = EmbedderPool(cli.settings.models.embedder)
             yield TaxonomyService(
                 store,
@@ -70,14 +64,10 @@ def _service(ctx: typer.Context, workspace: str, actor: str | None) -> Iterator[
         refuse(error)
 
 
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, default=str))  # noqa: T201
-
-
 def _edited(outcome: EditOutcome, as_json: bool) -> None:
     op = outcome.operation
     if as_json:
-        _print_json(
+        print_json(
             {
                 "operation": op.to_json(),
                 "units_moved": outcome.units_moved,
@@ -118,7 +108,7 @@ def log(ctx: typer.Context, workspace: WorkspaceOption, as_json: JsonFlag = Fals
         operations = taxonomy.operations()
         summary = taxonomy.summary()
     if as_json:
-        _print_json(
+        print_json(
             {
                 "operations": [op.to_json() for op in operations],
                 "latest_seq": summary.latest_seq,
@@ -227,7 +217,7 @@ def split(
     with _service(ctx, workspace, actor) as taxonomy:
         shown = taxonomy.preview_split(theme_id, k, seed=seed)
     if as_json:
-        _print_json({"theme_id": shown.theme_id, "k": shown.k, "children": shown.children})
+        print_json({"theme_id": shown.theme_id, "k": shown.k, "children": shown.children})
         return
     console.print(f"{theme_id} would split into {k} (smallest theme: {shown.min_theme_size}):")
     for child in shown.children:
@@ -316,7 +306,7 @@ def seed(
     with _service(ctx, workspace, actor) as taxonomy:
         shown = taxonomy.preview_seed(name, examples, threshold=threshold)
     if as_json:
-        _print_json(
+        print_json(
             {
                 "theme_id": shown.theme_id,
                 "threshold": shown.threshold,

@@ -24,7 +24,7 @@ from feedback_nlp.analytics.ranking import ranked_issues
 from feedback_nlp.analytics.revenue import revenue_at_risk, total_revenue_at_risk
 from feedback_nlp.analytics.stats import wilson_interval
 from feedback_nlp.errors import InvalidInputError
-from feedback_nlp.report.sections import parse_by
+from feedback_nlp.report.sections import labelled_records, parse_by
 
 __all__ = ["DEFAULT_CURRENCY", "outcome_overview", "ranked_issue_rows"]
 
@@ -33,13 +33,6 @@ Record = dict[str, Any]
 
 #: Currency of revenue figures when the workspace names none.
 DEFAULT_CURRENCY = "USD"
-
-
-def _labelled(table: pd.DataFrame, labels: Labels, key: str = "theme_id") -> list[Record]:
-    records = table_records(table)
-    for record in records:
-        record["label"] = labels.get(str(record[key]), str(record[key]))
-    return records
 
 
 def _largest_first(table: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -72,13 +65,13 @@ def _durations(
     options: Record,
 ) -> Record:
     return {
-        "by_theme": _labelled(
+        "by_theme": labelled_records(
             durations_by(frame, "theme", column=column, **options).rename(
                 columns={"group": "theme_id"}
             ),
             labels,
         ),
-        "effect": _labelled(
+        "effect": labelled_records(
             _largest_first(duration_effect(frame, column=column, **options), "effect"), labels
         ),
         "by_period": table_records(durations_by(frame, granularity, column=column, **options)),
@@ -107,7 +100,7 @@ def _churn(
             "churn_low": float(low) if n else None,
             "churn_high": float(high) if n else None,
         },
-        "by_theme": _labelled(
+        "by_theme": labelled_records(
             _largest_first(churn_lift(frame, confidence=confidence), "lift"), labels
         ),
         "by_period": table_records(churn_by_segment(frame, granularity, confidence=confidence)),
@@ -187,7 +180,7 @@ def outcome_overview(
             "total_at_risk": total,
             "customers_at_risk": at_risk,
             "customers_without_revenue": unknown,
-            "by_theme": _labelled(table.reset_index(drop=True), labels),
+            "by_theme": labelled_records(table.reset_index(drop=True), labels),
         }
     return answer
 
@@ -209,7 +202,12 @@ def ranked_issue_rows(
     confidence: float = 0.95,
     exclude: Collection[str] = (),
 ) -> list[Record]:
-    """:func:`~feedback_nlp.analytics.ranking.ranked_issues` as labelled JSON-ready rows."""
+    """:func:`~feedback_nlp.analytics.ranking.ranked_issues` as labelled JSON-ready rows.
+
+    ``nps_impact`` gives the rows of :func:`~feedback_nlp.analytics.impact.top_detractor_issues`
+    (impact in NPS points with ``impact_low``/``impact_high``, shares 0-1, ``quotes`` as
+    ``{"item_id", "text"}``); each row carries the theme's ``label``.
+    """
     table = ranked_issues(
         frame,
         rank_by,
@@ -219,4 +217,4 @@ def ranked_issue_rows(
         confidence=confidence,
         exclude=exclude,
     )
-    return _labelled(table, labels)
+    return labelled_records(table, labels)

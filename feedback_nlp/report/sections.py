@@ -10,7 +10,7 @@ have one shape everywhere (:func:`estimate`): ``value``, ``ci_low``, ``ci_high``
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,6 @@ from feedback_nlp.analytics.breakdown import (
     scores_by_theme,
 )
 from feedback_nlp.analytics.frame import PERIODS, FeedbackFrame, table_records
-from feedback_nlp.analytics.impact import top_detractor_issues
 from feedback_nlp.analytics.segments import segment_sentiment, theme_over_index
 from feedback_nlp.analytics.trends import emerging_themes, rank_spikes, theme_trends
 from feedback_nlp.errors import InvalidInputError
@@ -32,8 +31,8 @@ from feedback_nlp.errors import InvalidInputError
 __all__ = [
     "BY_THEME",
     "describe_spike_rule",
-    "detractor_issues",
     "estimate",
+    "labelled_records",
     "over_index",
     "overall_scores",
     "parse_by",
@@ -205,42 +204,16 @@ def scores_by(
     )
 
 
-def _label_records(table: pd.DataFrame, labels: Labels) -> list[Record]:
+def labelled_records(table: pd.DataFrame, labels: Labels) -> list[Record]:
+    """The rows of ``table`` as JSON-ready records, each with its theme's ``label``.
+
+    A theme without a label is labelled with its id.
+    """
     records = table_records(table)
     for record in records:
         theme_id = str(record["theme_id"])
         record["label"] = labels.get(theme_id, theme_id)
     return records
-
-
-def detractor_issues(
-    frame: FeedbackFrame,
-    labels: Labels,
-    *,
-    limit: int = 10,
-    n_quotes: int = 3,
-    min_detractors: int = 3,
-    confidence: float = 0.95,
-    exclude: Collection[str] = (),
-) -> list[Record]:
-    """The themes that pull NPS down most, with quotes from detractors.
-
-    ``exclude``: theme ids left out of the ranking (the general-sentiment pool).
-
-    Returns:
-        The rows of :func:`~feedback_nlp.analytics.impact.top_detractor_issues` (impact in NPS
-        points with ``impact_low``/``impact_high``, shares 0-1, ``quotes`` as
-        ``{"item_id", "text"}``), each with the theme's ``label``.
-    """
-    table = top_detractor_issues(
-        frame,
-        limit=limit,
-        n_quotes=n_quotes,
-        min_detractors=min_detractors,
-        confidence=confidence,
-        exclude=exclude,
-    )
-    return _label_records(table, labels)
 
 
 def over_index(
@@ -266,7 +239,7 @@ def over_index(
     table = table.sort_values(
         ["q_value", "segment", "theme_id"], kind="stable", na_position="last"
     ).reset_index(drop=True)
-    return _label_records(table, labels)
+    return labelled_records(table, labels)
 
 
 def segment_overview(
@@ -416,7 +389,7 @@ def trend_overview(
         "periods": list(periods),
         "n_items": [int(x) for x in item_counts],
         "series": series,
-        "spikes": _label_records(spikes.reset_index(drop=True), labels),
+        "spikes": labelled_records(spikes.reset_index(drop=True), labels),
         "spike_rule": {
             "window": window,
             "threshold": threshold,

@@ -27,6 +27,19 @@ def _fmt(value: object, digits: int = 1) -> str:
     return "-" if value is None else f"{float(value):.{digits}f}"  # type: ignore[arg-type]
 
 
+def _q(value: float | None) -> str:
+    """A q-value with two significant digits (``"-"`` when undefined)."""
+    return "-" if value is None else f"{value:.2g}"
+
+
+def _numbers_table(title: str, columns: Sequence[str]) -> Table:
+    """A table whose first column (the row's name) is left-aligned and the others right."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, justify="left" if column == columns[0] else "right")
+    return table
+
+
 def format_estimate(est: dict[str, Any], digits: int = 1) -> str:
     """``"12.5 [3.1, 20.0]"`` (``"-"`` when undefined)."""
     if est["value"] is None:
@@ -36,9 +49,9 @@ def format_estimate(est: dict[str, Any], digits: int = 1) -> str:
 
 
 def _scores_table(title: str, rows: Sequence[dict[str, Any]], first: str) -> Table:
-    table = Table(title=title)
-    for column in (first, "items", "NPS [95% CI]", "n", "CSAT % [CI]", "CES [CI]", "sentiment"):
-        table.add_column(column, justify="left" if column == first else "right")
+    table = _numbers_table(
+        title, (first, "items", "NPS [95% CI]", "n", "CSAT % [CI]", "CES [CI]", "sentiment")
+    )
     for row in rows:
         table.add_row(
             row["label"] or row["group"],
@@ -138,7 +151,7 @@ def render_tables(bundle: ReportBundle, console: Console) -> None:
                     f"{100 * (cell['share_segment'] or 0):.1f}%",
                     f"{100 * (cell['share_rest'] or 0):.1f}%",
                     _fmt(cell["lift"], 2),
-                    f"{cell['q_value']:.2g}" if cell["q_value"] is not None else "-",
+                    _q(cell["q_value"]),
                 )
             console.print(over)
         else:
@@ -159,7 +172,7 @@ def render_tables(bundle: ReportBundle, console: Console) -> None:
             f"{100 * (spike['share'] or 0):.1f}%",
             f"{100 * (spike['baseline'] or 0):.1f}%",
             _fmt(spike["z"], 1),
-            f"{spike['q_value']:.2g}" if spike.get("q_value") is not None else "-",
+            _q(spike.get("q_value")),
         )
     spikes.caption = ("No spike. " if not trends["spikes"] else "") + (
         f"A spike: {rule}." if rule else ""
@@ -176,15 +189,14 @@ def render_tables(bundle: ReportBundle, console: Console) -> None:
             f"{100 * (row['recent_share'] or 0):.1f}%",
             f"{100 * (row['before_share'] or 0):.1f}%",
             _fmt(row["growth"], 2),
-            f"{row['q_value']:.2g}" if row["q_value"] is not None else "-",
+            _q(row["q_value"]),
         )
     console.print(emerging)
 
 
 def _lift(issue: dict[str, Any]) -> str:
     interval = f"{_fmt(issue['churn_lift_low'], 2)}, {_fmt(issue['churn_lift_high'], 2)}"
-    q = issue["churn_q_value"]
-    return f"{_fmt(issue['churn_lift'], 2)} [{interval}] q {'-' if q is None else f'{q:.2g}'}"
+    return f"{_fmt(issue['churn_lift'], 2)} [{interval}] q {_q(issue['churn_q_value'])}"
 
 
 def _revenue(issue: dict[str, Any]) -> str:
@@ -206,9 +218,10 @@ def _outcome_tables(bundle: ReportBundle, console: Console, top: int = 5) -> Non
         return
     resolution = outcomes["resolution"]
     if resolution:
-        table = Table(title="Resolution time: themes that take longer (median minutes, BH q)")
-        for column in ("theme", "items", "median", "others", "effect [CI]", "q"):
-            table.add_column(column, justify="left" if column == "theme" else "right")
+        table = _numbers_table(
+            "Resolution time: themes that take longer (median minutes, BH q)",
+            ("theme", "items", "median", "others", "effect [CI]", "q"),
+        )
         for row in resolution["effect"][:top]:
             table.add_row(
                 row["label"],
@@ -217,14 +230,15 @@ def _outcome_tables(bundle: ReportBundle, console: Console, top: int = 5) -> Non
                 _fmt(row["median_other"], 0),
                 f"{_fmt(row['effect'], 0)} [{_fmt(row['effect_low'], 0)}, "
                 f"{_fmt(row['effect_high'], 0)}]",
-                "-" if row["q_value"] is None else f"{row['q_value']:.2g}",
+                _q(row["q_value"]),
             )
         console.print(table)
     churn = outcomes["churn"]
     if churn:
-        table = Table(title="Churn by theme (customers; lift = churn rate vs the others, BH q)")
-        for column in ("theme", "customers", "churn %", "others %", "lift [CI]", "q"):
-            table.add_column(column, justify="left" if column == "theme" else "right")
+        table = _numbers_table(
+            "Churn by theme (customers; lift = churn rate vs the others, BH q)",
+            ("theme", "customers", "churn %", "others %", "lift [CI]", "q"),
+        )
         for row in churn["by_theme"][:top]:
             table.add_row(
                 row["label"],
@@ -232,16 +246,15 @@ def _outcome_tables(bundle: ReportBundle, console: Console, top: int = 5) -> Non
                 f"{100 * (row['churn_rate'] or 0):.1f}",
                 f"{100 * (row['churn_rate_other'] or 0):.1f}",
                 f"{_fmt(row['lift'], 2)} [{_fmt(row['lift_low'], 2)}, {_fmt(row['lift_high'], 2)}]",
-                "-" if row["q_value"] is None else f"{row['q_value']:.2g}",
+                _q(row["q_value"]),
             )
         console.print(table)
     revenue = outcomes["revenue"]
     if revenue:
-        table = Table(
-            title=f"Revenue at risk ({outcomes['currency']}; detractors or churned customers)"
+        table = _numbers_table(
+            f"Revenue at risk ({outcomes['currency']}; detractors or churned customers)",
+            ("theme", "customers", "revenue", "share"),
         )
-        for column in ("theme", "customers", "revenue", "share"):
-            table.add_column(column, justify="left" if column == "theme" else "right")
         for row in revenue["by_theme"][:top]:
             table.add_row(
                 row["label"],

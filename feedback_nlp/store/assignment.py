@@ -24,8 +24,13 @@ from sqlalchemy.engine import Connection
 
 from feedback_nlp.domain import FeedbackFilter
 from feedback_nlp.store.base import StoreBase, chunks, utcnow
-from feedback_nlp.store.listing import filtered_items
-from feedback_nlp.store.mining import MiningItem, UnitRow
+from feedback_nlp.store.mining import (
+    MiningItem,
+    UnitRow,
+    insert_units,
+    mining_items_query,
+    read_mining_items,
+)
 from feedback_nlp.store.schema import feedback_items, jobs, mining_runs, opinion_units, themes
 
 __all__ = ["ASSIGN_KIND", "AssignmentStore", "LatestRun"]
@@ -126,21 +131,12 @@ class AssignmentStore(StoreBase):
         items = feedback_items.c
         has_units = select(opinion_units.c.id).where(opinion_units.c.item_id == items.id).exists()
         query = (
-            filtered_items(
-                workspace_id,
-                filters,
-                items.id,
-                items.external_id,
-                items.text,
-                items.lang,
-                items.text_hash,
-            )
+            mining_items_query(workspace_id, filters)
             .where(items.updated_at >= run.started_at, ~has_units)
             .order_by(items.id)
         )
         with self._read() as connection:
-            rows = connection.execute(query).all()
-        return [MiningItem(r.id, r.external_id, r.text, r.lang, r.text_hash) for r in rows]
+            return read_mining_items(connection, query)
 
     def insert_assigned_units(
         self, connection: Connection, workspace_id: int, run_id: int, units: Sequence[UnitRow]
@@ -175,26 +171,7 @@ class AssignmentStore(StoreBase):
             for unit in units
             if unit.item_id not in taken and current.get(unit.item_id) == unit.text_hash
         ]
-        rows = [
-            {
-                "item_id": u.item_id,
-                "workspace_id": workspace_id,
-                "unit_index": u.unit_index,
-                "start_offset": u.start,
-                "end_offset": u.end,
-                "text": u.text,
-                "lang": u.lang,
-                "text_hash": u.text_hash,
-                "theme_id": u.theme_id,
-                "mined_theme_id": u.theme_id,
-                "sentiment_label": u.sentiment_label,
-                "sentiment_score": u.sentiment_score,
-                "run_id": run_id,
-            }
-            for u in kept
-        ]
-        for unit_part in chunks(rows):
-            connection.execute(opinion_units.insert(), list(unit_part))
+        insert_units(connection, workspace_id, run_id, kept)
         now = utcnow()
         for ids in chunks(sorted({u.item_id for u in kept})):
             connection.execute(

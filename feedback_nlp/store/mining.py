@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.engine import Connection
 
 from feedback_nlp.domain import FeedbackFilter
@@ -31,7 +31,16 @@ from feedback_nlp.store.schema import (
 )
 from feedback_nlp.themes.registry import RegisteredTheme, ThemeRegistry
 
-__all__ = ["MiningItem", "MiningOutcome", "MiningWriter", "ThemeRow", "UnitRow"]
+__all__ = [
+    "MiningItem",
+    "MiningOutcome",
+    "MiningWriter",
+    "ThemeRow",
+    "UnitRow",
+    "insert_units",
+    "mining_items_query",
+    "read_mining_items",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +68,46 @@ class UnitRow:
     theme_id: str | None
     sentiment_label: str | None = None
     sentiment_score: float | None = None
+
+
+def mining_items_query(workspace_id: int, filters: FeedbackFilter) -> Select[Any]:
+    """The workspace's items of ``filters`` with the columns of :class:`MiningItem` (unordered)."""
+    items = feedback_items.c
+    return filtered_items(
+        workspace_id, filters, items.id, items.external_id, items.text, items.lang, items.text_hash
+    )
+
+
+def read_mining_items(connection: Connection, query: Select[Any]) -> list[MiningItem]:
+    """The rows of a :func:`mining_items_query` as :class:`MiningItem` records."""
+    rows = connection.execute(query).all()
+    return [MiningItem(r.id, r.external_id, r.text, r.lang, r.text_hash) for r in rows]
+
+
+def insert_units(
+    connection: Connection, workspace_id: int, run_id: int, units: Sequence[UnitRow]
+) -> None:
+    """Insert ``units`` into run ``run_id``, each mined into the theme it is assigned to."""
+    rows = [
+        {
+            "item_id": u.item_id,
+            "workspace_id": workspace_id,
+            "unit_index": u.unit_index,
+            "start_offset": u.start,
+            "end_offset": u.end,
+            "text": u.text,
+            "lang": u.lang,
+            "text_hash": u.text_hash,
+            "theme_id": u.theme_id,
+            "mined_theme_id": u.theme_id,
+            "sentiment_label": u.sentiment_label,
+            "sentiment_score": u.sentiment_score,
+            "run_id": run_id,
+        }
+        for u in units
+    ]
+    for part in chunks(rows):
+        connection.execute(opinion_units.insert(), list(part))
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,19 +158,9 @@ class MiningWriter(StoreBase):
 
     def mining_items(self, workspace_id: int, filters: FeedbackFilter) -> list[MiningItem]:
         """The workspace's items that match ``filters``, in id order, as a mining run needs them."""
-        items = feedback_items.c
-        query = filtered_items(
-            workspace_id,
-            filters,
-            items.id,
-            items.external_id,
-            items.text,
-            items.lang,
-            items.text_hash,
-        ).order_by(items.id)
+        query = mining_items_query(workspace_id, filters).order_by(feedback_items.c.id)
         with self._read() as connection:
-            rows = connection.execute(query).all()
-        return [MiningItem(r.id, r.external_id, r.text, r.lang, r.text_hash) for r in rows]
+            return read_mining_items(connection, query)
 
     def load_registry(self, workspace_id: int) -> ThemeRegistry | None:
         """Rebuild the workspace's theme registry; ``None`` before its first mining run."""
@@ -212,26 +251,7 @@ class MiningWriter(StoreBase):
                     opinion_units.c.item_id.in_(ids),
                 )
             )
-        rows = [
-            {
-                "item_id": u.item_id,
-                "workspace_id": workspace_id,
-                "unit_index": u.unit_index,
-                "start_offset": u.start,
-                "end_offset": u.end,
-                "text": u.text,
-                "lang": u.lang,
-                "text_hash": u.text_hash,
-                "theme_id": u.theme_id,
-                "mined_theme_id": u.theme_id,
-                "sentiment_label": u.sentiment_label,
-                "sentiment_score": u.sentiment_score,
-                "run_id": run_id,
-            }
-            for u in outcome.units
-        ]
-        for unit_rows in chunks(rows):
-            connection.execute(opinion_units.insert(), list(unit_rows))
+        insert_units(connection, workspace_id, run_id, outcome.units)
         # Units of items outside this run keep their text but lose themes of older runs.
         connection.execute(
             update(opinion_units)
