@@ -1,8 +1,9 @@
 """The ``feedback-nlp`` command line: a thin Typer app over the library, at the edge by ``api``.
 
-One module per command group (``models``, ``eval``, ``keys``, ``db``, ``taxonomy``, ``alerts``)
-and per batch command (``ingest``, ``mine``, ``report``; ``demo`` and ``serve`` live with
-``db``). The settings are read once per command line, by :class:`~feedback_nlp.cli._edge.CliEdge`.
+One module per command group (``models``, ``eval``, ``keys``, ``db``, ``taxonomy``, ``alerts``,
+``workspaces``) and per batch command (``ingest``, ``mine``, ``report``; ``demo`` and ``serve``
+live with ``db``). The settings are read once per command line, by
+:class:`~feedback_nlp.cli._edge.CliEdge`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from feedback_nlp.cli.keys import keys_app
 from feedback_nlp.cli.models import models_app
 from feedback_nlp.cli.serve import db_app
 from feedback_nlp.cli.taxonomy import taxonomy_app
+from feedback_nlp.cli.workspaces import workspaces_app
 from feedback_nlp.errors import FeedbackNLPError
 
 __all__ = ["app", "escape_help_markup", "main"]
@@ -55,6 +57,7 @@ for name, group in (
     ("db", db_app),
     ("taxonomy", taxonomy_app),
     ("alerts", alerts_app),
+    ("workspaces", workspaces_app),
 ):
     app.add_typer(group, name=name)
 
