@@ -14,7 +14,8 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.public import RecordPublic
-from feedback_nlp.alerts.rules import RULE_KINDS, AlertRule
+from feedback_nlp.alert_records import AlertRule
+from feedback_nlp.alerts.rules import RULE_KINDS
 
 _KINDS = ", ".join(RULE_KINDS)
 

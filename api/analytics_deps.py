@@ -1,5 +1,8 @@
 """Dependencies of the analytics routes: the analytics state, the filters, the workspace's frame.
 
+The filter query parameters (``segment``, ``period``, ``from``, ``to``) are declared once, in
+:mod:`api.filter_deps`, and shared with the feedback listing and the dashboard.
+
 The analytics state (:class:`~feedback_nlp.analytics.state.AnalyticsState`) lives on
 ``app.state`` (created on first use, saving its snapshots under ``var_dir/analytics-state``), so
 every request of a process shares it: a workspace's frame is updated with what was written since,
@@ -13,10 +16,11 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
 
 from api.deps import StoreDep, WorkspaceDep
 from api.display_deps import DisplayLangDep
+from api.filter_deps import FiltersDep, WindowFiltersDep
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.analytics.state import AnalyticsState, Snapshot
 from feedback_nlp.domain import Workspace
@@ -48,44 +52,6 @@ def analytics_state(state: Any) -> AnalyticsState:
             )
             state.frame_cache = cache
     return cache
-
-
-def get_filters(
-    segment: Annotated[
-        list[str] | None,
-        Query(description="'key:value', repeatable; every pair must match (plan:enterprise)."),
-    ] = None,
-    period: Annotated[
-        str | None,
-        Query(description="Calendar window (UTC): 2026, 2026-09, 2026-W38 or 2026-09-21."),
-    ] = None,
-    start: Annotated[
-        str | None,
-        Query(alias="from", description="Items created at or after this ISO-8601 instant."),
-    ] = None,
-    end: Annotated[
-        str | None, Query(alias="to", description="Items created before this ISO-8601 instant.")
-    ] = None,
-) -> ReportFilters:
-    """The segment and time-window filters of the request (422 when one does not parse)."""
-    return ReportFilters.parse(segment=segment, period=period, start=start, end=end)
-
-
-def get_window_filters(
-    segment: Annotated[
-        list[str] | None,
-        Query(description="'key:value', repeatable; every pair must match (plan:enterprise)."),
-    ] = None,
-    start: Annotated[
-        str | None,
-        Query(alias="from", description="Items created at or after this ISO-8601 instant."),
-    ] = None,
-    end: Annotated[
-        str | None, Query(alias="to", description="Items created before this ISO-8601 instant.")
-    ] = None,
-) -> ReportFilters:
-    """The filters of a route whose ``period`` is a granularity: segment and ``from``/``to``."""
-    return ReportFilters.parse(segment=segment, start=start, end=end)
 
 
 def workspace_currency(workspace: Workspace) -> str:
@@ -130,8 +96,6 @@ def get_theme_list_cache(request: Request) -> ThemeListCache:
 
 FrameCacheDep = Annotated[AnalyticsState, Depends(get_frame_cache)]
 ThemeListCacheDep = Annotated[ThemeListCache, Depends(get_theme_list_cache)]
-FiltersDep = Annotated[ReportFilters, Depends(get_filters)]
-WindowFiltersDep = Annotated[ReportFilters, Depends(get_window_filters)]
 
 
 @dataclass(frozen=True, slots=True)

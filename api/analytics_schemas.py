@@ -12,17 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class EstimatePublic(BaseModel):
-    """A score with its confidence interval."""
-
-    value: float | None = Field(description="Point estimate; null when n is 0.")
-    ci_low: float | None
-    ci_high: float | None
-    n: int = Field(description="Answers used.")
-    n_missing: int = Field(description="Items without an answer (excluded, never counted as 0).")
-    method: str = Field(description="adjusted-wald (NPS), wilson (CSAT %), student-t (means).")
-    confidence: float
+from feedback_nlp.report.estimate_schema import EstimatePublic as EstimatePublic
 
 
 class FiltersPublic(BaseModel):

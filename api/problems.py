@@ -26,6 +26,16 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from feedback_nlp.error_codes import (
+    CONTENT_TOO_LARGE,
+    FORBIDDEN,
+    INTERNAL,
+    INVALID_REQUEST,
+    RATE_LIMITED,
+    TOO_MANY_ITEMS,
+    UNAUTHORIZED,
+    ErrorCode,
+)
 from feedback_nlp.errors import FeedbackNLPError
 from feedback_nlp.text.pii import redact
 
@@ -40,42 +50,32 @@ logger = logging.getLogger("feedback_nlp.api")
 class UnauthorizedError(FeedbackNLPError, PermissionError):
     """The request has no API key, or one that does not authenticate."""
 
-    code = "E450"
-    status = 401
-    title = "Unauthorized"
+    error = UNAUTHORIZED
     headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": 'Bearer realm="feedback_nlp"'}
 
 
 class ForbiddenError(FeedbackNLPError, PermissionError):
     """The key authenticates but may not use this route (an admin route, a member key)."""
 
-    code = "E451"
-    status = 403
-    title = "Forbidden"
+    error = FORBIDDEN
 
 
 class ContentTooLargeError(FeedbackNLPError, ValueError):
     """The request body is larger than ``settings.api.max_body_bytes``."""
 
-    code = "E110"
-    status = 413
-    title = "Content too large"
+    error = CONTENT_TOO_LARGE
 
 
 class TooManyItemsError(FeedbackNLPError, ValueError):
     """A batch holds more items than ``settings.api.max_batch_items``."""
 
-    code = "E111"
-    status = 413
-    title = "Too many items"
+    error = TOO_MANY_ITEMS
 
 
 class RateLimitedError(FeedbackNLPError, RuntimeError):
     """A key (or, without one, a client address) sent more requests than its rate limit."""
 
-    code = "E451"
-    status = 429
-    title = "Too many requests"
+    error = RATE_LIMITED
 
 
 class ProblemFieldPublic(BaseModel):
@@ -96,7 +96,9 @@ class ProblemPublic(BaseModel):
     status: int = Field(description="The HTTP status.")
     detail: str = Field(description="What went wrong this time, and the fix.")
     instance: str | None = Field(description="The path of the request.")
-    code: str | None = Field(default=None, description="feedback_nlp error code (E101...).")
+    code: str | None = Field(
+        default=None, description=f"feedback_nlp error code ({INVALID_REQUEST.code}...)."
+    )
     errors: list[ProblemFieldPublic] | None = Field(
         default=None, description="422 only: the invalid fields."
     )
@@ -165,7 +167,8 @@ def problem_response(
         status: the HTTP status.
         title: a short summary that does not change between occurrences.
         detail: what went wrong this time, and the fix.
-        code: the feedback_nlp error code (``E100``); ``type`` is derived from it.
+        code: the feedback_nlp error code (see :mod:`feedback_nlp.error_codes`); ``type`` is
+            derived from it.
         headers: extra response headers (``WWW-Authenticate`` for 401).
         extensions: extra members (``errors``, ``log_id``).
 
@@ -184,6 +187,39 @@ def problem_response(
     body.update(extensions or {})
     return JSONResponse(
         body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_JSON
+    )
+
+
+def catalogued_problem(
+    request: Request | None,
+    error: ErrorCode,
+    detail: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
+) -> JSONResponse:
+    """The problem+json answer of a catalogue entry: its status, title and code, and ``detail``.
+
+    Args:
+        request: the request that failed (see :func:`problem_response`).
+        error: the entry of :mod:`feedback_nlp.error_codes`; it must have a status.
+        detail: what went wrong this time, and the fix.
+        headers: extra response headers.
+        extensions: extra members (``errors``, ``log_id``).
+
+    Returns:
+        The response, with media type ``application/problem+json``.
+    """
+    if error.status is None:
+        raise ValueError(f"{error.code} is a per-row error, not an answer")
+    return problem_response(
+        request,
+        status=error.status,
+        title=error.title,
+        detail=detail,
+        code=error.code,
+        headers=headers,
+        extensions=extensions,
     )
 
 
@@ -212,14 +248,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         if json_broken
         else f"The request has {len(errors)} invalid field(s); see 'errors'."
     )
-    return problem_response(
-        request,
-        status=422,
-        title="Invalid request",
-        detail=detail,
-        code="E101",
-        extensions={"errors": errors},
-    )
+    return catalogued_problem(request, INVALID_REQUEST, detail, extensions={"errors": errors})
 
 
 _BODY_PARSE_FAILED = "There was an error parsing the body"  # FastAPI: not UTF-8, not decodable
@@ -230,33 +259,22 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 400 and exc.detail == _BODY_PARSE_FAILED:
         # JSON that is not UTF-8: the same answer as any other body that is not JSON.
         entry = {"loc": ["body"], "type": "json_invalid", "reason": "The body is not UTF-8 JSON"}
-        return problem_response(
-            request,
-            status=422,
-            title="Invalid request",
-            detail=_NOT_JSON,
-            code="E101",
-            extensions={"errors": [entry]},
+        return catalogued_problem(
+            request, INVALID_REQUEST, _NOT_JSON, extensions={"errors": [entry]}
         )
     phrase = _phrase(exc.status_code)
     detail = exc.detail if isinstance(exc.detail, str) else phrase
-    code = ContentTooLargeError.code if exc.status_code == 413 else None
-    title = ContentTooLargeError.title if exc.status_code == 413 else phrase
+    if exc.status_code == CONTENT_TOO_LARGE.status:
+        return catalogued_problem(request, CONTENT_TOO_LARGE, detail, headers=exc.headers)
     return problem_response(
-        request, status=exc.status_code, title=title, detail=detail, code=code, headers=exc.headers
+        request, status=exc.status_code, title=phrase, detail=detail, headers=exc.headers
     )
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log_id = _log(request, exc)
-    return problem_response(
-        request,
-        status=500,
-        title="Internal error",
-        detail=f"The server failed to handle the request. Quote log id {log_id} when reporting it.",
-        code="E000",
-        extensions={"log_id": log_id},
-    )
+    detail = f"The server failed to handle the request. Quote log id {log_id} when reporting it."
+    return catalogued_problem(request, INTERNAL, detail, extensions={"log_id": log_id})
 
 
 def _log(request: Request, exc: Exception) -> str:

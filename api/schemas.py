@@ -9,9 +9,17 @@ the whole batch: :class:`FeedbackBatchCreate` accepts any JSON objects and docum
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from api.constraint_fields import bounds
+from api.public import RecordPublic
+from feedback_nlp.filters import ALIASES_REMOVED_IN
+from feedback_nlp.ingest.outcomes import MINUTES, REVENUE
+from feedback_nlp.jobs.params import N_RESAMPLES, SEED
+from feedback_nlp.scales import CES, CSAT, NPS
+from feedback_nlp.themes.cluster import MIN_THEME_SIZE
 
 Source = Literal["survey", "review", "ticket", "social"]
 SentimentLabel = Literal["negative", "neutral", "positive"]
@@ -28,9 +36,15 @@ class FeedbackItemCreate(BaseModel):
     created_at: datetime | None = Field(
         default=None, description="ISO 8601; naive means UTC; default: the time it arrived."
     )
-    nps: int | None = Field(default=None, ge=0, le=10, description="Likelihood to recommend.")
-    csat: int | None = Field(default=None, ge=1, le=5, description="Satisfaction, 1-5.")
-    ces: float | None = Field(default=None, ge=1, le=7, description="Customer effort, 1-7.")
+    nps: Annotated[int | None, bounds(NPS)] = Field(
+        default=None, description="Likelihood to recommend."
+    )
+    csat: Annotated[int | None, bounds(CSAT)] = Field(
+        default=None, description="Satisfaction, 1-5."
+    )
+    ces: Annotated[float | None, bounds(CES)] = Field(
+        default=None, description="Customer effort, 1-7."
+    )
     segments: dict[str, str] | None = Field(
         default=None, description='Flat segment attributes, e.g. {"plan": "enterprise"}.'
     )
@@ -41,22 +55,21 @@ class FeedbackItemCreate(BaseModel):
     first_response_at: datetime | None = Field(
         default=None, description="When the customer first got an answer (needs created_at)."
     )
-    first_response_minutes: float | None = Field(
-        default=None, ge=0, description="Or: minutes from created_at to the first answer."
+    first_response_minutes: Annotated[float | None, bounds(MINUTES)] = Field(
+        default=None, description="Or: minutes from created_at to the first answer."
     )
     resolved_at: datetime | None = Field(
         default=None, description="When the issue was resolved (needs created_at)."
     )
-    resolution_minutes: float | None = Field(
-        default=None, ge=0, description="Or: minutes from created_at to the resolution."
+    resolution_minutes: Annotated[float | None, bounds(MINUTES)] = Field(
+        default=None, description="Or: minutes from created_at to the resolution."
     )
     churned: bool | None = Field(default=None, description="Whether the customer left.")
     churned_at: datetime | None = Field(
         default=None, description="When the customer left (only with churned: true)."
     )
-    revenue: float | None = Field(
+    revenue: Annotated[float | None, bounds(REVENUE)] = Field(
         default=None,
-        ge=0,
         description="Revenue or lifetime value at stake, in the workspace's currency.",
     )
     currency: str | None = Field(
@@ -123,7 +136,10 @@ class FeedbackBatchPublic(BaseModel):
     errors: list[RowErrorPublic]
 
 
-class FeedbackPublic(BaseModel):
+# FeedbackRecord's fields under the same names and types (lists for its tuples), but ``id`` for
+# ``external_id``; tests/api/test_feedback_public.py keeps the two in step. (A comment, not the
+# docstring: the docstring is the schema's description in the OpenAPI document.)
+class FeedbackPublic(RecordPublic):
     """A stored feedback item (text as stored: PII redacted)."""
 
     id: str
@@ -156,6 +172,11 @@ class FeedbackPublic(BaseModel):
         default=None, description="Revenue at stake, in the workspace's currency."
     )
 
+    @classmethod
+    def of(cls, record: Any) -> Self:
+        """The public view of a :class:`~feedback_nlp.domain.FeedbackRecord`."""
+        return cls.read(record, id=record.external_id)
+
 
 class FeedbackPagePublic(BaseModel):
     """One page of ``GET /v1/feedback``; pass ``next_cursor`` back as ``cursor`` for the next."""
@@ -165,14 +186,35 @@ class FeedbackPagePublic(BaseModel):
 
 
 class FeedbackFiltersCreate(BaseModel):
-    """Which items a mining job reads (all of the workspace's items when empty)."""
+    """Which items a mining job reads (all of the workspace's items when empty).
+
+    ``from``/``to`` or ``period`` as on every filtered route (:mod:`feedback_nlp.filters`);
+    ``created_from``/``created_to`` are their deprecated aliases (a 422 when given with them).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     source: Source | None = None
     segments: dict[str, str] = Field(default_factory=dict)
-    created_from: datetime | None = None
-    created_to: datetime | None = None
+    period: str | None = Field(
+        default=None, description="Calendar window (UTC): 2026, 2026-09, 2026-W38 or 2026-09-21."
+    )
+    start: datetime | None = Field(
+        default=None, alias="from", description="Items created at or after this instant."
+    )
+    end: datetime | None = Field(
+        default=None, alias="to", description="Items created before this instant."
+    )
+    created_from: datetime | None = Field(
+        default=None,
+        description=f"Deprecated alias of 'from' (removed in {ALIASES_REMOVED_IN}).",
+        json_schema_extra={"deprecated": True},
+    )
+    created_to: datetime | None = Field(
+        default=None,
+        description=f"Deprecated alias of 'to' (removed in {ALIASES_REMOVED_IN}).",
+        json_schema_extra={"deprecated": True},
+    )
 
 
 class JobCreate(BaseModel):
@@ -182,12 +224,12 @@ class JobCreate(BaseModel):
 
     kind: Literal["mine"] = "mine"
     filters: FeedbackFiltersCreate = Field(default_factory=FeedbackFiltersCreate)
-    seed: int = Field(default=0, ge=0, le=2**31 - 1, description="Seed of every random step.")
-    min_theme_size: int | None = Field(
-        default=None, ge=2, le=100_000, description="Smallest theme in units (null: automatic)."
+    seed: Annotated[int, bounds(SEED)] = Field(default=0, description="Seed of every random step.")
+    min_theme_size: Annotated[int | None, bounds(MIN_THEME_SIZE)] = Field(
+        default=None, description="Smallest theme in units (null: automatic)."
     )
-    n_resamples: int = Field(
-        default=3, ge=0, le=20, description="Resampled runs behind each theme's confidence."
+    n_resamples: Annotated[int, bounds(N_RESAMPLES)] = Field(
+        default=3, description="Resampled runs behind each theme's confidence."
     )
     mode: Literal["accurate", "fast"] = Field(
         default="accurate",

@@ -13,11 +13,13 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.constraint_fields import bounds
 from api.public import RecordPublic
 from feedback_nlp.errors import TaxonomyEditError
-from feedback_nlp.taxonomy.operations import Operation, summary_of
+from feedback_nlp.taxonomy.operations import SEED_THRESHOLD, SPLIT_K, SPLIT_SEED
 from feedback_nlp.taxonomy.previews import SeedPreview, SplitPreview
 from feedback_nlp.taxonomy.service import EditOutcome
+from feedback_nlp.taxonomy_records import Operation, summary_of
 
 _EXPECTED = Field(
     default=None,
@@ -55,9 +57,9 @@ class SplitPreviewCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     theme_id: str
-    k: int = Field(ge=2, le=20, description="Children, 2..20.")
-    seed: int = Field(
-        default=0, ge=0, le=2**31 - 1, description="The k-means seed (keep it for the split)."
+    k: Annotated[int, bounds(SPLIT_K)] = Field(description="Children, 2..20.")
+    seed: Annotated[int, bounds(SPLIT_SEED)] = Field(
+        default=0, description="The k-means seed (keep it for the split)."
     )
 
 
@@ -119,11 +121,8 @@ class SeedPreviewCreate(BaseModel):
     examples: list[Phrase] = Field(
         min_length=1, max_length=50, description="Example phrases, any language (1..50)."
     )
-    threshold: float | None = Field(
-        default=None,
-        gt=0,
-        le=1,
-        description="Similarity a unit needs, (0, 1]; default: the workspace's.",
+    threshold: Annotated[float | None, bounds(SEED_THRESHOLD)] = Field(
+        default=None, description="Similarity a unit needs, (0, 1]; default: the workspace's."
     )
 
 

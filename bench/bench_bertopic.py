@@ -75,6 +75,7 @@ DATASETS = ("banking77_test", "clinc150_test", "banking77_en_ar_test", "corpus20
 QUICK_ROWS = 600
 UMAP_EXACT_BELOW = 4096  # umap-learn computes exact neighbours below this many rows
 TARGET_SPEEDUP = 3.0
+TARGET_LABEL_MARGIN = 0.10  # issue 22: label accuracy@1 at least this far above BERTopic's
 TITLE_WORDS = 3  # BERTopic's generate_topic_labels default (nr_words=3)
 VERSIONED = (
     "bertopic",
@@ -483,6 +484,32 @@ def verdict(rows: list[dict[str, Any]], dataset: str, mode: str = "end to end") 
     return lines
 
 
+def label_verdict(rows: list[dict[str, Any]], dataset: str, mode: str = "end to end") -> list[str]:
+    """Issue 22's target on ``dataset``: label accuracy@1 ≥ BERTopic's + the margin, in ``mode``."""
+    ref = _find(rows, dataset, mode, "BERTopic")
+    if ref is None or ref.get("label_accuracy") is None:
+        return [f"Label target (issue 22) on {dataset}: no BERTopic {mode} label accuracy."]
+    theirs = ref["label_accuracy"]
+    lines = [
+        f"Target (issue 22) on {dataset}, {mode}: feedback_nlp's label accuracy@1 ≥ BERTopic's "
+        f"({theirs:.3f}) + {TARGET_LABEL_MARGIN:.2f}:",
+        "",
+    ]
+    for r in rows:
+        if (r["dataset"], r["mode"], r["tool"]) != (dataset, mode, "feedback_nlp"):
+            continue
+        mine = r.get("label_accuracy")
+        if "error" in r or mine is None:
+            lines.append(f"- {r['embedder']}: no label accuracy ({r.get('error', 'not measured')})")
+            continue
+        met = mine >= theirs + TARGET_LABEL_MARGIN
+        lines.append(
+            f"- feedback_nlp + {r['embedder']}: {mine:.3f} ({mine - theirs:+.3f}) → "
+            f"**{'met' if met else 'not met'}**"
+        )
+    return lines
+
+
 def bertopic_defaults(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         if r["tool"] == "BERTopic" and "error" not in r:
@@ -572,7 +599,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "",
         ]
     for name in datasets:
-        body += [*verdict(rows, name), ""]
+        body += [*verdict(rows, name), "", *label_verdict(rows, name), ""]
         if args.cold:
             body += [*verdict(rows, name, "cold"), ""]
     if write:

@@ -30,11 +30,17 @@ from _common import append_results, machine
 from bench_analytics import SEGMENTS, make_tables
 
 from feedback_nlp.analytics.loader import FrameCache
-from feedback_nlp.domain import FeedbackFilter, FeedbackIn, PreparedFeedback
+from feedback_nlp.domain import (
+    FeedbackFilter,
+    FeedbackIn,
+    MinedTheme,
+    MinedUnit,
+    MiningOutcome,
+    PreparedFeedback,
+)
 from feedback_nlp.report.bundle import build_report_bundle
 from feedback_nlp.store import Store, open_store
 from feedback_nlp.store.base import utcnow
-from feedback_nlp.store.mining import MiningOutcome, ThemeRow, UnitRow
 from feedback_nlp.themes.registry import ThemeRegistry
 
 TARGET_SECONDS = 2.0
@@ -78,7 +84,7 @@ def store_workspace(store: Store, items: pd.DataFrame, units: pd.DataFrame) -> t
         source = stored[item_id]
         label = "negative" if score <= -0.3 else "positive" if score >= 0.3 else "neutral"
         unit_rows.append(
-            UnitRow(
+            MinedUnit(
                 item_id=source.item_id,
                 unit_index=int(index[k]),
                 start=0,
@@ -93,7 +99,7 @@ def store_workspace(store: Store, items: pd.DataFrame, units: pd.DataFrame) -> t
         )
     theme_ids = sorted({t for t in units["theme_id"] if isinstance(t, str)})
     themes = [
-        ThemeRow(
+        MinedTheme(
             theme_id=t,
             level=0,
             label={"en": f"theme {t}"},

@@ -7,6 +7,7 @@ published by its maintenance agency SIX), without the precious metals, the testi
 
 from __future__ import annotations
 
+from feedback_nlp.error_codes import UNKNOWN_CURRENCY
 from feedback_nlp.errors import InvalidInputError
 
 __all__ = ["CURRENCIES", "DEFAULT_CURRENCY", "CurrencyError", "check_currency"]
@@ -193,8 +194,7 @@ CURRENCIES: frozenset[str] = frozenset(
 class CurrencyError(InvalidInputError):
     """A currency code that is not an active ISO 4217 code."""
 
-    code = "E117"
-    title = "Unknown currency"
+    error = UNKNOWN_CURRENCY
 
 
 def check_currency(value: object) -> str:

@@ -24,12 +24,14 @@ from feedback_nlp.domain import (
     UpsertResult,
     Workspace,
 )
+from feedback_nlp.error_codes import DEMO_JOB
 from feedback_nlp.errors import FeedbackNLPError
 from feedback_nlp.ingest.service import IngestService
 from feedback_nlp.settings import Settings
 from feedback_nlp.store import Store
 from feedback_nlp.text.langid import LanguageIdentifier
 from feedback_nlp.text.pii import PiiRedactor
+from feedback_nlp.themes.display import display_label, workspace_language
 
 DEMO_WORKSPACE = "demo"
 DEMO_KEY_NAME = "demo-run"
@@ -40,9 +42,7 @@ TOP_THEMES = 12
 class DemoJobError(FeedbackNLPError, RuntimeError):
     """The demo's mine job did not succeed."""
 
-    code = "E500"
-    status = 500
-    title = "Demo mine job failed"
+    error = DEMO_JOB
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +146,9 @@ def themes_table(themes: Sequence[ThemeRecord], top: int = TOP_THEMES) -> Table:
         title += f": showing {len(shown)} of {len(listed)}, largest first"
     # wide enough for the title on one line
     table = Table("id", "units", "label", title=title, min_width=len(title) + 4)
+    display = workspace_language(themes)  # the titles the dashboard shows
     for theme in shown:
-        label = escape(theme.display_label)
+        label = escape(display_label(theme, display))
         if theme.general:
             label += " [dim](general sentiment)[/dim]"
         table.add_row(theme.theme_id, str(theme.size), label)

@@ -3,11 +3,16 @@
 Data flows one way: raw rows are validated into :class:`FeedbackIn` (bad rows become
 :class:`RowError` values), redacted and language-identified into :class:`PreparedFeedback` (the
 only form the store accepts, so unredacted text cannot be stored), and read back as
-:class:`FeedbackRecord`. Jobs, themes and pages of results are plain records too.
+:class:`FeedbackRecord`. Jobs, themes, mining runs (:class:`MiningOutcome`) and pages of results
+are plain records too. Each record is defined here once, below the store; the store maps its rows
+by a record's fields and the API's ``XPublic`` views are checked against them. The records of
+alerting and of taxonomy edits sit beside this module, as low: :mod:`feedback_nlp.alert_records`
+and :mod:`feedback_nlp.taxonomy_records`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +21,7 @@ from typing import Any, Generic, Literal, TypeVar
 __all__ = [
     "JOB_KINDS",
     "JOB_STATES",
+    "PSEUDONYM",
     "SENTIMENT_LABELS",
     "SOURCES",
     "TERMINAL_JOB_STATES",
@@ -25,6 +31,10 @@ __all__ = [
     "FeedbackRecord",
     "JobRecord",
     "JobState",
+    "MinedTheme",
+    "MinedUnit",
+    "MiningItem",
+    "MiningOutcome",
     "Page",
     "PreparedFeedback",
     "RowError",
@@ -34,6 +44,8 @@ __all__ = [
     "UnitRecord",
     "UpsertResult",
     "Workspace",
+    "choose_label",
+    "is_pseudonym",
 ]
 
 SOURCES: tuple[str, ...] = ("survey", "review", "ticket", "social")
@@ -50,6 +62,16 @@ JOB_KINDS: tuple[str, ...] = ("mine", "assign")
 queued by ingest; :mod:`feedback_nlp.jobs.assign`)."""
 
 T = TypeVar("T")
+R = TypeVar("R")
+
+
+PSEUDONYM = re.compile(r"c_[0-9a-f]{16}")
+"""The shape of every stored customer id (:mod:`feedback_nlp.ingest.pseudonym` makes them)."""
+
+
+def is_pseudonym(value: object) -> bool:
+    """Whether ``value`` has the shape of a pseudonym (``c_`` + 16 lowercase hex characters)."""
+    return isinstance(value, str) and PSEUDONYM.fullmatch(value) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,19 +181,21 @@ class Workspace:
 class FeedbackFilter:
     """Which items a listing or a mining job covers; ``None`` fields do not filter.
 
+    Built from the filter model (:meth:`feedback_nlp.filters.Filters.feedback_filter`).
+
     Attributes:
         source: Only items of this source.
         segments: Only items whose segment ``key`` equals ``value``, for every pair.
-        created_from: Only items created at or after this instant.
-        created_to: Only items created before this instant.
+        start: Only items created at or after this instant (the ``from`` field).
+        end: Only items created before this instant (the ``to`` field).
         theme_id: Only items with at least one unit in this theme.
         sentiment: Only items with at least one unit of this sentiment label.
     """
 
     source: str | None = None
     segments: tuple[tuple[str, str], ...] = ()
-    created_from: datetime | None = None
-    created_to: datetime | None = None
+    start: datetime | None = None
+    end: datetime | None = None
     theme_id: str | None = None
     sentiment: str | None = None
 
@@ -277,6 +301,26 @@ class JobRecord:
     lease_expires_at: datetime | None = None
 
 
+def choose_label(label: Mapping[str, str], languages: Mapping[str, int], display: str) -> str:
+    """The generated label in ``display``, else in the theme's most frequent language with one.
+
+    Args:
+        label: generated label per language (``lang -> label``).
+        languages: member units per language.
+        display: the display language (``""``: none, the theme's own language decides).
+
+    Returns:
+        The chosen label; any non-empty label (alphabetical by language) when no language of
+        ``languages`` has one; ``""`` when every label is empty.
+    """
+    if display and label.get(display):
+        return label[display]
+    for lang, _ in sorted(languages.items(), key=lambda item: (-item[1], item[0])):
+        if label.get(lang):
+            return label[lang]
+    return next((text for _, text in sorted(label.items()) if text), "")
+
+
 @dataclass(frozen=True, slots=True)
 class ThemeRecord:
     """A theme of a workspace, with a stable id across mining runs.
@@ -326,13 +370,12 @@ class ThemeRecord:
 
     @property
     def display_label(self) -> str:
-        """The custom label, else the label of the most frequent language, else ``""``."""
-        if self.custom_label:
-            return self.custom_label
-        for lang, _ in sorted(self.languages.items(), key=lambda kv: (-kv[1], kv[0])):
-            if lang in self.label:
-                return self.label[lang]
-        return next(iter(self.label.values()), "")
+        """The custom label, else :func:`choose_label` without a display language, else ``""``.
+
+        With a display language (a workspace's, a request's) use
+        :func:`feedback_nlp.themes.display.display_label` instead.
+        """
+        return self.custom_label or choose_label(self.label, self.languages, "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,3 +427,70 @@ class AnalyticsRecords:
     items: dict[str, list[Any]]
     units: dict[str, list[Any]]
     theme_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MiningItem:
+    """A stored item as a mining run reads it."""
+
+    item_id: int
+    external_id: str
+    text: str
+    lang: str
+    text_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class MinedUnit:
+    """One opinion unit as a mining run writes it."""
+
+    item_id: int
+    unit_index: int
+    start: int
+    end: int
+    text: str
+    lang: str
+    text_hash: str
+    theme_id: str | None
+    sentiment_label: str | None = None
+    sentiment_score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MinedTheme:
+    """What a mining run found about one theme (level 0) or parent group (level 1).
+
+    The fields are those of :class:`ThemeRecord` that a run decides; the store keeps a
+    theme's custom label, origin and run ids across runs.
+    """
+
+    theme_id: str
+    level: int
+    label: dict[str, str]
+    keyphrases: dict[str, list[str]]
+    quotes: list[dict[str, str]]
+    languages: dict[str, int]
+    parent_id: str | None
+    size: int
+    confidence: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class MiningOutcome(Generic[R]):
+    """Everything one mining run writes.
+
+    Attributes:
+        registry: The theme registry after the run (a
+            :class:`~feedback_nlp.themes.registry.ThemeRegistry`); the store saves its state
+            with the run, so the next run keeps the theme ids.
+    """
+
+    job_id: str | None
+    embedder: str
+    started_at: datetime
+    item_ids: Sequence[int]
+    units: Sequence[MinedUnit]
+    themes: Sequence[MinedTheme]
+    registry: R
+    n_unassigned: int
+    config: dict[str, Any]

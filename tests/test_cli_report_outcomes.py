@@ -38,6 +38,17 @@ def test_cli_report_ranks_by_revenue_and_prints_outcome_tables(tmp_path: Path) -
     assert bundle["outcomes"]["revenue"]["total_at_risk"] == 1750.0
 
 
+def test_cli_report_html_honours_rank_by(tmp_path: Path) -> None:
+    env = _database(tmp_path)
+    path = tmp_path / "report.html"
+    args = ["report", "--workspace", "acme", "--rank-by", "churn_lift", "--html", str(path)]
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    html = path.read_text(encoding="utf-8")
+    assert "<h2>Top issues by churn lift</h2>" in html
+    assert "<h2>Top detractor issues</h2>" not in html
+
+
 def test_cli_report_rejects_an_unknown_ranking(tmp_path: Path) -> None:
     env = _database(tmp_path)
     result = runner.invoke(app, ["report", "--workspace", "acme", "--rank-by", "loud"], env=env)

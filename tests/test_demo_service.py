@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 from rich.console import Console
 
@@ -13,8 +14,7 @@ from feedback_nlp.demo_service import (
     revoke_earlier_demo_keys,
     themes_table,
 )
-from feedback_nlp.domain import ThemeRecord
-from feedback_nlp.ingest.pseudonym import is_pseudonym
+from feedback_nlp.domain import ThemeRecord, is_pseudonym
 from feedback_nlp.ingest.service import IngestService
 from feedback_nlp.store import Store
 from feedback_nlp.text.langid import LanguageIdentifier
@@ -101,3 +101,16 @@ def test_demo_items_are_ingested_with_their_outcomes(store: Store) -> None:
     assert all(is_pseudonym(r.customer_id) for r in records if r.customer_id is not None)
     assert sum(r.revenue is not None for r in records) > 200
     assert service.ingest(workspace.id, items).unchanged == 300
+
+
+def test_demo_themes_table_titles_themes_in_the_workspace_language() -> None:
+    arabic = replace(
+        _theme(7, 6),
+        label={"ar": "تأخر التوصيل", "en": "late delivery"},
+        languages={"ar": 5, "en": 1},
+    )
+    empty = replace(_theme(8, 4), label={"en": ""}, languages={"en": 4})
+    text = _render(themes_table([_theme(0, 20), arabic, empty]))  # English: 25 of 30 units
+    assert "late delivery" in text  # the workspace's language, not the theme's own (Arabic)
+    assert "تأخر التوصيل" not in text
+    assert "│ t_000008 │ 4 │ │" in text  # no label at all: an empty cell

@@ -6,7 +6,7 @@ import pytest
 
 from feedback_nlp.cli.batch import mine_params
 from feedback_nlp.errors import InvalidInputError
-from feedback_nlp.segments import parse_segment
+from feedback_nlp.filters import parse_segment
 
 
 def test_parse_segment_splits_on_the_first_colon_and_strips_the_key() -> None:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from api.analytics_deps import FrameCacheDep
+from api.constraint_fields import bounds
 from api.csv_response import CsvResponse, csv_download, csv_responses
 from api.deps import IngestStagesDep, MetricsDep, SettingsDep, StoreDep, WorkspaceDep
+from api.filter_deps import ListingFiltersDep, deprecation_headers
 from api.problems import TooManyItemsError, problem_responses
 from api.schemas import (
     FeedbackBatchCreate,
@@ -26,14 +27,12 @@ from feedback_nlp.ingest.service import IngestService
 from feedback_nlp.report.bundle import theme_labels
 from feedback_nlp.report.csv_export import csv_lines
 from feedback_nlp.report.csv_tables import FEEDBACK_COLUMNS, feedback_rows, item_sentiments
-from feedback_nlp.segments import parse_segment
+from feedback_nlp.store.listing import MAX_PAGE, PAGE_LIMIT
 from feedback_nlp.store.store import Store
 
 router = APIRouter(
     prefix="/v1/feedback", tags=["feedback"], responses=problem_responses(401, 422, 429)
 )
-
-MAX_PAGE = 1000
 
 
 @router.post("", responses=problem_responses(413))
@@ -79,32 +78,20 @@ def ingest_feedback(
 
 
 def get_feedback_filter(
+    filters: ListingFiltersDep,
     source: Annotated[Source | None, Query(description="Only items of this source.")] = None,
-    segment: Annotated[
-        list[str] | None,
-        Query(description="'key:value', repeatable; every pair must match (plan:enterprise)."),
-    ] = None,
-    created_from: Annotated[
-        datetime | None, Query(description="Only items created at or after this instant.")
-    ] = None,
-    created_to: Annotated[
-        datetime | None, Query(description="Only items created before this instant.")
-    ] = None,
     theme: Annotated[str | None, Query(description="Only items with a unit in this theme.")] = None,
     sentiment: Annotated[
         SentimentLabel | None,
         Query(description="Only items with a unit of this sentiment."),
     ] = None,
 ) -> FeedbackFilter:
-    """The item filters of ``GET /v1/feedback`` and its CSV export."""
-    return FeedbackFilter(
-        source=source,
-        segments=tuple(parse_segment(value) for value in segment or ()),
-        created_from=created_from,
-        created_to=created_to,
-        theme_id=theme,
-        sentiment=sentiment,
-    )
+    """The item filters of ``GET /v1/feedback`` and its CSV export.
+
+    ``segment``, ``period``, ``from`` and ``to`` (or the deprecated ``created_from`` and
+    ``created_to``) are those of every filtered route (:mod:`api.filter_deps`).
+    """
+    return filters.feedback_filter(source=source, theme_id=theme, sentiment=sentiment)
 
 
 FeedbackFilterDep = Annotated[FeedbackFilter, Depends(get_feedback_filter)]
@@ -116,12 +103,12 @@ def list_feedback(
     store: StoreDep,
     filters: FeedbackFilterDep,
     cursor: Annotated[str | None, Query(description="'next_cursor' of the previous page.")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Items per page.")] = 100,
+    limit: Annotated[int, Query(description="Items per page."), bounds(PAGE_LIMIT)] = 100,
 ) -> FeedbackPagePublic:
     """List stored items, oldest first, one page at a time."""
     page = store.list_feedback(workspace.id, filters, cursor=cursor, limit=limit)
     return FeedbackPagePublic(
-        items=[_public(record) for record in page.items], next_cursor=page.next_cursor
+        items=[FeedbackPublic.of(record) for record in page.items], next_cursor=page.next_cursor
     )
 
 
@@ -131,7 +118,11 @@ def list_feedback(
     responses=csv_responses("The items as CSV, oldest first: " + ", ".join(FEEDBACK_COLUMNS)),
 )
 def export_feedback_csv(
-    workspace: WorkspaceDep, store: StoreDep, cache: FrameCacheDep, filters: FeedbackFilterDep
+    request: Request,
+    workspace: WorkspaceDep,
+    store: StoreDep,
+    cache: FrameCacheDep,
+    filters: FeedbackFilterDep,
 ) -> CsvResponse:
     """Every item the filters select as a CSV download (streamed; opens safely in Excel).
 
@@ -147,7 +138,9 @@ def export_feedback_csv(
     sentiments = item_sentiments(cache.get(store, workspace.id).frame)
     records = _all_pages(store, workspace.id, filters, first)
     lines = csv_lines(FEEDBACK_COLUMNS, feedback_rows(records, labels, sentiments))
-    return csv_download(lines, "feedback.csv")
+    response = csv_download(lines, "feedback.csv")
+    response.headers.update(deprecation_headers(request))
+    return response
 
 
 def _all_pages(
@@ -158,29 +151,3 @@ def _all_pages(
         if page.next_cursor is None:
             return
         page = store.list_feedback(workspace_id, filters, cursor=page.next_cursor, limit=MAX_PAGE)
-
-
-def _public(record: FeedbackRecord) -> FeedbackPublic:
-    return FeedbackPublic(
-        id=record.external_id,
-        text=record.text,
-        lang=record.lang,
-        lang_confidence=record.lang_confidence,
-        pii_kinds=list(record.pii_kinds),
-        truncated=record.truncated,
-        source=record.source,
-        created_at=record.created_at,
-        nps=record.nps,
-        csat=record.csat,
-        ces=record.ces,
-        segments=dict(record.segments),
-        theme_ids=list(record.theme_ids),
-        ingested_at=record.ingested_at,
-        updated_at=record.updated_at,
-        customer_id=record.customer_id,
-        first_response_minutes=record.first_response_minutes,
-        resolution_minutes=record.resolution_minutes,
-        churned=record.churned,
-        churned_at=record.churned_at,
-        revenue=record.revenue,
-    )

@@ -1,5 +1,9 @@
 """``/v1/insights``: top detractor issues, segment comparison, theme trends, outcomes.
 
+Each declared insight (:data:`feedback_nlp.report.insights.INSIGHTS`) also gets its two routes
+here, made from its declaration: ``GET /v1/insights/{name}`` (its result model plus the filters)
+and ``GET /v1/insights/{name}.csv``.
+
 Every route takes the filters ``segment`` (``key:value``, repeatable), ``period`` (``2026-09``,
 ``2026-W38``...) or ``from``/``to``, and answers for the caller's workspace only. Theme labels
 are the display labels (custom label, else the generated one in the display language ``lang``
@@ -8,9 +12,10 @@ where the theme has one, else in its main language; :mod:`api.display_deps`).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, create_model
 
 from api.analytics_deps import Analysed, AnalysedDep, WindowAnalysedDep, workspace_currency
 from api.analytics_schemas import (
@@ -21,10 +26,13 @@ from api.analytics_schemas import (
     SegmentsPublic,
     TrendsPublic,
 )
+from api.csv_response import CsvResponse, csv_download, csv_responses
 from api.deps import WorkspaceDep
 from api.outcome_schemas import OutcomesPublic
 from api.problems import problem_responses
 from feedback_nlp.report import outcome_sections, sections
+from feedback_nlp.report.insight import Insight, InsightInput
+from feedback_nlp.report.insights import INSIGHTS
 
 router = APIRouter(
     prefix="/v1/insights", tags=["insights"], responses=problem_responses(401, 422, 429)
@@ -226,3 +234,57 @@ def trends(
 
     key = ("trends", period, top, window, threshold, min_count, recent, fdr, min_ratio, min_lift)
     return analysed.memo(key, compute)
+
+
+def add_insight_routes(target: APIRouter, insight: Insight[Any]) -> None:
+    """Serve ``insight`` at ``/{name}`` (JSON: its result plus ``filters``) and ``/{name}.csv``.
+
+    The response schema is the insight's result model with a ``filters`` field, named
+    ``<ResultModel>Public``; both routes share one computation per snapshot and filters.
+    """
+    public: type[BaseModel] = create_model(
+        f"{insight.result_type.__name__}Public",
+        __base__=insight.result_type,
+        __doc__=f"``GET /v1/insights/{insight.name}``: {insight.title}.",
+        filters=(FiltersPublic, ...),
+    )
+
+    def compute_result(a: Analysed) -> BaseModel:
+        found: BaseModel = insight.compute(InsightInput(a.frame, a.labels))
+        return found
+
+    def result(analysed: Analysed) -> BaseModel:
+        return analysed.memo(("insight", insight.name), compute_result)
+
+    def read(analysed: AnalysedDep) -> BaseModel:
+        def compute(a: Analysed) -> BaseModel:
+            return public.model_validate(result(a).model_dump() | {"filters": a.filters.to_json()})
+
+        return analysed.memo(("insight-public", insight.name), compute)
+
+    def read_csv(analysed: AnalysedDep) -> CsvResponse:
+        return csv_download(insight.csv_lines(result(analysed)), f"{insight.name}.csv")
+
+    target.add_api_route(
+        f"/{insight.name}",
+        read,
+        methods=["GET"],
+        response_model=public,
+        name=f"insight_{insight.key}",
+        summary=insight.title,
+        description=insight.description,
+    )
+    target.add_api_route(
+        f"/{insight.name}.csv",
+        read_csv,
+        methods=["GET"],
+        response_class=CsvResponse,
+        responses=csv_responses(f"{insight.title} as CSV: " + ", ".join(insight.csv_columns)),
+        name=f"insight_{insight.key}_csv",
+        summary=f"{insight.title} (CSV)",
+        description=insight.description,
+    )
+
+
+for _insight in INSIGHTS:
+    add_insight_routes(router, _insight)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, Response, status
 
 from api.deps import StoreDep, WorkerDep, WorkspaceDep
+from api.filter_deps import announce_deprecated
 from api.problems import problem_responses
 from api.schemas import JobCreate, JobPublic
 from feedback_nlp.domain import JobRecord
+from feedback_nlp.filters import resolve_aliases
 from feedback_nlp.jobs.params import MineParams
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=problem_responses(401, 422, 429))
@@ -15,14 +17,24 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=problem_responses
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, responses=problem_responses(413))
 def create_job(
-    workspace: WorkspaceDep, store: StoreDep, worker: WorkerDep, body: JobCreate | None = None
+    request: Request,
+    response: Response,
+    workspace: WorkspaceDep,
+    store: StoreDep,
+    worker: WorkerDep,
+    body: JobCreate | None = None,
 ) -> JobPublic:
     """Queue a job (kind ``mine``: theme mining over the items the filters select).
 
-    The body may be left out: a ``mine`` job over all of the workspace's items.
+    The body may be left out: a ``mine`` job over all of the workspace's items. The filters'
+    ``created_from``/``created_to`` are deprecated aliases of ``from``/``to``: an answer to a
+    body that uses one carries ``Deprecation: true``.
     """
     body = body or JobCreate()
-    filters = body.filters.model_dump(mode="json", exclude_none=True)
+    filters = body.filters.model_dump(mode="json", by_alias=True, exclude_none=True)
+    _, aliases = resolve_aliases(filters)  # 422 when a field comes with its alias
+    if aliases:
+        announce_deprecated(request, response, aliases)
     options = body.model_dump(
         mode="json", include={"seed", "min_theme_size", "n_resamples", "mode"}
     )

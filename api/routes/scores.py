@@ -23,6 +23,7 @@ from api.analytics_schemas import (
 )
 from api.problems import problem_responses
 from feedback_nlp.report import sections
+from feedback_nlp.report.section_types import ScoreRow
 
 router = APIRouter(
     prefix="/v1/metrics", tags=["metrics"], responses=problem_responses(401, 422, 429)
@@ -37,10 +38,10 @@ ByQuery = Annotated[
 ]
 
 
-def _rows(analysed: Analysed, by: str | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _rows(analysed: Analysed, by: str | None) -> tuple[ScoreRow, list[ScoreRow]]:
     """The overall row and the rows per group (memoised per snapshot, filters and ``by``)."""
 
-    def compute(a: Analysed) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def compute(a: Analysed) -> tuple[ScoreRow, list[ScoreRow]]:
         overall = sections.overall_scores(a.frame)
         groups = [] if by is None else sections.scores_by(a.frame, by, a.labels)
         return overall, groups
@@ -68,10 +69,14 @@ def get_scores(analysed: AnalysedDep, by: ByQuery = None) -> ScoresPublic:
     return analysed.memo(("scores", by), compute)
 
 
-def _metric_group(row: dict[str, Any], metric: Literal["nps", "csat", "ces"]) -> MetricGroupPublic:
+def _metric_group(row: ScoreRow, metric: Literal["nps", "csat", "ces"]) -> MetricGroupPublic:
     extra: dict[str, Any] = {}
     if metric == "nps":
-        extra = {key: row[key] for key in ("promoters", "passives", "detractors")}
+        extra = {
+            "promoters": row["promoters"],
+            "passives": row["passives"],
+            "detractors": row["detractors"],
+        }
     if metric == "csat":
         extra = {"mean": EstimatePublic.model_validate(row["csat_mean"])}
     return MetricGroupPublic(

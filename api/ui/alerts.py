@@ -24,8 +24,9 @@ from api.taxonomy_deps import actor_of
 from api.ui.auth import UiSession, login_redirect
 from api.ui.forms import signed_in, submit_form
 from api.ui.pages import page
+from feedback_nlp.alert_records import AlertRule
 from feedback_nlp.alerts.deliver import targets_of
-from feedback_nlp.alerts.rules import PERIODS, RULE_PARAMS, AlertRule, params_from_text
+from feedback_nlp.alerts.rules import PERIODS, RULE_PARAMS, params_from_text
 from feedback_nlp.alerts.service import AlertService
 from feedback_nlp.settings import Settings
 from feedback_nlp.store.store import Store

@@ -16,11 +16,12 @@ from fastapi import Depends, Query
 
 from api.taxonomy_deps import actor_of
 from api.ui.auth import UiSession
+from api.ui.labels import label_by_theme
 from feedback_nlp.errors import InvalidInputError
 from feedback_nlp.store.store import Store
 from feedback_nlp.taxonomy.embedders import EmbedderPool
-from feedback_nlp.taxonomy.operations import Operation
 from feedback_nlp.taxonomy.service import TaxonomyService
+from feedback_nlp.taxonomy_records import Operation
 
 __all__ = [
     "POOL",
@@ -84,9 +85,9 @@ FlashDep = Annotated[FlashRef | None, Depends(flash_ref)]
 
 
 def theme_names(store: Store, workspace_id: int) -> dict[str, str]:
-    """Every theme's display label by id (inactive and ignored ones too)."""
-    listed = store.list_themes(workspace_id, include_inactive=True, include_ignored=True)
-    return {theme.theme_id: theme.display_label or theme.theme_id for theme in listed}
+    """Every theme's label by id (inactive and ignored ones too), the id standing in for none."""
+    labels = label_by_theme(store, workspace_id)
+    return {theme_id: label or theme_id for theme_id, label in labels.items()}
 
 
 def edit_state(store: Store, workspace_id: int, flash: FlashRef | None) -> EditState:

@@ -8,15 +8,17 @@ routes here; each function reads the store and returns template context.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import Query, Request
+from fastapi import Request
 
+from api.filter_deps import PeriodQuery, SegmentQuery
 from api.ui.auth import UiSession
 from api.ui.edits import POOL, FlashRef, edit_state
+from api.ui.labels import label_by_theme
 from feedback_nlp.analytics.loader import FrameCache
-from feedback_nlp.domain import FeedbackFilter, FeedbackRecord, ThemeRecord
+from feedback_nlp.domain import FeedbackRecord, ThemeRecord
 from feedback_nlp.report.filters import ReportFilters
 from feedback_nlp.report.html import ReportData, collect_report
 from feedback_nlp.store.store import Store
@@ -34,13 +36,6 @@ __all__ = [
 ]
 
 THEME_ITEMS = 25
-
-SegmentQuery = Annotated[
-    list[str] | None, Query(description="key:value, repeatable (plan:enterprise).")
-]
-PeriodQuery = Annotated[
-    str | None, Query(description="2026, 2026-09, 2026-W38 or 2026-09-21 (UTC).")
-]
 
 
 def _frame_cache(request: Request) -> FrameCache:
@@ -111,15 +106,11 @@ def theme_context(
     params = filter_params(segment, period)
     filters = parse_filters(segment, period)
     data = collect(request, store, session, filters)
-    feedback_filter = FeedbackFilter(
-        segments=filters.segment,
-        created_from=filters.start,
-        created_to=filters.end,
-        theme_id=theme_id,
-    )
+    feedback_filter = filters.feedback_filter(theme_id=theme_id)
     page = store.list_feedback(session.workspace.id, feedback_filter, limit=THEME_ITEMS)
     items: list[FeedbackRecord] = list(page.items)
     series = next((s for s in data.bundle["trends"]["series"] if s["theme_id"] == theme_id), None)
+    labels = label_by_theme(store, session.workspace.id)
     return {
         "session": session,
         "r": data,
@@ -131,7 +122,11 @@ def theme_context(
         "params": params,
         "back_url": "/ui" + (f"?{urlencode(params, doseq=True)}" if params else ""),
         "theme_url": theme_url(params),
-        "targets": move_targets(store, session.workspace.id, theme_id),
+        "theme_label": labels.get(theme_id, ""),
+        "targets": [
+            (target.theme_id, labels.get(target.theme_id, ""))
+            for target in move_targets(store, session.workspace.id, theme_id)
+        ],
         "edit": edit_state(store, session.workspace.id, flash),
         "pool": POOL,
     }

@@ -37,6 +37,7 @@ from api.ui.edits import (
     theme_names,
 )
 from api.ui.forms import problem_page, signed_in, submit_form
+from api.ui.labels import label_by_theme
 from api.ui.page_data import theme_context
 from api.ui.pages import page
 from feedback_nlp.errors import FeedbackNLPError, InvalidInputError
@@ -217,6 +218,7 @@ async def split_preview(
             "session": session,
             "preview": shown,
             "theme": store.get_theme(session.workspace.id, theme_id).theme,
+            "theme_label": label_by_theme(store, session.workspace.id).get(theme_id, ""),
             "seed": kmeans_seed,
             "edit": edit,
         }

@@ -2,7 +2,8 @@
 
 * :mod:`~feedback_nlp.alerts.rules` -- the rule kinds and their parameter constraints.
 * :mod:`~feedback_nlp.alerts.evaluate` -- rules over an analytics frame -> signals (pure).
-* :mod:`~feedback_nlp.alerts.records` -- signals, firings, deliveries, attempts.
+* :mod:`feedback_nlp.alert_records` (below the store, outside this package) -- rules, signals,
+  firings, deliveries, attempts.
 * :mod:`~feedback_nlp.alerts.signing` -- the HMAC-SHA256 signature header and its check.
 * :mod:`~feedback_nlp.alerts.targets` -- which webhook hosts may be reached (the allow-list).
 * :mod:`~feedback_nlp.alerts.http` and :mod:`~feedback_nlp.alerts.deliver` -- the outbox sender.

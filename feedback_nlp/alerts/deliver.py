@@ -21,8 +21,8 @@ import logging
 from datetime import timedelta
 
 from feedback_nlp import __version__
+from feedback_nlp.alert_records import ClaimedDelivery
 from feedback_nlp.alerts.http import PostAnswer, post
-from feedback_nlp.alerts.records import ClaimedDelivery
 from feedback_nlp.alerts.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign
 from feedback_nlp.alerts.targets import WebhookTargets
 from feedback_nlp.settings import AlertSettings

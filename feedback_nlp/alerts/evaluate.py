@@ -16,8 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from feedback_nlp.alerts.records import Signal
-from feedback_nlp.alerts.rules import AlertRule
+from feedback_nlp.alert_records import AlertRule, Signal
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.analytics.scores import nps
 from feedback_nlp.analytics.trends import POOL, emerging_themes, theme_trends

@@ -25,7 +25,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,7 +34,6 @@ __all__ = [
     "PERIODS",
     "RULE_KINDS",
     "RULE_PARAMS",
-    "AlertRule",
     "ParamSpec",
     "check_name",
     "check_rule",
@@ -117,37 +115,6 @@ RULE_PARAMS: dict[str, dict[str, ParamSpec]] = {
 """Every kind's parameters and their constraints."""
 
 RULE_KINDS: tuple[str, ...] = tuple(RULE_PARAMS)
-
-
-@dataclass(frozen=True, slots=True)
-class AlertRule:
-    """A stored alert rule of a workspace.
-
-    Attributes:
-        id: The rule's id.
-        workspace_id: Its workspace.
-        name: What the analyst called it.
-        kind: One of :data:`RULE_KINDS`.
-        params: Its parameters, defaults filled in (:func:`check_rule`).
-        webhook_url: Where its firings are POSTed (``None``: dashboard and API only).
-        secret: The HMAC-SHA256 key of its webhook signatures (``None`` without a webhook).
-        enabled: Whether it is evaluated.
-        created_by: Who made it (the API key's name, or the CLI's user).
-        created_at: When it was made.
-        updated_at: When it was last changed.
-    """
-
-    id: int
-    workspace_id: int
-    name: str
-    kind: str
-    params: dict[str, Any]
-    webhook_url: str | None
-    secret: str | None
-    enabled: bool
-    created_by: str | None
-    created_at: datetime
-    updated_at: datetime
 
 
 def check_rule(kind: object, params: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -14,16 +14,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from feedback_nlp.alert_records import AlertRule, Delivery, Firing
 from feedback_nlp.alerts.deliver import EVENT
 from feedback_nlp.alerts.evaluate import AlertInputs, evaluate_rules
-from feedback_nlp.alerts.records import Delivery, Firing
-from feedback_nlp.alerts.rules import (
-    AlertRule,
-    check_name,
-    check_rule,
-    check_webhook_url,
-    is_clean_text,
-)
+from feedback_nlp.alerts.rules import check_name, check_rule, check_webhook_url, is_clean_text
 from feedback_nlp.alerts.signing import new_secret
 from feedback_nlp.alerts.targets import WebhookTargets
 from feedback_nlp.analytics.frame import FeedbackFrame
@@ -31,6 +25,7 @@ from feedback_nlp.analytics.loader import frame_from_records
 from feedback_nlp.errors import AlertRuleError
 from feedback_nlp.store.base import utcnow
 from feedback_nlp.store.store import Store
+from feedback_nlp.themes.display import display_labels, workspace_language
 
 __all__ = ["AlertService", "FrameSource", "alert_inputs", "frame_from_store", "payload_of"]
 
@@ -53,7 +48,7 @@ def frame_from_store(store: Store) -> FrameSource:
 def alert_inputs(store: Store, workspace_id: int) -> AlertInputs:
     """Theme labels, parent groups and the themes new in the latest mining run."""
     themes = store.list_themes(workspace_id, include_inactive=True)
-    labels = {t.theme_id: t.display_label or t.theme_id for t in themes}
+    labels = display_labels(themes, workspace_language(themes))  # as GET /v1/themes by default
     level0 = [t for t in themes if t.level == 0]
     parents = {t.theme_id: t.parent_id for t in level0 if t.parent_id}
     runs = [t.first_seen_run for t in level0 if t.first_seen_run is not None]

@@ -7,10 +7,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from feedback_nlp.constraints import Interval
 from feedback_nlp.errors import InvalidInputError
+from feedback_nlp.scales import SCORES
 
-#: Inclusive range of each score column.
-SCORE_SCALES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+#: The scale of each score column, as declared in :mod:`feedback_nlp.scales`.
+SCORE_SCALES: dict[str, Interval] = dict(SCORES)
 #: Optional outcome columns (issue 19): who the customer is, how long the item took, whether the
 #: customer churned and the revenue at stake. Numbers are float64 with NaN for missing.
 OUTCOME_FIELDS: tuple[str, ...] = (
@@ -67,17 +69,21 @@ def _numeric(items: pd.DataFrame, column: str) -> tuple[np.ndarray, pd.Series]:
     return values, raw
 
 
-def score_column(items: pd.DataFrame, column: str, scale: tuple[int, int]) -> np.ndarray:
-    """A whole-number score column inside ``scale`` as float64 (NaN = missing)."""
+def score_column(items: pd.DataFrame, column: str, scale: Interval) -> np.ndarray:
+    """A score column inside its closed ``scale`` as float64 (NaN = missing).
+
+    An int scale (NPS, CSAT) takes whole numbers only; a float one (CES) any number in range.
+    """
     if column not in items.columns:
         return np.full(len(items), np.nan)
     values, raw = _numeric(items, column)
-    low, high = scale
-    bad = ~np.isnan(values) & ((values < low) | (values > high) | (values != np.round(values)))
+    bad = ~np.isnan(values) & ((values < scale.low) | (values > scale.high))
+    if scale.kind == "int":
+        bad |= ~np.isnan(values) & (values != np.round(values))
     if bad.any():
         position = int(np.flatnonzero(bad)[0])
         raise InvalidInputError(
-            f"The '{column}' field of item {position} must be an int in {low}..{high}. "
+            f"The '{column}' field of item {position} must be {scale.span()}. "
             f"Got {raw.iloc[position]!r}. Fix the value or leave it empty."
         )
     return values

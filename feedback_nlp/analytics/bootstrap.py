@@ -30,13 +30,14 @@ import numpy as np
 import numpy.typing as npt
 
 from feedback_nlp.analytics.stats import FloatArray
-from feedback_nlp.errors import InvalidInputError
+from feedback_nlp.constraints import Interval, check_param
 
 IntArray = npt.NDArray[np.int64]
 
 __all__ = [
     "DEFAULT_RESAMPLES",
     "DEFAULT_SEED",
+    "RESAMPLES",
     "SortedGroups",
     "bootstrap_quantiles",
     "check_resamples",
@@ -48,6 +49,8 @@ __all__ = [
 DEFAULT_RESAMPLES = 2000
 #: Seed of every bootstrap unless asked otherwise (the answers are reproducible).
 DEFAULT_SEED = 19
+#: Bootstrap resamples per group, as every caller's ``n_resamples`` accepts it.
+RESAMPLES = Interval("int", 10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,17 +103,13 @@ def sort_groups(values: npt.ArrayLike, groups: npt.ArrayLike, n_groups: int) -> 
 
 
 def check_resamples(owner: str, n_resamples: object) -> int:
-    """Return ``n_resamples`` when it is an int >= 10, else raise InvalidInputError."""
-    if (
-        isinstance(n_resamples, bool)
-        or not isinstance(n_resamples, int | np.integer)
-        or int(n_resamples) < 10
-    ):
-        raise InvalidInputError(
-            f"The 'n_resamples' parameter of {owner} must be an int in the range [10, inf). "
-            f"Got {n_resamples!r} instead."
-        )
-    return int(n_resamples)
+    """Return ``n_resamples`` as an int when :data:`RESAMPLES` accepts it.
+
+    Raises:
+        InvalidInputError: ``The 'n_resamples' parameter of owner must be an int in the range
+            [10, inf]. Got ... instead.``
+    """
+    return int(check_param(owner, "n_resamples", n_resamples, RESAMPLES))
 
 
 def bootstrap_quantiles(

@@ -31,12 +31,13 @@ import pandas as pd
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.analytics.scores import DETRACTOR_MAX, PROMOTER_MIN
 from feedback_nlp.analytics.stats import FloatArray, check_confidence, z_value
-from feedback_nlp.themes._checks import check_int
+from feedback_nlp.constraints import Constraint, Interval, check_param
 
 IntArray = npt.NDArray[np.int64]
 
 __all__ = [
     "IMPACT_PSEUDO",
+    "ISSUE_PARAMETERS",
     "add_detractor_quotes",
     "impact_from_counts",
     "theme_impact",
@@ -45,6 +46,13 @@ __all__ = [
 
 #: Pseudo-respondents added to each of the six cells when estimating the impact's variance.
 IMPACT_PSEUDO = 0.5
+
+#: The parameters of a ranking of issues (:func:`top_detractor_issues`, ``ranked_issues``).
+ISSUE_PARAMETERS: dict[str, Constraint] = {
+    "limit": Interval("int", 1),
+    "n_quotes": Interval("int", 0),
+    "min_detractors": Interval("int", 1),
+}
 
 
 def impact_from_counts(
@@ -192,9 +200,12 @@ def top_detractor_issues(
         The columns of :func:`theme_impact` plus ``rank``, ``rank_share_gap`` and ``quotes`` (a
         list of ``{"item_id", "text"}`` dicts).
     """
-    limit = check_int("top_detractor_issues", "limit", limit, 1)
-    n_quotes = check_int("top_detractor_issues", "n_quotes", n_quotes, 0)
-    min_detractors = check_int("top_detractor_issues", "min_detractors", min_detractors, 1)
+    owner = "top_detractor_issues"
+    limit = check_param(owner, "limit", limit, ISSUE_PARAMETERS["limit"])
+    n_quotes = check_param(owner, "n_quotes", n_quotes, ISSUE_PARAMETERS["n_quotes"])
+    min_detractors = check_param(
+        owner, "min_detractors", min_detractors, ISSUE_PARAMETERS["min_detractors"]
+    )
     table = theme_impact(frame, confidence=confidence)
     keep = (table["impact"] < 0) & (table["detractors_mentioning"] >= min_detractors)
     if exclude:

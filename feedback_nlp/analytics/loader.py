@@ -42,8 +42,8 @@ import pandas as pd
 
 from feedback_nlp.analytics._columns import ITEM_FIELDS, OUTCOME_FIELDS
 from feedback_nlp.analytics.frame import FeedbackFrame
+from feedback_nlp.constraints import Interval, check_param
 from feedback_nlp.domain import AnalyticsRecords
-from feedback_nlp.themes._checks import check_int
 
 __all__ = ["AnalyticsSource", "FrameCache", "LoadedFrame", "frame_from_records"]
 
@@ -172,7 +172,9 @@ class FrameCache:
     """
 
     def __init__(self, max_workspaces: int = 8) -> None:
-        self.max_workspaces = check_int("FrameCache", "max_workspaces", max_workspaces, 1)
+        self.max_workspaces: int = check_param(
+            "FrameCache", "max_workspaces", max_workspaces, Interval("int", 1)
+        )
         self._frames: OrderedDict[Hashable, tuple[LoadedFrame, float]] = OrderedDict()
         self._builders: dict[Hashable, threading.Lock] = {}
         self._lock = threading.Lock()  # guards _frames and _builders; held only briefly

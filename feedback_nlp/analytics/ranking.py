@@ -23,10 +23,15 @@ import pandas as pd
 
 from feedback_nlp.analytics.churn import churn_lift
 from feedback_nlp.analytics.frame import FeedbackFrame
-from feedback_nlp.analytics.impact import add_detractor_quotes, theme_impact, top_detractor_issues
+from feedback_nlp.analytics.impact import (
+    ISSUE_PARAMETERS,
+    add_detractor_quotes,
+    theme_impact,
+    top_detractor_issues,
+)
 from feedback_nlp.analytics.revenue import revenue_at_risk
+from feedback_nlp.constraints import check_param
 from feedback_nlp.errors import InvalidInputError
-from feedback_nlp.themes._checks import check_int
 
 __all__ = ["RANK_BY", "RankBy", "ranked_issues"]
 
@@ -66,9 +71,11 @@ def ranked_issues(
             exclude=exclude,
         )
     owner = "ranked_issues"
-    limit = check_int(owner, "limit", limit, 1)
-    n_quotes = check_int(owner, "n_quotes", n_quotes, 0)
-    min_detractors = check_int(owner, "min_detractors", min_detractors, 1)
+    limit = check_param(owner, "limit", limit, ISSUE_PARAMETERS["limit"])
+    n_quotes = check_param(owner, "n_quotes", n_quotes, ISSUE_PARAMETERS["n_quotes"])
+    min_detractors = check_param(
+        owner, "min_detractors", min_detractors, ISSUE_PARAMETERS["min_detractors"]
+    )
     table = theme_impact(frame, confidence=confidence)
     churn = churn_lift(frame, confidence=confidence)
     for name in CHURN_COLUMNS:

@@ -31,6 +31,7 @@ from feedback_nlp.analytics.stats import (
     wilson_interval,
     z_value,
 )
+from feedback_nlp.scales import CES, CSAT
 
 __all__ = [
     "Estimate",
@@ -50,8 +51,8 @@ DETRACTOR_MAX = 6
 #: Pseudo-respondents of the adjusted Wald NPS interval (promoters, passives, detractors).
 NPS_PSEUDO = (0.75, 1.5, 0.75)
 CSAT_SATISFIED_MIN = 4
-CSAT_SCALE = (1.0, 5.0)
-CES_SCALE = (1.0, 7.0)
+CSAT_SCALE = (float(CSAT.low), float(CSAT.high))
+CES_SCALE = (float(CES.low), float(CES.high))
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ import pandas as pd
 
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.analytics.stats import (
+    FDR,
     MIN_EXPECTED,
     benjamini_hochberg,
     check_confidence,
@@ -31,7 +32,7 @@ from feedback_nlp.analytics.stats import (
     risk_ratio,
     two_by_two_test,
 )
-from feedback_nlp.themes._checks import check_float
+from feedback_nlp.constraints import check_param
 
 __all__ = ["segment_sentiment", "theme_over_index", "theme_sentiment_by_segment"]
 
@@ -60,7 +61,7 @@ def theme_over_index(
         ``p_value``, ``q_value`` and ``direction`` (``over``/``under``/``none``). Items without
         a value for ``by`` are in neither the segment nor the rest.
     """
-    fdr = check_float("theme_over_index", "fdr", fdr, 0.0, 1.0, open_low=True)
+    fdr = check_param("theme_over_index", "fdr", fdr, FDR)
     confidence = check_confidence("theme_over_index", confidence)
     codes, labels = frame.segment_codes(by)
     n_groups, n_themes = len(labels), len(frame.theme_ids)

@@ -10,12 +10,14 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from feedback_nlp.errors import InvalidInputError
+from feedback_nlp.constraints import Interval, check_param
 
 FloatArray = npt.NDArray[np.float64]
 ArrayLike = npt.ArrayLike
 
 __all__ = [
+    "CONFIDENCE",
+    "FDR",
     "FloatArray",
     "benjamini_hochberg",
     "check_confidence",
@@ -31,16 +33,20 @@ __all__ = [
 #: Smallest expected cell count for which the chi-square test is used instead of Fisher's.
 MIN_EXPECTED = 5.0
 
+#: The false discovery rate of a Benjamini-Hochberg test, as every caller's ``fdr`` accepts it.
+FDR = Interval("float", 0.0, 1.0, closed="right")
+#: The two-sided confidence level of an interval, as every caller's ``confidence`` accepts it.
+CONFIDENCE = Interval("float", 0.0, 1.0, closed="neither")
+
 
 def check_confidence(owner: str, confidence: object) -> float:
-    """Return ``confidence`` when it is a float in (0, 1), else raise InvalidInputError."""
-    ok = isinstance(confidence, int | float | np.floating) and not isinstance(confidence, bool)
-    if not ok or not 0.0 < float(confidence) < 1.0:  # type: ignore[arg-type]
-        raise InvalidInputError(
-            f"The 'confidence' parameter of {owner} must be a float in the range (0, 1). "
-            f"Got {confidence!r} instead."
-        )
-    return float(confidence)  # type: ignore[arg-type]
+    """Return ``confidence`` as a float when :data:`CONFIDENCE` accepts it.
+
+    Raises:
+        InvalidInputError: ``The 'confidence' parameter of owner must be a float in the range
+            (0.0, 1.0). Got ... instead.``
+    """
+    return float(check_param(owner, "confidence", confidence, CONFIDENCE))
 
 
 def z_value(confidence: float) -> float:

@@ -66,18 +66,27 @@ from scipy import sparse
 
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.analytics.stats import (
+    FDR,
     benjamini_hochberg,
     rate_increase_test,
     risk_ratio,
     two_by_two_test,
 )
+from feedback_nlp.constraints import Constraint, Interval, check_param
 from feedback_nlp.errors import InvalidInputError
-from feedback_nlp.themes._checks import check_float, check_int
 
 __all__ = ["POOL", "detect_spikes", "emerging_themes", "rank_spikes", "theme_trends"]
 
 #: ``candidate`` value of the row that stands for the whole unassigned pool.
 POOL = "(unassigned)"
+
+_TREND_PARAMETERS: dict[str, Constraint] = {
+    "window": Interval("int", 1),
+    "threshold": Interval("float", 0.0),
+    "min_count": Interval("int", 1),
+    "min_ratio": Interval("float", 1.0),
+    "min_lift": Interval("float", 0.0, 1.0),
+}
 
 
 def _period_matrix(
@@ -130,14 +139,15 @@ def theme_trends(
     Raises:
         InvalidInputError: If a tested parent id is also a theme id of the frame.
     """
-    owner = "theme_trends"
-    window = check_int(owner, "window", window, 1)
-    threshold = check_float(owner, "threshold", threshold, 0.0, np.inf)
-    min_count = check_int(owner, "min_count", min_count, 1)
-    min_baseline = check_int(owner, "min_baseline", min_baseline, 1, window)
-    fdr = check_float(owner, "fdr", fdr, 0.0, 1.0, open_low=True)
-    min_ratio = check_float(owner, "min_ratio", min_ratio, 1.0, np.inf)
-    min_lift = check_float(owner, "min_lift", min_lift, 0.0, 1.0)
+    owner, rules = "theme_trends", _TREND_PARAMETERS
+    window = check_param(owner, "window", window, rules["window"])
+    threshold = check_param(owner, "threshold", threshold, rules["threshold"])
+    min_count = check_param(owner, "min_count", min_count, rules["min_count"])
+    # min_baseline counts periods of the window: at most ``window`` of them.
+    min_baseline = check_param(owner, "min_baseline", min_baseline, Interval("int", 1, window))
+    fdr = check_param(owner, "fdr", fdr, FDR)
+    min_ratio = check_param(owner, "min_ratio", min_ratio, rules["min_ratio"])
+    min_lift = check_param(owner, "min_lift", min_lift, rules["min_lift"])
     labels, codes, one_hot = _period_matrix(frame, period)
     groups = _parent_groups(frame, parents or {})
     n_periods, n_themes = len(labels), len(frame.theme_ids)
@@ -417,9 +427,9 @@ def emerging_themes(
         list), ``recent_count``, ``recent_share``, ``before_share``, ``growth`` (ratio),
         ``p_value``, ``q_value``, ``emerging``.
     """
-    recent = check_int("emerging_themes", "recent", recent, 1)
-    min_count = check_int("emerging_themes", "min_count", min_count, 1)
-    fdr = check_float("emerging_themes", "fdr", fdr, 0.0, 1.0, open_low=True)
+    recent = check_param("emerging_themes", "recent", recent, Interval("int", 1))
+    min_count = check_param("emerging_themes", "min_count", min_count, Interval("int", 1))
+    fdr = check_param("emerging_themes", "fdr", fdr, FDR)
     labels, codes, one_hot = _period_matrix(frame, period)
     groups, n_units, cell_items, cell_groups = _pool_cells(frame)
     # Items per (period, group): each (item, group) cell once, so an item counts once.

@@ -41,7 +41,7 @@ import numpy as np
 import numpy.typing as npt
 
 from feedback_nlp.build.e5_build import TRUNK_LAYERS
-from feedback_nlp.build.sentiment_data import TRAIN_DIR, read_train_rows
+from feedback_nlp.build.sentiment_data import DEFAULT_SOURCES, TRAIN_DIR, read_train_rows
 from feedback_nlp.build.sentiment_train import ONLPLAB_DIR, SEED_DIR, load_onlplab, load_seed
 from feedback_nlp.errors import InvalidInputError
 from feedback_nlp.sentiment.classifier import LABELS
@@ -543,6 +543,7 @@ def _data_sources() -> dict[str, Any]:
             "label_mapping": s["label_mapping"],
         }
         for name, s in copied.items()
+        if name in DEFAULT_SOURCES  # candidate sources in the manifest are not trained on
     }
     sources["seed"] = {
         "repository": "this project (corpora/sentiment_seed)",

@@ -25,7 +25,7 @@ from feedback_nlp.errors import AlertRuleError, FeedbackNLPError
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-    from feedback_nlp.alerts.records import Delivery, Firing
+    from feedback_nlp.alert_records import Delivery, Firing
     from feedback_nlp.alerts.service import AlertService
 
 __all__ = ["alerts_app", "parse_params"]

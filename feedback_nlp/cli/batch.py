@@ -8,7 +8,7 @@ tables and turns their outcome into an exit code.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +30,14 @@ from rich.table import Table
 from feedback_nlp.domain import JobRecord, ThemeRecord
 from feedback_nlp.engines import Engine
 from feedback_nlp.errors import NotFoundError
+from feedback_nlp.filters import ALIASES_REMOVED_IN, parse_segment_or_alias
 from feedback_nlp.ingest.batch import IngestOptions, IngestSummary, ingest_file
 from feedback_nlp.ingest.mapping import ColumnMapping
 from feedback_nlp.ingest.readers import detect_format
 from feedback_nlp.jobs.params import MineParams
-from feedback_nlp.segments import parse_segment
 from feedback_nlp.settings import Settings
 from feedback_nlp.store import Store
+from feedback_nlp.themes.display import display_label, workspace_language
 
 __all__ = [
     "EXIT_CANCELLED",
@@ -144,16 +145,37 @@ def mine_params(
     min_theme_size: int | None,
     n_resamples: int,
     mode: str = "accurate",
+    period: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """The JSON parameters of a mine job from command-line values (checked by MineParams).
+
+    Args:
+        source: Only items of this source.
+        segments: ``key:value`` filters (or the deprecated ``key=value``).
+        seed: Seed of the run.
+        min_theme_size: Smallest theme in units (``None``: automatic).
+        n_resamples: Resamples behind the confidences.
+        mode: ``accurate`` or ``fast``.
+        period: A calendar window (:mod:`feedback_nlp.filters`).
+        start: The ``from`` ISO-8601 instant.
+        end: The ``to`` ISO-8601 instant.
+        warn: Called with a message for each deprecated ``key=value`` segment.
 
     Raises:
         InvalidInputError: If a segment is not ``key:value`` (or ``key=value``) or a value is
             out of range.
     """
     pairs: dict[str, str] = {}
-    for segment in segments:  # key=value is accepted too: --segment plan=pro
-        key, value = parse_segment(segment.replace("=", ":", 1) if "=" in segment else segment)
+    for segment in segments:
+        (key, value), deprecated = parse_segment_or_alias(segment)
+        if deprecated and warn is not None:
+            warn(
+                f"--segment {segment!r} uses the deprecated key=value spelling; write "
+                f"'{key}:{value}' (key=value is refused from release {ALIASES_REMOVED_IN})."
+            )
         pairs[key] = value
     params: dict[str, Any] = {
         "seed": seed,
@@ -161,6 +183,8 @@ def mine_params(
         "segments": pairs,
         "mode": mode,
     }
+    window = {"period": period, "from": start, "to": end}
+    params |= {name: value for name, value in window.items() if value is not None}
     if source is not None:
         params["source"] = source
     if min_theme_size is not None:
@@ -239,8 +263,12 @@ def run_mine(
 def themes_table(
     themes: list[ThemeRecord], *, top: int = 20, result: Mapping[str, Any] | None = None
 ) -> Table:
-    """The largest themes (level 0): id, units, confidence, languages, label."""
+    """The largest themes (level 0): id, units, confidence, languages, label.
+
+    The label is in the workspace's display language (its most frequent one), as the report's.
+    """
     level0 = [theme for theme in themes if theme.level == 0]
+    display = workspace_language(themes)
     title = f"{len(level0)} themes"
     if result:
         title += (
@@ -253,7 +281,8 @@ def themes_table(
             f"{lang}:{n}" for lang, n in sorted(theme.languages.items(), key=lambda kv: -kv[1])[:4]
         )
         confidence = "-" if theme.confidence is None else f"{theme.confidence:.2f}"
-        table.add_row(theme.theme_id, f"{theme.size:,}", confidence, langs, theme.display_label)
+        label = display_label(theme, display)
+        table.add_row(theme.theme_id, f"{theme.size:,}", confidence, langs, label)
     if len(level0) > top:
         table.caption = f"... and {len(level0) - top} more (--top N shows more)"
     return table

@@ -8,6 +8,7 @@ import typer
 
 from feedback_nlp.cli._edge import JsonFlag, console, edge, refuse
 from feedback_nlp.errors import FeedbackNLPError
+from feedback_nlp.filters import ALIASES_REMOVED_IN
 
 __all__ = ["mine"]
 
@@ -20,8 +21,17 @@ def mine(
     ] = True,
     source: Annotated[str | None, typer.Option(help="Only items of this source.")] = None,
     segment: Annotated[
-        list[str] | None, typer.Option(help="Filter 'key:value' (repeatable): plan:pro.")
+        list[str] | None,
+        typer.Option(
+            help="Filter 'key:value' (repeatable): plan:pro. The old 'key=value' is deprecated: "
+            f"read with a warning, refused from release {ALIASES_REMOVED_IN}."
+        ),
     ] = None,
+    period: Annotated[
+        str | None, typer.Option(help="Window: 2026, 2026-09, 2026-W38 or 2026-09-21 (UTC).")
+    ] = None,
+    start: Annotated[str | None, typer.Option("--from", help="From this ISO instant.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Before this ISO instant.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed of the run.")] = 0,
     min_theme_size: Annotated[int | None, typer.Option(help="Smallest theme, in units.")] = None,
     n_resamples: Annotated[int, typer.Option(help="Resamples behind confidences.")] = 3,
@@ -60,6 +70,10 @@ def mine(
         params = mine_params(
             source=source,
             segments=segment or [],
+            period=period,
+            start=start,
+            end=end,
+            warn=lambda message: typer.echo(f"Deprecated: {message}", err=True),
             seed=seed,
             min_theme_size=min_theme_size,
             n_resamples=n_resamples,

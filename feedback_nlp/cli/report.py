@@ -76,6 +76,7 @@ def report(
             end=end,
             granularity=granularity,
             include_inactive=include_inactive,
+            rank_by=rank_by,
         )
         console.print(f"HTML report written to {html}")
         return

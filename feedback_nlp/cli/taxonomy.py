@@ -22,8 +22,8 @@ from feedback_nlp.cli._edge import console, edge, ingested_workspace, print_json
 from feedback_nlp.errors import FeedbackNLPError
 
 if TYPE_CHECKING:
-    from feedback_nlp.taxonomy.operations import Operation
     from feedback_nlp.taxonomy.service import EditOutcome, TaxonomyService
+    from feedback_nlp.taxonomy_records import Operation
 
 __all__ = ["taxonomy_app"]
 

@@ -17,9 +17,14 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["available_cores", "run_length_batches"]
+from feedback_nlp.constraints import Interval
+
+__all__ = ["BATCH_SIZE", "available_cores", "run_length_batches"]
 
 IntArray = npt.NDArray[np.int64]
+
+#: ``batch_size`` of every embedder: texts per forward pass.
+BATCH_SIZE = Interval("int", 1)
 
 
 def available_cores() -> int:

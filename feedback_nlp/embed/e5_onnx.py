@@ -21,11 +21,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from feedback_nlp.constraints import check_param
 from feedback_nlp.embed.base import FloatMatrix, l2_normalise
-from feedback_nlp.embed.batching import available_cores, run_length_batches
+from feedback_nlp.embed.batching import BATCH_SIZE, available_cores, run_length_batches
 from feedback_nlp.embed.e5_tokenizer import E5Tokenizer
 from feedback_nlp.embed.e5_word_table import Q4WordTable
-from feedback_nlp.errors import InvalidInputError, ModelLoadError
+from feedback_nlp.errors import ModelLoadError
 
 __all__ = [
     "ATTENTION_MASK",
@@ -139,14 +140,9 @@ class E5OnnxEmbedder:
         threads: int | None = None,
         trunk_layers: int | None = None,
     ) -> None:
-        if batch_size < 1:
-            raise InvalidInputError(
-                "The 'batch_size' parameter of E5OnnxEmbedder must be an int >= 1. "
-                f"Got {batch_size}."
-            )
+        self.batch_size: int = check_param("E5OnnxEmbedder", "batch_size", batch_size, BATCH_SIZE)
         self.name = name
         self.cache_namespace = cache_namespace
-        self.batch_size = batch_size
         self.max_attention_cells = max_attention_cells
         self.threads = threads or available_cores()
         self.tokenizer = tokenizer

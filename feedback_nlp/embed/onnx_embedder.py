@@ -22,10 +22,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from feedback_nlp.constraints import check_param
 from feedback_nlp.embed.base import FloatMatrix, l2_normalise
-from feedback_nlp.embed.batching import available_cores, run_length_batches
+from feedback_nlp.embed.batching import BATCH_SIZE, available_cores, run_length_batches
 from feedback_nlp.embed.manifest import read_manifest
-from feedback_nlp.errors import InvalidInputError, ModelLoadError
+from feedback_nlp.errors import ModelLoadError
 
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -55,12 +56,8 @@ class OnnxEmbedder:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        if batch_size < 1:
-            raise InvalidInputError(
-                f"The 'batch_size' parameter of OnnxEmbedder must be an int >= 1. Got {batch_size}."
-            )
+        self.batch_size: int = check_param("OnnxEmbedder", "batch_size", batch_size, BATCH_SIZE)
         self.name = name
-        self.batch_size = batch_size
         self.manifest = read_manifest(
             model_dir,
             expected_format=FORMAT,

@@ -43,7 +43,7 @@ from feedback_nlp.errors import FeedbackNLPError, InvalidInputError
 from feedback_nlp.labelled_csv import open_labelled_csv
 from feedback_nlp.text.pii import PiiRedactor
 from feedback_nlp.themes import MiningResult, ThemeMiner
-from feedback_nlp.themes._checks import IntArray
+from feedback_nlp.themes.arrays import IntArray
 from feedback_nlp.themes.content import content_texts
 
 _Encode = Callable[[list[str]], Any]

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from feedback_nlp.domain import FeedbackIn, RowError, UpsertResult
+from feedback_nlp.error_codes import UNREADABLE_FILE
 from feedback_nlp.errors import InvalidInputError, NotFoundError
 from feedback_nlp.ingest.mapping import ColumnMapping, ColumnMappingError, ResolvedMapping
 from feedback_nlp.ingest.readers import (
@@ -58,8 +59,7 @@ _PROGRESS_EVERY = 1_000  # records between progress calls
 class UnreadableFileError(InvalidInputError):
     """The file cannot be read at all (not a file of its format, unreadable header)."""
 
-    code = "E131"
-    title = "Cannot read the file"
+    error = UNREADABLE_FILE
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +161,7 @@ def _open_reader(path: Path, fmt: str, options: IngestOptions) -> Reader:
             return JsonlReader(path, max_row_bytes=options.max_row_bytes)
         return ParquetReader(path)
     except CsvHeaderError as error:
-        raise UnreadableFileError(f"'{path}' is not a readable CSV file. {error}") from None
+        raise UnreadableFileError(f"'{path}' is not a readable CSV file. {error.detail}") from None
     except (OSError, ValueError) as error:  # pyarrow raises ArrowInvalid (a ValueError)
         raise UnreadableFileError(
             f"'{path}' cannot be read as {fmt}: {error}. Check the file or pass --format."

@@ -31,6 +31,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from feedback_nlp.domain import SOURCES
+from feedback_nlp.error_codes import COLUMN_MAPPING
 from feedback_nlp.errors import InvalidInputError
 
 __all__ = ["OUTCOME_COLUMNS", "ColumnMapping", "ColumnMappingError", "ResolvedMapping"]
@@ -67,8 +68,7 @@ _FALSE = frozenset({"false", "f", "no", "n", "0"})
 class ColumnMappingError(InvalidInputError):
     """A named column is not in the file, or the mapping itself is wrong."""
 
-    code = "E130"
-    title = "Column mapping error"
+    error = COLUMN_MAPPING
 
 
 def _missing(value: object) -> bool:

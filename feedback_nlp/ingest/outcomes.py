@@ -33,12 +33,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from feedback_nlp import error_codes
+from feedback_nlp.constraints import Interval
 from feedback_nlp.currency import CURRENCIES
+from feedback_nlp.error_codes import ErrorCode
 
 __all__ = [
     "MAX_MINUTES",
     "MAX_REVENUE",
+    "MINUTES",
     "OUTCOME_FIELDS",
+    "REVENUE",
     "Problem",
     "check_outcomes",
     "parse_instant",
@@ -57,6 +62,10 @@ OUTCOME_FIELDS: tuple[str, ...] = (
 )
 MAX_MINUTES = 100 * 365 * 24 * 60
 MAX_REVENUE = 1e15
+#: A duration in minutes (``first_response_minutes``, ``resolution_minutes``): up to 100 years.
+MINUTES = Interval("float", 0, MAX_MINUTES)
+#: Revenue or lifetime value at stake, in the workspace's currency.
+REVENUE = Interval("float", 0, MAX_REVENUE)
 MAX_CUSTOMER_ID_CHARS = 200
 _AGREE_MINUTES = 1 / 60  # an instant and its minutes may differ by rounding to the second
 _MIN_INSTANT = datetime(1900, 1, 1, tzinfo=UTC)
@@ -74,7 +83,7 @@ class Problem:
     """One field that failed its rule: ``expected`` completes "must be ...", ``fix`` the advice."""
 
     field: str
-    code: str
+    error: ErrorCode
     expected: str
     got: object
     fix: str
@@ -95,13 +104,11 @@ def parse_instant(value: object) -> datetime | None:
     return parsed if _MIN_INSTANT <= parsed < _MAX_INSTANT else None
 
 
-def _number(value: object, high: float) -> float | None:
-    """``value`` as a float when it is a number in ``0..high`` (NaN and bools are not)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+def _number(value: object, scale: Interval) -> float | None:
+    """``value`` as a float when ``scale`` accepts it (NaN, bools and ``None`` never)."""
+    if not scale.accepts(value):
         return None
-    if not 0 <= value <= high:  # a range check alone: NaN fails it, a huge int does not overflow
-        return None
-    return float(value)
+    return float(value)  # type: ignore[arg-type]
 
 
 def _customer(value: object) -> str | None:
@@ -145,18 +152,18 @@ class _Checker:
     def given(self, field: str) -> bool:
         return self.row.get(field) is not None
 
-    def fail(self, field: str, code: str, expected: str, fix: str = _DROP) -> None:
-        self.problems.append(Problem(field, code, expected, self.row.get(field), fix))
+    def fail(self, field: str, error: ErrorCode, expected: str, fix: str = _DROP) -> None:
+        self.problems.append(Problem(field, error, expected, self.row.get(field), fix))
 
-    def instant(self, field: str, code: str) -> datetime | None:
+    def instant(self, field: str, error: ErrorCode) -> datetime | None:
         """The field's instant, checked not to be before ``created_at`` (``None``: a problem)."""
         parsed = parse_instant(self.row.get(field))
         if parsed is None:
-            self.fail(field, code, _INSTANT)
+            self.fail(field, error, _INSTANT)
         elif self.created_at is not None and parsed < self.created_at:
             self.fail(
                 field,
-                code,
+                error,
                 f"at or after the row's created_at ({self.created_at.isoformat()})",
                 "Fix the instant or the row's created_at.",
             )
@@ -164,15 +171,15 @@ class _Checker:
             return parsed
         return None
 
-    def duration(self, at_field: str, minutes_field: str, code: str, what: str) -> None:
+    def duration(self, at_field: str, minutes_field: str, error: ErrorCode, what: str) -> None:
         """``minutes_field`` from the instant, the minutes given, or both when they agree."""
         minutes: float | None = None
         if self.given(minutes_field):
-            minutes = _number(self.row.get(minutes_field), MAX_MINUTES)
+            minutes = _number(self.row.get(minutes_field), MINUTES)
             if minutes is None:
                 self.fail(
                     minutes_field,
-                    code,
+                    error,
                     f"a number of minutes in 0..{MAX_MINUTES:,} ({what}, from created_at)",
                 )
                 return
@@ -180,19 +187,19 @@ class _Checker:
             if self.created_at is None and not self.row.get("created_at"):
                 self.fail(
                     at_field,
-                    code,
+                    error,
                     "given with the row's created_at (the time is measured from it)",
                     f"Add created_at, or send {minutes_field} instead.",
                 )
                 return
-            instant = self.instant(at_field, code)
+            instant = self.instant(at_field, error)
             if instant is None or self.created_at is None:
                 return  # a bad instant, or a bad created_at (reported on its own)
             derived = _minutes(self.created_at, instant)
             if minutes is not None and abs(derived - minutes) > _AGREE_MINUTES:
                 self.fail(
                     minutes_field,
-                    code,
+                    error,
                     f"the minutes from created_at to {at_field} ({derived:g}) when both are given",
                     "Send one of the two, or make them agree.",
                 )
@@ -225,7 +232,7 @@ def check_outcomes(
             check.problems.append(
                 Problem(
                     "customer_id",
-                    "E112",
+                    error_codes.ROW_CUSTOMER_ID,
                     f"a string of 1..{MAX_CUSTOMER_ID_CHARS} characters without NUL",
                     _Hidden(row.get("customer_id")),
                     "Send the customer's id in your system as a string.",
@@ -233,31 +240,38 @@ def check_outcomes(
             )
         else:
             check.values["customer_id"] = customer
-    check.duration("first_response_at", "first_response_minutes", "E113", "the first response")
-    check.duration("resolved_at", "resolution_minutes", "E114", "the resolution")
+    check.duration(
+        "first_response_at",
+        "first_response_minutes",
+        error_codes.ROW_FIRST_RESPONSE,
+        "the first response",
+    )
+    check.duration(
+        "resolved_at", "resolution_minutes", error_codes.ROW_RESOLUTION, "the resolution"
+    )
     churned: bool | None = None
     if check.given("churned"):
         value = row.get("churned")
         if isinstance(value, bool):
             churned = check.values["churned"] = value
         else:
-            check.fail("churned", "E115", "a boolean (true or false)")
+            check.fail("churned", error_codes.ROW_CHURN, "a boolean (true or false)")
     if check.given("churned_at"):
         if churned is True:
-            instant = check.instant("churned_at", "E115")
+            instant = check.instant("churned_at", error_codes.ROW_CHURN)
             if instant is not None:
                 check.values["churned_at"] = instant
         elif churned is False or not check.given("churned"):  # a bad churned is reported
             check.fail(
                 "churned_at",
-                "E115",
+                error_codes.ROW_CHURN,
                 "given only with churned: true",
                 "Add churned: true, or drop churned_at.",
             )
     if check.given("revenue"):
-        revenue = _number(row.get("revenue"), MAX_REVENUE)
+        revenue = _number(row.get("revenue"), REVENUE)
         if revenue is None:
-            check.fail("revenue", "E116", f"a number in 0..{MAX_REVENUE:g}")
+            check.fail("revenue", error_codes.ROW_REVENUE, f"a number in 0..{MAX_REVENUE:g}")
         else:
             check.values["revenue"] = revenue
     if check.given("currency"):
@@ -271,14 +285,14 @@ def _check_currency(check: _Checker, currency: str | None) -> None:
     if code not in CURRENCIES:
         check.fail(
             "currency",
-            "E117",
+            error_codes.UNKNOWN_CURRENCY,
             "an active ISO 4217 code such as 'USD' or 'EUR'",
             "Use the three-letter code of the currency.",
         )
     elif currency is not None and code != currency:
         check.fail(
             "currency",
-            "E117",
+            error_codes.UNKNOWN_CURRENCY,
             f"the workspace's currency '{currency}' (revenue is not converted)",
             "Convert the revenue to the workspace's currency, or change the workspace's.",
         )

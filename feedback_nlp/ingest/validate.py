@@ -38,8 +38,12 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from feedback_nlp import error_codes
+from feedback_nlp.constraints import Interval
 from feedback_nlp.domain import SOURCES, FeedbackIn, RowError
+from feedback_nlp.error_codes import ErrorCode
 from feedback_nlp.ingest.outcomes import OUTCOME_FIELDS, check_outcomes, parse_instant
+from feedback_nlp.scales import CES, CSAT, NPS
 from feedback_nlp.text.pii import redact
 
 __all__ = [
@@ -77,9 +81,9 @@ _UNICODE_FIX = "Send UTF-8 text; a surrogate escape must come as a pair."
 class _Bad(Exception):
     """A field failed its rule: ``expected`` completes 'must be ...', ``fix`` says what to do."""
 
-    def __init__(self, code: str, expected: str, got: object, fix: str) -> None:
+    def __init__(self, error: ErrorCode, expected: str, got: object, fix: str) -> None:
         super().__init__(expected)
-        self.code, self.expected, self.got, self.fix = code, expected, got, fix
+        self.error, self.expected, self.got, self.fix = error, expected, got, fix
 
 
 def _printable(text: str) -> str:
@@ -102,33 +106,25 @@ def _shown(value: object) -> str:
     return f"'{text}'"
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _in_range(error: ErrorCode, scale: Interval) -> Callable[[object], Any]:
+    """A check of a score against its scale (NaN fails it; a huge int never overflows)."""
 
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _int_in(code: str, low: int, high: int) -> Callable[[object], int]:
-    def check(value: object) -> int:
-        if not _is_int(value) or not low <= value <= high:  # type: ignore[operator]
-            raise _Bad(code, f"an int in {low}..{high}", value, "Fix the value or drop the field.")
-        return int(value)  # type: ignore[call-overload,no-any-return]
+    def check(value: object) -> Any:
+        if not scale.accepts(value):
+            raise _Bad(error, scale.span(), value, "Fix the value or drop the field.")
+        return scale.convert(value)
 
     return check
 
 
-def _ces(value: object) -> float:
-    # A range check alone: NaN fails it, and math.isfinite would overflow on a huge int.
-    if not _is_number(value) or not 1 <= value <= 7:  # type: ignore[operator]
-        raise _Bad("E106", "a number in 1..7", value, "Fix the value or drop the field.")
-    return float(value)  # type: ignore[arg-type]
-
-
 def _source(value: object) -> str:
     if not isinstance(value, str) or value not in SOURCES:
-        raise _Bad("E107", f"one of {', '.join(SOURCES)}", value, "Use one of these or drop it.")
+        raise _Bad(
+            error_codes.ROW_SOURCE,
+            f"one of {', '.join(SOURCES)}",
+            value,
+            "Use one of these or drop it.",
+        )
     return value
 
 
@@ -136,19 +132,19 @@ def _external_id(value: object) -> str:
     ok = isinstance(value, str) and value.strip() and len(value) <= MAX_ID_CHARS
     if not ok or not isinstance(value, str) or "\x00" in value:
         raise _Bad(
-            "E102",
+            error_codes.ROW_ID,
             f"a non-empty string of at most {MAX_ID_CHARS} characters without NUL",
             value,
             "Give every row a unique string id.",
         )
     if _SURROGATE.search(value):
-        raise _Bad("E102", _UNICODE, value, _UNICODE_FIX)
+        raise _Bad(error_codes.ROW_ID, _UNICODE, value, _UNICODE_FIX)
     return value
 
 
 def _created_at(value: object) -> datetime:
     bad = _Bad(
-        "E108",
+        error_codes.ROW_CREATED_AT,
         "an ISO-8601 date-time such as '2024-05-01T12:30:00Z' in the years "
         f"{_MIN_CREATED_AT.year}..{_MAX_CREATED_AT.year - 1}",
         value,
@@ -163,17 +159,22 @@ def _created_at(value: object) -> datetime:
 def _segments(value: object) -> dict[str, str]:
     fix = "Send a flat object of short keys to strings, numbers or booleans."
     if not isinstance(value, Mapping) or len(value) > MAX_SEGMENTS:
-        raise _Bad("E109", f"an object of at most {MAX_SEGMENTS} entries", value, fix)
+        raise _Bad(
+            error_codes.ROW_SEGMENTS, f"an object of at most {MAX_SEGMENTS} entries", value, fix
+        )
     out: dict[str, str] = {}
     for key, raw in value.items():
         if not isinstance(key, str) or not key.strip() or len(key) > MAX_SEGMENT_KEY_CHARS:
             raise _Bad(
-                "E109", f"keyed by strings of 1..{MAX_SEGMENT_KEY_CHARS} characters", key, fix
+                error_codes.ROW_SEGMENTS,
+                f"keyed by strings of 1..{MAX_SEGMENT_KEY_CHARS} characters",
+                key,
+                fix,
             )
         if "\x00" in key:
-            raise _Bad("E109", "keyed by strings without NUL", key, fix)
+            raise _Bad(error_codes.ROW_SEGMENTS, "keyed by strings without NUL", key, fix)
         if _SURROGATE.search(key):
-            raise _Bad("E109", f"keyed by {_UNICODE}", key, _UNICODE_FIX)
+            raise _Bad(error_codes.ROW_SEGMENTS, f"keyed by {_UNICODE}", key, _UNICODE_FIX)
         out[key] = _segment_value(key, raw, fix)
     return out
 
@@ -184,27 +185,29 @@ def _segment_value(key: str, raw: object, fix: str) -> str:
         return "true" if raw else "false"
     if isinstance(raw, int):
         if abs(raw) > _MAX_ABS_INT:
-            raise _Bad("E109", f"{expected} (integers within +-2^53)", raw, fix)
+            raise _Bad(error_codes.ROW_SEGMENTS, f"{expected} (integers within +-2^53)", raw, fix)
         return str(raw)
     if isinstance(raw, float):
         if not math.isfinite(raw):
-            raise _Bad("E109", expected, raw, fix)
+            raise _Bad(error_codes.ROW_SEGMENTS, expected, raw, fix)
         return repr(raw)
     if isinstance(raw, str) and _SURROGATE.search(raw):
-        raise _Bad("E109", f"{_UNICODE} at key '{_printable(key)}'", raw, _UNICODE_FIX)
+        raise _Bad(
+            error_codes.ROW_SEGMENTS, f"{_UNICODE} at key '{_printable(key)}'", raw, _UNICODE_FIX
+        )
     if isinstance(raw, str) and len(raw) <= MAX_SEGMENT_VALUE_CHARS and "\x00" not in raw:
         return raw
     if isinstance(raw, str):
         expected = f"a string of at most {MAX_SEGMENT_VALUE_CHARS} characters without NUL"
-    raise _Bad("E109", expected, raw, fix)
+    raise _Bad(error_codes.ROW_SEGMENTS, expected, raw, fix)
 
 
 _OPTIONAL: dict[str, Callable[[object], Any]] = {
     "source": _source,
     "created_at": _created_at,
-    "nps": _int_in("E104", 0, 10),
-    "csat": _int_in("E105", 1, 5),
-    "ces": _ces,
+    "nps": _in_range(error_codes.ROW_NPS, NPS),
+    "csat": _in_range(error_codes.ROW_CSAT, CSAT),
+    "ces": _in_range(error_codes.ROW_CES, CES),
     "segments": _segments,
 }
 
@@ -212,11 +215,13 @@ _OPTIONAL: dict[str, Callable[[object], Any]] = {
 def _text(value: object, max_text_chars: int) -> tuple[str, bool]:
     fix = "Send the feedback text as a non-empty string."
     if not isinstance(value, str) or not value.strip():
-        raise _Bad("E103", "a non-empty string", value, fix)
+        raise _Bad(error_codes.ROW_TEXT, "a non-empty string", value, fix)
     if "\x00" in value:
-        raise _Bad("E103", "a string without NUL bytes", value, "Remove the NUL characters.")
+        raise _Bad(
+            error_codes.ROW_TEXT, "a string without NUL bytes", value, "Remove the NUL characters."
+        )
     if _SURROGATE.search(value):
-        raise _Bad("E103", _UNICODE, value, _UNICODE_FIX)
+        raise _Bad(error_codes.ROW_TEXT, _UNICODE, value, _UNICODE_FIX)
     text = value.strip()
     if len(text) > max_text_chars:
         return text[:max_text_chars], True
@@ -232,28 +237,26 @@ def _row_name(index: int, row: Mapping[Any, Any]) -> str:
 
 
 def _message(bad: _Bad, field: str, row_name: str, *, missing: bool) -> str:
-    if missing:  # a required field absent, or JSON null
-        return f"[{bad.code}] The '{field}' field of {row_name} is missing. {bad.fix}"
-    return (
-        f"[{bad.code}] The '{field}' field of {row_name} must be {bad.expected}. "
-        f"Got {_shown(bad.got)}. {bad.fix}"
+    problem = (  # missing: a required field absent, or JSON null
+        "is missing" if missing else f"must be {bad.expected}. Got {_shown(bad.got)}"
     )
+    return bad.error.format(field=field, row=row_name, problem=problem, fix=bad.fix)
 
 
 def _validate_row(
     index: int, row: object, max_text_chars: int, currency: str | None
 ) -> FeedbackIn | list[RowError]:
     if not isinstance(row, Mapping):
-        reason = f"[E101] Row {index} must be an object of fields. Got {_shown(row)}. Send one."
+        reason = error_codes.INVALID_REQUEST.format(
+            detail=f"Row {index} must be an object of fields. Got {_shown(row)}. Send one."
+        )
         return [RowError(index, "row", reason)]
     errors: list[RowError] = []
     values: dict[str, Any] = {}
     for field in row:
         if field not in FIELDS:
-            reason = (
-                f"[E110] Row {index} has a field this service does not know. Got {_shown(field)}. "
-                f"Known fields: "
-                f"{', '.join(FIELDS)}. Remove it or put it under 'segments'."
+            reason = error_codes.ROW_UNKNOWN_FIELD.format(
+                row=index, got=_shown(field), known=", ".join(FIELDS)
             )
             errors.append(RowError(index, redact(_printable(str(field))).text, reason))
     checks: list[tuple[str, Callable[[object], Any]]] = [
@@ -270,7 +273,7 @@ def _validate_row(
             errors.append(RowError(index, field, _message(bad, field, row_name, missing=missing)))
     outcomes, problems = check_outcomes(row, values.get("created_at"), currency=currency)
     for problem in problems:
-        failed = _Bad(problem.code, problem.expected, problem.got, problem.fix)
+        failed = _Bad(problem.error, problem.expected, problem.got, problem.fix)
         reason = _message(failed, problem.field, row_name, missing=False)
         errors.append(RowError(index, problem.field, reason))
     if errors:

@@ -33,13 +33,13 @@ from feedback_nlp.domain import JobRecord
 from feedback_nlp.embed.base import Embedder
 from feedback_nlp.errors import InvalidInputError
 from feedback_nlp.jobs.context import JobContext
-from feedback_nlp.jobs.outcome import unit_rows
+from feedback_nlp.jobs.outcome import mined_units
 from feedback_nlp.jobs.params import MineParams
 from feedback_nlp.jobs.runner import SentimentHead, embed_units, find_sentiment_head, split_items
 from feedback_nlp.store import Store
 from feedback_nlp.taxonomy.between import assign_between_mines
-from feedback_nlp.taxonomy.state import unit_key
 from feedback_nlp.taxonomy.vectors import EmbeddedVectors, KeyedVectors, phrase_embedder
+from feedback_nlp.taxonomy_records import unit_key
 from feedback_nlp.themes.registry import ThemeRegistry
 
 __all__ = ["run_assign_job"]
@@ -129,7 +129,7 @@ def run_assign_job(
     found = store.run_theme_ids(job.workspace_id, run.run_id)  # merged away: stored inactive
     registry.themes_ = [replace(t, active=t.id in found) for t in registry.themes_]
     mined = registry.assign(embedded.vectors)  # as the run would have: nearest theme, its bar
-    rows = unit_rows(units, items, mined, embedded.predicted)
+    rows = mined_units(units, items, mined, embedded.predicted)
     keys = [unit_key(row.item_id, row.unit_index) for row in rows]
 
     context.stage(0.90, "save")

@@ -11,11 +11,11 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
-from feedback_nlp.store.mining import MiningItem, ThemeRow, UnitRow
+from feedback_nlp.domain import MinedTheme, MinedUnit, MiningItem
 from feedback_nlp.text.units import OpinionUnit
 from feedback_nlp.themes.miner import MiningResult, Theme
 
-__all__ = ["PARENT_PREFIX", "parent_id_of", "theme_rows", "unit_rows"]
+__all__ = ["PARENT_PREFIX", "mined_themes", "mined_units", "parent_id_of"]
 
 PARENT_PREFIX = "p_"
 
@@ -39,16 +39,16 @@ def _quotes(
     ]
 
 
-def theme_rows(
+def mined_themes(
     result: MiningResult,
     ids: Sequence[str],
     units: Sequence[OpinionUnit],
     items: Sequence[MiningItem],
     id_prefix: str = "t_",
-) -> list[ThemeRow]:
+) -> list[MinedTheme]:
     """Rows of the run's themes (level 0) and parent groups (level 1)."""
     parent_of: dict[int, str] = {}
-    rows: list[ThemeRow] = []
+    rows: list[MinedTheme] = []
     for parent in result.parents:
         if len(parent.children) < 2:
             continue
@@ -61,7 +61,7 @@ def theme_rows(
             languages.update(theme.languages)
         quotes = [q for theme in children for q in _quotes(theme, units, items)[:1]][:5]
         rows.append(
-            ThemeRow(
+            MinedTheme(
                 theme_id=parent_id,
                 level=1,
                 label=dict(parent.label),
@@ -75,7 +75,7 @@ def theme_rows(
         )
     for theme, theme_id in zip(result.themes, ids, strict=True):
         rows.append(
-            ThemeRow(
+            MinedTheme(
                 theme_id=theme_id,
                 level=0,
                 label=dict(theme.label),
@@ -90,18 +90,18 @@ def theme_rows(
     return rows
 
 
-def unit_rows(
+def mined_units(
     units: Sequence[OpinionUnit],
     items: Sequence[MiningItem],
     theme_ids: Sequence[str | None],
     sentiment: tuple[Sequence[str], Sequence[float]] | None,
-) -> list[UnitRow]:
+) -> list[MinedUnit]:
     """Rows of the run's units, each with its theme id and sentiment (if computed)."""
     rows = []
     for position, unit in enumerate(units):
         item = items[unit.item_index]
         rows.append(
-            UnitRow(
+            MinedUnit(
                 item_id=item.item_id,
                 unit_index=unit.unit_index,
                 start=unit.start,

@@ -3,8 +3,12 @@
 JSON shape (every field optional)::
 
     {"source": "review", "segments": {"plan": "pro"},
-     "created_from": "2024-01-01T00:00:00Z", "created_to": "2024-07-01T00:00:00Z",
+     "from": "2024-01-01T00:00:00Z", "to": "2024-07-01T00:00:00Z",
      "seed": 0, "min_theme_size": null, "n_resamples": 3, "mode": "accurate"}
+
+The window is read like every filter (:mod:`feedback_nlp.filters`): ``from``/``to`` or a
+``period`` (stored as its ``from``/``to``); the deprecated ``created_from``/``created_to`` of
+older jobs are still read.
 
 ``mode`` picks the embedder: ``accurate`` (``settings.models.embedder``, the default) or ``fast``
 (``settings.models.fast_embedder``: static vectors, for very large corpora; no unit sentiment,
@@ -15,25 +19,35 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
+from feedback_nlp.constraints import Interval
 from feedback_nlp.domain import SOURCES, FeedbackFilter
 from feedback_nlp.errors import InvalidInputError
+from feedback_nlp.filters import DEPRECATED_ALIASES, Filters
+from feedback_nlp.themes.cluster import MIN_THEME_SIZE
 
-__all__ = ["MODES", "MineParams"]
+__all__ = ["MODES", "N_RESAMPLES", "SEED", "MineParams"]
 
 _FIELDS = (
     "source",
     "segments",
-    "created_from",
-    "created_to",
+    "from",
+    "to",
+    "period",
+    *DEPRECATED_ALIASES,
     "seed",
     "min_theme_size",
     "n_resamples",
     "mode",
 )
 MODES = ("accurate", "fast")
+#: A job's seed: a non-negative 32-bit signed int.
+SEED = Interval("int", 0, 2**31 - 1)
+#: Resampled re-clusterings behind each theme's confidence; each costs about one clustering.
+N_RESAMPLES = Interval("int", 0, 20)
+# min_theme_size: the clusterer's own bound (MIN_THEME_SIZE), so a job never passes what
+# ThemeClusterer would refuse.
 
 
 def _bad(field: str, expected: str, got: object) -> InvalidInputError:
@@ -43,22 +57,10 @@ def _bad(field: str, expected: str, got: object) -> InvalidInputError:
     )
 
 
-def _instant(field: str, value: object) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value)) if isinstance(value, str) else None
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise _bad(field, "an ISO-8601 date-time", value)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def _int(field: str, value: object, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise _bad(field, f"an int in {low}..{high}", value)
-    return value
+def _int(field: str, value: object, constraint: Interval) -> Any:
+    if not constraint.accepts(value):
+        raise _bad(field, constraint.span(), value)
+    return constraint.convert(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,16 +105,17 @@ class MineParams:
         mode = params.get("mode", "accurate")
         if mode not in MODES:
             raise _bad("mode", f"one of {', '.join(MODES)}", mode)
+        window, _ = Filters.from_fields(params)  # old jobs' created_from/_to still load
         return cls(
             filters=FeedbackFilter(
                 source=source,
                 segments=tuple(sorted(segments.items())),
-                created_from=_instant("created_from", params.get("created_from")),
-                created_to=_instant("created_to", params.get("created_to")),
+                start=window.start,
+                end=window.end,
             ),
-            seed=_int("seed", params.get("seed", 0), 0, 2**31 - 1),
-            min_theme_size=None if size is None else _int("min_theme_size", size, 2, 100_000),
-            n_resamples=_int("n_resamples", params.get("n_resamples", 3), 0, 20),
+            seed=_int("seed", params.get("seed", 0), SEED),
+            min_theme_size=_int("min_theme_size", size, MIN_THEME_SIZE),
+            n_resamples=_int("n_resamples", params.get("n_resamples", 3), N_RESAMPLES),
             mode=str(mode),
         )
 
@@ -122,8 +125,8 @@ class MineParams:
         return {
             "source": f.source,
             "segments": dict(f.segments),
-            "created_from": None if f.created_from is None else f.created_from.isoformat(),
-            "created_to": None if f.created_to is None else f.created_to.isoformat(),
+            "from": None if f.start is None else f.start.isoformat(),
+            "to": None if f.end is None else f.end.isoformat(),
             "seed": self.seed,
             "min_theme_size": self.min_theme_size,
             "n_resamples": self.n_resamples,

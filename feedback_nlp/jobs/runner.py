@@ -29,13 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from feedback_nlp.domain import JobRecord
+from feedback_nlp.domain import JobRecord, MiningItem, MiningOutcome
 from feedback_nlp.embed.base import Embedder, FloatMatrix
 from feedback_nlp.embed.cache import CachedEmbedder
 from feedback_nlp.engines import Engine, EngineEmbedder, LocalEngine
 from feedback_nlp.errors import FeedbackNLPError, InvalidInputError
 from feedback_nlp.jobs.context import JobContext
-from feedback_nlp.jobs.outcome import theme_rows, unit_rows
+from feedback_nlp.jobs.outcome import mined_themes, mined_units
 from feedback_nlp.jobs.params import MineParams
 from feedback_nlp.jobs.trust import small_corpus_warning
 from feedback_nlp.memory import return_free_memory
@@ -45,7 +45,6 @@ from feedback_nlp.sentiment.classifier import FloatArray, label_probs, scores_of
 from feedback_nlp.settings import Settings
 from feedback_nlp.store import Store
 from feedback_nlp.store.base import utcnow
-from feedback_nlp.store.mining import MiningItem, MiningOutcome
 from feedback_nlp.taxonomy.remine import RemineReplay
 from feedback_nlp.taxonomy.vectors import KeyedVectors, phrase_embedder
 from feedback_nlp.text.units import OpinionUnit, OpinionUnitSplitter
@@ -306,8 +305,8 @@ def run_mine_job(
             embedder=model.name,
             started_at=started,
             item_ids=[item.item_id for item in items],
-            units=unit_rows(units, items, unit_themes, predicted),
-            themes=theme_rows(result, ids, units, items, registry.id_prefix),
+            units=mined_units(units, items, unit_themes, predicted),
+            themes=mined_themes(result, ids, units, items, registry.id_prefix),
             registry=registry,
             n_unassigned=result.n_unassigned,
             config={

@@ -40,6 +40,9 @@ see :mod:`feedback_nlp.report.sections` for every row shape):
   in the workspace's currency.
 * ``rank_by``: the order of ``top_detractor_issues`` (``nps_impact``, the default, or
   ``churn_lift`` / ``revenue_at_risk``, whose rows add the churn and revenue columns).
+* ``insights``: ``{key: result}`` of every declared insight
+  (:data:`~feedback_nlp.report.insights.INSIGHTS`, e.g. ``ces_by_theme``), each the JSON of its
+  typed result (:mod:`~feedback_nlp.report.insight`).
 * ``timings``: seconds spent ``read`` (database), ``build`` (frame; both 0 when cached),
   ``reports`` and ``total``.
 """
@@ -52,6 +55,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from pydantic import BaseModel
 
 from feedback_nlp.analytics.breakdown import scores_by_period, scores_by_theme
 from feedback_nlp.analytics.frame import PERIODS, FeedbackFrame
@@ -60,6 +64,9 @@ from feedback_nlp.analytics.outcomes import has_outcomes
 from feedback_nlp.errors import InvalidInputError
 from feedback_nlp.report import outcome_sections, sections
 from feedback_nlp.report.filters import ReportFilters
+from feedback_nlp.report.insight import InsightInput
+from feedback_nlp.report.insights import compute_insights
+from feedback_nlp.report.section_types import ScoreRow, SegmentOverview, TrendOverview
 from feedback_nlp.themes.display import display_labels, resolve_display_lang
 
 if TYPE_CHECKING:
@@ -81,20 +88,25 @@ class ReportBundle:
     granularity: str
     confidence: float
     counts: dict[str, int]
-    overall: Record
+    overall: ScoreRow
     themes: list[Record]
     top_detractor_issues: list[Record]
-    scores_by_theme: list[Record]
-    scores_by_period: list[Record]
-    segments: dict[str, Record]
-    trends: Record
+    scores_by_theme: list[ScoreRow]
+    scores_by_period: list[ScoreRow]
+    segments: dict[str, SegmentOverview]
+    trends: TrendOverview
     timings: dict[str, float] = field(default_factory=dict)
     outcomes: Record | None = None
     rank_by: str = "nps_impact"
+    insights: dict[str, BaseModel] = field(default_factory=dict)
 
     def to_json(self) -> Record:
         """The bundle as one JSON-ready dict (``json.dumps`` it with ``ensure_ascii=False``)."""
-        return asdict(self)
+        data = asdict(self)
+        data["insights"] = {
+            key: result.model_dump(mode="json") for key, result in self.insights.items()
+        }
+        return data
 
 
 def theme_labels(
@@ -274,6 +286,7 @@ def build_report_bundle(
         ),
     }
     parts["rank_by"] = rank_by
+    parts["insights"] = compute_insights(InsightInput(frame, labels, confidence=confidence))
     if has_outcomes(frame):
         parts["outcomes"] = outcome_sections.outcome_overview(
             frame,

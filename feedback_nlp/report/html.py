@@ -34,6 +34,8 @@ from feedback_nlp.report import charts, sections
 from feedback_nlp.report.bundle import ReportBundle, build_report_bundle
 from feedback_nlp.report.filters import ReportFilters
 from feedback_nlp.report.heatmap import heatmap_theme_ids
+from feedback_nlp.report.insights import INSIGHTS
+from feedback_nlp.report.section_types import Estimate
 from feedback_nlp.report.workspace import open_named_workspace
 
 if TYPE_CHECKING:
@@ -91,8 +93,8 @@ class ThemeRow:
     size: int
     confidence: float | None
     n_items: int
-    nps: Record | None
-    sentiment: Record | None
+    nps: Estimate | None
+    sentiment: Estimate | None
     spark: tuple[float, ...]
     quotes: tuple[Mapping[str, str], ...] = ()
     general: bool = False
@@ -144,6 +146,7 @@ def collect_report(
     granularity: str = "week",
     fdr: float = 0.05,
     include_inactive: bool = False,
+    rank_by: str = "nps_impact",
 ) -> ReportData:
     """Build the bundle of a workspace and what its HTML renderings add to it.
 
@@ -156,6 +159,8 @@ def collect_report(
         fdr: False discovery rate of the over-indexing tests.
         include_inactive: Also list inactive themes and themes no filtered item mentions
             (hidden by default, as in ``GET /v1/themes``).
+        rank_by: Order of the top issues: ``nps_impact``, ``churn_lift`` or
+            ``revenue_at_risk`` (the issue list shows the figure it ranks by).
 
     Raises:
         InvalidInputError: If a filter names an unknown segment attribute.
@@ -172,6 +177,7 @@ def collect_report(
         fdr=fdr,
         trend_themes=1_000_000,
         include_inactive=include_inactive,
+        rank_by=rank_by,
     )
     data = bundle.to_json()
     frame = filters.apply(cache.get(store, workspace_id).frame)
@@ -408,6 +414,7 @@ def environment() -> jinja2.Environment:
         "series_color": charts.series_color,
         "TREND_LINES": TREND_LINES,
         "SPIKES_SHOWN": SPIKES_SHOWN,
+        "INSIGHTS": INSIGHTS,
     }
     return env
 
@@ -425,10 +432,16 @@ def write_report(
     *,
     granularity: str = "week",
     include_inactive: bool = False,
+    rank_by: str = "nps_impact",
 ) -> ReportData:
     """Collect the report of a workspace and write it to ``path`` as one HTML file (UTF-8)."""
     data = collect_report(
-        store, workspace_id, filters, granularity=granularity, include_inactive=include_inactive
+        store,
+        workspace_id,
+        filters,
+        granularity=granularity,
+        include_inactive=include_inactive,
+        rank_by=rank_by,
     )
     path.write_text(render_report(data), encoding="utf-8")
     return data
@@ -445,8 +458,11 @@ def export_report(
     end: str | None = None,
     granularity: str = "week",
     include_inactive: bool = False,
+    rank_by: str = "nps_impact",
 ) -> ReportData:
     """Write the HTML report of the workspace called ``workspace`` (``feedback-nlp report --html``).
+
+    ``rank_by``: order of the top issues (``nps_impact``, ``churn_lift``, ``revenue_at_risk``).
 
     Raises:
         NotFoundError: If there is no such workspace.
@@ -461,4 +477,5 @@ def export_report(
             filters,
             granularity=granularity,
             include_inactive=include_inactive,
+            rank_by=rank_by,
         )

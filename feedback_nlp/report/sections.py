@@ -2,9 +2,10 @@
 
 Each function takes a :class:`~feedback_nlp.analytics.frame.FeedbackFrame` (already filtered)
 and the display labels of the themes (``{theme_id: label}``), calls the analytics, and returns
-plain dicts and lists (``None`` where a value is undefined, e.g. the NPS of nobody). Estimates
-have one shape everywhere (:func:`estimate`): ``value``, ``ci_low``, ``ci_high``, ``n``,
-``n_missing``, ``method``, ``confidence``.
+plain dicts and lists (``None`` where a value is undefined, e.g. the NPS of nobody), each of a
+declared shape (:mod:`~feedback_nlp.report.section_types`). Estimates have one shape everywhere
+(:func:`estimate`): ``value``, ``ci_low``, ``ci_high``, ``n``, ``n_missing``, ``method``,
+``confidence``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,15 @@ from feedback_nlp.analytics.frame import PERIODS, FeedbackFrame, table_records
 from feedback_nlp.analytics.segments import segment_sentiment, theme_over_index
 from feedback_nlp.analytics.trends import emerging_themes, rank_spikes, theme_trends
 from feedback_nlp.errors import InvalidInputError
+from feedback_nlp.report.section_types import (
+    Estimate,
+    ScoreRow,
+    SegmentOverview,
+    SpikeRule,
+    TableRow,
+    TrendOverview,
+    TrendSeries,
+)
 
 __all__ = [
     "BY_THEME",
@@ -43,7 +53,6 @@ __all__ = [
 ]
 
 Labels = Mapping[str, str]
-Record = dict[str, Any]
 
 #: The ``by`` value that groups respondents by the themes they mention.
 BY_THEME = "theme"
@@ -64,7 +73,7 @@ def estimate(
     n_missing: object,
     method: str,
     confidence: float,
-) -> Record:
+) -> Estimate:
     """One estimate as a dict (non-finite numbers become ``None``)."""
     return {
         "value": _number(value),
@@ -79,7 +88,7 @@ def estimate(
 
 def score_rows(
     table: pd.DataFrame, labels: Labels | None = None, *, confidence: float = 0.95
-) -> list[Record]:
+) -> list[ScoreRow]:
     """Rows of a :func:`~feedback_nlp.analytics.breakdown.score_table` as nested estimates.
 
     Returns:
@@ -88,7 +97,7 @@ def score_rows(
         ``detractors``, ``csat`` (% of 4-5 answers), ``csat_mean``, ``ces`` and ``sentiment``
         (mean item sentiment) -- each an :func:`estimate`.
     """
-    rows: list[Record] = []
+    rows: list[ScoreRow] = []
     for row in table.to_dict(orient="records"):
         group = str(row["group"])
         n_items = int(row["n_items"])
@@ -150,7 +159,7 @@ def score_rows(
     return rows
 
 
-def overall_scores(frame: FeedbackFrame, *, confidence: float = 0.95) -> Record:
+def overall_scores(frame: FeedbackFrame, *, confidence: float = 0.95) -> ScoreRow:
     """NPS, CSAT, mean CSAT, CES and sentiment of every item of ``frame`` (group ``"all"``)."""
     grouping = Grouping(["all"], codes=np.zeros(frame.n_items, dtype=np.int64))
     return score_rows(score_table(frame, grouping, confidence=confidence), confidence=confidence)[0]
@@ -184,7 +193,7 @@ def parse_by(frame: FeedbackFrame, by: str) -> str | tuple[str, ...]:
 
 def scores_by(
     frame: FeedbackFrame, by: str, labels: Labels, *, confidence: float = 0.95
-) -> list[Record]:
+) -> list[ScoreRow]:
     """:func:`score_rows` per theme, per period or per segment value (see :func:`parse_by`).
 
     Theme groups overlap (a respondent mentioning two themes is in both); period groups are
@@ -204,7 +213,7 @@ def scores_by(
     )
 
 
-def labelled_records(table: pd.DataFrame, labels: Labels) -> list[Record]:
+def labelled_records(table: pd.DataFrame, labels: Labels) -> list[TableRow]:
     """The rows of ``table`` as JSON-ready records, each with its theme's ``label``.
 
     A theme without a label is labelled with its id.
@@ -224,7 +233,7 @@ def over_index(
     fdr: float = 0.05,
     significant_only: bool = True,
     confidence: float = 0.95,
-) -> list[Record]:
+) -> list[TableRow]:
     """Themes a segment value mentions more (or less) than the rest, BH-controlled.
 
     Returns:
@@ -249,7 +258,7 @@ def segment_overview(
     *,
     fdr: float = 0.05,
     confidence: float = 0.95,
-) -> Record:
+) -> SegmentOverview:
     """Everything about one segmentation: scores, sentiment and over-indexed themes.
 
     Args:
@@ -284,7 +293,7 @@ def segment_overview(
     }
 
 
-def describe_spike_rule(rule: Mapping[str, Any] | None) -> str:
+def describe_spike_rule(rule: SpikeRule | Mapping[str, Any] | None) -> str:
     """The spike rule of a trend overview in words, for the report, dashboard and CLI.
 
     ``"q ≤ 0.05 (Benjamini-Hochberg over every theme × period), at least 5 mentions, share ≥ 2×
@@ -315,7 +324,7 @@ def trend_overview(
     min_ratio: float = 2.0,
     min_lift: float = 0.02,
     parents: Mapping[str, str] | None = None,
-) -> Record:
+) -> TrendOverview:
     """Theme volumes per period, spikes and the growth of the unassigned pool.
 
     Args:
@@ -369,7 +378,7 @@ def trend_overview(
     sentiment = theme_rows["sentiment"].to_numpy().reshape(len(periods), n_themes)
     totals = mentions.sum(axis=0)
     order = sorted(range(n_themes), key=lambda k: (-int(totals[k]), frame.theme_ids[k]))
-    series = [
+    series: list[TrendSeries] = [
         {
             "theme_id": frame.theme_ids[k],
             "label": labels.get(frame.theme_ids[k], frame.theme_ids[k]),

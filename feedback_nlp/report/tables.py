@@ -8,19 +8,24 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
+from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
 from feedback_nlp.report.bundle import ReportBundle, build_report_bundle
+from feedback_nlp.report.csv_export import Cell
 from feedback_nlp.report.filters import ReportFilters
+from feedback_nlp.report.insight import Insight
+from feedback_nlp.report.insights import INSIGHTS
+from feedback_nlp.report.section_types import ScoreRow
 from feedback_nlp.report.sections import describe_spike_rule
 from feedback_nlp.report.workspace import open_named_workspace
 from feedback_nlp.settings import Settings
 
-__all__ = ["format_estimate", "render_tables", "run_report"]
+__all__ = ["format_estimate", "insight_table", "render_tables", "run_report"]
 
 
 def _fmt(value: object, digits: int = 1) -> str:
@@ -40,7 +45,7 @@ def _numbers_table(title: str, columns: Sequence[str]) -> Table:
     return table
 
 
-def format_estimate(est: dict[str, Any], digits: int = 1) -> str:
+def format_estimate(est: Mapping[str, Any], digits: int = 1) -> str:
     """``"12.5 [3.1, 20.0]"`` (``"-"`` when undefined)."""
     if est["value"] is None:
         return "-"
@@ -48,7 +53,7 @@ def format_estimate(est: dict[str, Any], digits: int = 1) -> str:
     return f"{_fmt(est['value'], digits)} [{low}, {high}]"
 
 
-def _scores_table(title: str, rows: Sequence[dict[str, Any]], first: str) -> Table:
+def _scores_table(title: str, rows: Sequence[ScoreRow], first: str) -> Table:
     table = _numbers_table(
         title, (first, "items", "NPS [95% CI]", "n", "CSAT % [CI]", "CES [CI]", "sentiment")
     )
@@ -65,8 +70,18 @@ def _scores_table(title: str, rows: Sequence[dict[str, Any]], first: str) -> Tab
     return table
 
 
+#: The rows of the overall table: their name and the estimate of the bundle's ``overall``.
+_OVERALL_ROWS: tuple[tuple[str, Literal["nps", "csat", "csat_mean", "ces", "sentiment"]], ...] = (
+    ("NPS", "nps"),
+    ("CSAT % (4-5)", "csat"),
+    ("CSAT mean", "csat_mean"),
+    ("CES mean", "ces"),
+    ("sentiment", "sentiment"),
+)
+
+
 def render_tables(bundle: ReportBundle, console: Console) -> None:
-    """Print the bundle: overall scores, detractor issues, segments, trends."""
+    """Print the bundle: overall scores, issues, outcomes, segments, trends, declared insights."""
     counts = bundle.counts
     filters = bundle.filters
     scope = ", ".join(f"{k}={v}" for k, v in filters["segment"].items())
@@ -85,13 +100,7 @@ def render_tables(bundle: ReportBundle, console: Console) -> None:
     table = Table(title="Overall scores (95% confidence intervals)")
     for column in ("score", "value", "CI low", "CI high", "n", "missing", "method"):
         table.add_column(column, justify="left" if column in ("score", "method") else "right")
-    for name, key in (
-        ("NPS", "nps"),
-        ("CSAT % (4-5)", "csat"),
-        ("CSAT mean", "csat_mean"),
-        ("CES mean", "ces"),
-        ("sentiment", "sentiment"),
-    ):
+    for name, key in _OVERALL_ROWS:
         est = overall[key]
         table.add_row(
             name,
@@ -192,6 +201,29 @@ def render_tables(bundle: ReportBundle, console: Console) -> None:
             _q(row["q_value"]),
         )
     console.print(emerging)
+    for insight in INSIGHTS:
+        console.print(insight_table(insight, bundle.insights[insight.key]))
+
+
+def _cell(value: Cell) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def insight_table(insight: Insight[Any], result: BaseModel) -> Table:
+    """A declared insight's CSV rows as a Rich table (its title, its CSV columns).
+
+    Text columns are left-aligned, number columns right-aligned.
+    """
+    rows = [tuple(row) for row in insight.csv_rows(result)]
+    table = Table(title=insight.title, caption=None if rows else "No rows.")
+    for k, column in enumerate(insight.csv_columns):
+        text = any(isinstance(row[k], str) for row in rows)
+        table.add_column(column, justify="left" if text else "right")
+    for row in rows:
+        table.add_row(*(_cell(value) for value in row))
+    return table
 
 
 def _lift(issue: dict[str, Any]) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from feedback_nlp.alerts.records import Attempt, ClaimedDelivery, Delivery
+from feedback_nlp.alert_records import Attempt, ClaimedDelivery, Delivery
 from feedback_nlp.store.base import StoreBase, utcnow
 from feedback_nlp.store.claims import lease_free, pick_one, unchanged
 from feedback_nlp.store.schema import alert_attempts, alert_deliveries, alert_rules

@@ -19,8 +19,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
-from feedback_nlp.alerts.records import Firing, Signal
-from feedback_nlp.alerts.rules import AlertRule
+from feedback_nlp.alert_records import AlertRule, Firing, Signal
 from feedback_nlp.errors import NotFoundError
 from feedback_nlp.store.alert_outbox import DELIVERED, FAILED, PENDING, AlertOutboxStore
 from feedback_nlp.store.alert_schedule import AlertScheduleStore

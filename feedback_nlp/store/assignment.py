@@ -22,15 +22,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from feedback_nlp.domain import FeedbackFilter
+from feedback_nlp.domain import FeedbackFilter, MinedUnit, MiningItem
 from feedback_nlp.store.base import StoreBase, chunks, utcnow
-from feedback_nlp.store.mining import (
-    MiningItem,
-    UnitRow,
-    insert_units,
-    mining_items_query,
-    read_mining_items,
-)
+from feedback_nlp.store.mining import insert_units, mining_items_query, read_mining_items
 from feedback_nlp.store.schema import feedback_items, jobs, mining_runs, opinion_units, themes
 
 __all__ = ["ASSIGN_KIND", "AssignmentStore", "LatestRun"]
@@ -139,8 +133,8 @@ class AssignmentStore(StoreBase):
             return read_mining_items(connection, query)
 
     def insert_assigned_units(
-        self, connection: Connection, workspace_id: int, run_id: int, units: Sequence[UnitRow]
-    ) -> list[UnitRow]:
+        self, connection: Connection, workspace_id: int, run_id: int, units: Sequence[MinedUnit]
+    ) -> list[MinedUnit]:
         """Write new units into run ``run_id`` (their themes as given), in the caller's transaction.
 
         Units of an item that has units by now, or whose text changed since it was read, are

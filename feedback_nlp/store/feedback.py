@@ -34,8 +34,7 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.engine import Connection
 
-from feedback_nlp.domain import FeedbackIn, PreparedFeedback, UpsertResult
-from feedback_nlp.ingest.pseudonym import is_pseudonym
+from feedback_nlp.domain import FeedbackIn, PreparedFeedback, UpsertResult, is_pseudonym
 from feedback_nlp.store.base import StoreBase, chunks, utcnow
 from feedback_nlp.store.pg_copy import copy_segments, copy_upsert_items
 from feedback_nlp.store.schema import feedback_items, feedback_segments, opinion_units

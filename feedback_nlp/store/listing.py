@@ -12,11 +12,13 @@ import binascii
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 
+from feedback_nlp.constraints import Interval
 from feedback_nlp.domain import (
     SENTIMENT_LABELS,
     SOURCES,
@@ -29,9 +31,19 @@ from feedback_nlp.errors import InvalidInputError, NotFoundError
 from feedback_nlp.store.base import StoreBase
 from feedback_nlp.store.schema import feedback_items, feedback_segments, opinion_units
 
-__all__ = ["MAX_PAGE", "FeedbackReader", "decode_cursor", "encode_cursor", "filtered_items"]
+__all__ = [
+    "MAX_PAGE",
+    "PAGE_LIMIT",
+    "RECORD_COLUMNS",
+    "FeedbackReader",
+    "decode_cursor",
+    "encode_cursor",
+    "filtered_items",
+]
 
 MAX_PAGE = 1000
+#: Items per page of a listing (the API's ``limit`` query reads the same bounds).
+PAGE_LIMIT = Interval("int", 1, MAX_PAGE)
 
 
 def encode_cursor(created_at: datetime, item_id: int) -> str:
@@ -79,10 +91,10 @@ def filtered_items(workspace_id: int, filters: FeedbackFilter, *columns: Any) ->
     query = select(*columns).where(items.workspace_id == workspace_id)
     if filters.source is not None:
         query = query.where(items.source == filters.source)
-    if filters.created_from is not None:
-        query = query.where(items.created_at >= filters.created_from)
-    if filters.created_to is not None:
-        query = query.where(items.created_at < filters.created_to)
+    if filters.start is not None:
+        query = query.where(items.created_at >= filters.start)
+    if filters.end is not None:
+        query = query.where(items.created_at < filters.end)
     for key, value in filters.segments:
         query = query.where(
             select(feedback_segments.c.item_id)
@@ -112,30 +124,20 @@ def filtered_items(workspace_id: int, filters: FeedbackFilter, *columns: Any) ->
     return query
 
 
+RECORD_COLUMNS: tuple[str, ...] = tuple(
+    f.name for f in fields(FeedbackRecord) if f.name != "theme_ids"
+)
+"""The fields of :class:`FeedbackRecord` read from the ``feedback_items`` column of that name
+(``theme_ids`` comes from the item's opinion units)."""
+
+
 def _record(row: Any, theme_ids: Sequence[str]) -> FeedbackRecord:
-    return FeedbackRecord(
-        external_id=row.external_id,
-        text=row.text,
-        lang=row.lang,
-        lang_confidence=row.lang_confidence,
-        pii_kinds=tuple(row.pii_kinds),
-        truncated=row.truncated,
-        source=row.source,
-        created_at=row.created_at,
-        nps=row.nps,
-        csat=row.csat,
-        ces=row.ces,
-        segments=dict(row.segments),
-        ingested_at=row.ingested_at,
-        updated_at=row.updated_at,
-        theme_ids=tuple(theme_ids),
-        customer_id=row.customer_id,
-        first_response_minutes=row.first_response_minutes,
-        resolution_minutes=row.resolution_minutes,
-        churned=None if row.churned is None else bool(row.churned),
-        churned_at=row.churned_at,
-        revenue=row.revenue,
-    )
+    values = {name: getattr(row, name) for name in RECORD_COLUMNS}
+    # the JSON columns come back as lists and dicts
+    values["pii_kinds"] = tuple(row.pii_kinds)
+    values["segments"] = dict(row.segments)
+    values["churned"] = None if row.churned is None else bool(row.churned)
+    return FeedbackRecord(**values, theme_ids=tuple(theme_ids))
 
 
 class FeedbackReader(StoreBase):
@@ -159,10 +161,9 @@ class FeedbackReader(StoreBase):
         Raises:
             InvalidInputError: If the limit, a filter or the cursor is not acceptable.
         """
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
-            raise InvalidInputError(
-                f"The page limit must be an int in 1..{MAX_PAGE}. Got {limit!r}."
-            )
+        if not PAGE_LIMIT.accepts(limit):
+            raise InvalidInputError(f"The page limit must be {PAGE_LIMIT.span()}. Got {limit!r}.")
+        limit = int(limit)
         items = feedback_items.c
         query = filtered_items(workspace_id, filters or FeedbackFilter(), feedback_items)
         if cursor is not None:

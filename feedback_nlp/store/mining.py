@@ -10,7 +10,6 @@ the registry from those rows; :meth:`MiningWriter.save_mining` writes them back 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +17,7 @@ import numpy as np
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.engine import Connection
 
-from feedback_nlp.domain import FeedbackFilter
+from feedback_nlp.domain import FeedbackFilter, MinedTheme, MinedUnit, MiningItem, MiningOutcome
 from feedback_nlp.store.base import StoreBase, chunks, utcnow
 from feedback_nlp.store.listing import filtered_items
 from feedback_nlp.store.schema import (
@@ -32,42 +31,11 @@ from feedback_nlp.store.schema import (
 from feedback_nlp.themes.registry import RegisteredTheme, ThemeRegistry
 
 __all__ = [
-    "MiningItem",
-    "MiningOutcome",
     "MiningWriter",
-    "ThemeRow",
-    "UnitRow",
     "insert_units",
     "mining_items_query",
     "read_mining_items",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class MiningItem:
-    """A stored item as a mining run reads it."""
-
-    item_id: int
-    external_id: str
-    text: str
-    lang: str
-    text_hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class UnitRow:
-    """One opinion unit as a mining run writes it."""
-
-    item_id: int
-    unit_index: int
-    start: int
-    end: int
-    text: str
-    lang: str
-    text_hash: str
-    theme_id: str | None
-    sentiment_label: str | None = None
-    sentiment_score: float | None = None
 
 
 def mining_items_query(workspace_id: int, filters: FeedbackFilter) -> Select[Any]:
@@ -85,7 +53,7 @@ def read_mining_items(connection: Connection, query: Select[Any]) -> list[Mining
 
 
 def insert_units(
-    connection: Connection, workspace_id: int, run_id: int, units: Sequence[UnitRow]
+    connection: Connection, workspace_id: int, run_id: int, units: Sequence[MinedUnit]
 ) -> None:
     """Insert ``units`` into run ``run_id``, each mined into the theme it is assigned to."""
     rows = [
@@ -108,36 +76,6 @@ def insert_units(
     ]
     for part in chunks(rows):
         connection.execute(opinion_units.insert(), list(part))
-
-
-@dataclass(frozen=True, slots=True)
-class ThemeRow:
-    """What a mining run found about one theme (level 0) or parent group (level 1)."""
-
-    theme_id: str
-    level: int
-    label: dict[str, str]
-    keyphrases: dict[str, list[str]]
-    quotes: list[dict[str, str]]
-    languages: dict[str, int]
-    parent_id: str | None
-    size: int
-    confidence: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class MiningOutcome:
-    """Everything one mining run writes."""
-
-    job_id: str | None
-    embedder: str
-    started_at: datetime
-    item_ids: Sequence[int]
-    units: Sequence[UnitRow]
-    themes: Sequence[ThemeRow]
-    registry: ThemeRegistry
-    n_unassigned: int
-    config: dict[str, Any]
 
 
 def _registered(row: Any) -> RegisteredTheme:
@@ -194,7 +132,7 @@ class MiningWriter(StoreBase):
     def save_mining(
         self,
         workspace_id: int,
-        outcome: MiningOutcome,
+        outcome: MiningOutcome[ThemeRegistry],
         *,
         guard: Callable[[Connection], None] | None = None,
         then: Callable[[Connection, int], object] | None = None,
@@ -242,7 +180,11 @@ class MiningWriter(StoreBase):
         return self._write_retrying(work)
 
     def _write_units(
-        self, connection: Connection, workspace_id: int, outcome: MiningOutcome, run_id: int
+        self,
+        connection: Connection,
+        workspace_id: int,
+        outcome: MiningOutcome[ThemeRegistry],
+        run_id: int,
     ) -> None:
         for ids in chunks(list(outcome.item_ids)):
             connection.execute(
@@ -267,7 +209,7 @@ class MiningWriter(StoreBase):
         self,
         connection: Connection,
         workspace_id: int,
-        outcome: MiningOutcome,
+        outcome: MiningOutcome[ThemeRegistry],
         run_id: int,
         now: datetime,
     ) -> None:
@@ -315,7 +257,7 @@ class MiningWriter(StoreBase):
         workspace_id: int,
         theme_id: str,
         previous: Any,
-        fresh: ThemeRow | None,
+        fresh: MinedTheme | None,
         reg: RegisteredTheme | None,
         run_id: int,
         now: datetime,
@@ -376,7 +318,7 @@ def _registry_fields(reg: RegisteredTheme | None) -> dict[str, Any]:
     }
 
 
-def _event(previous: Any, fresh: ThemeRow | None) -> str | None:
+def _event(previous: Any, fresh: MinedTheme | None) -> str | None:
     if previous is None:
         return "created" if fresh is not None else None
     if fresh is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, func, select, text, update
@@ -30,12 +30,15 @@ from feedback_nlp.store.schema import (
     theme_history,
     themes,
 )
-from feedback_nlp.taxonomy.operations import Operation
-from feedback_nlp.taxonomy.state import TaxonomyBase, ThemeState, UnitTable, unit_key
+from feedback_nlp.taxonomy_records import (
+    Operation,
+    ReplayResult,
+    TaxonomyBase,
+    ThemeState,
+    UnitTable,
+    unit_key,
+)
 from feedback_nlp.themes.cluster import auto_min_theme_size
-
-if TYPE_CHECKING:
-    from feedback_nlp.taxonomy.replay import ReplayResult
 
 __all__ = ["TAXONOMY_LOCK", "TaxonomyStore"]
 

@@ -14,6 +14,7 @@ Modules: ``operations`` (the record and its parameter checks), ``state`` (what a
 between mining runs, edits included).
 """
 
-from feedback_nlp.taxonomy.operations import KINDS, STATUSES, Operation
+from feedback_nlp.taxonomy.operations import KINDS, STATUSES
+from feedback_nlp.taxonomy_records import Operation
 
 __all__ = ["KINDS", "STATUSES", "Operation"]

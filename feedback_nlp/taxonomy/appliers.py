@@ -15,8 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from feedback_nlp.errors import ConfigurationError
-from feedback_nlp.taxonomy.draft import Application, Draft, ReplayContext
-from feedback_nlp.taxonomy.operations import Operation
+from feedback_nlp.taxonomy.draft import Draft, ReplayContext
 from feedback_nlp.taxonomy.seed import SeedSpace, match_seed
 from feedback_nlp.taxonomy.split import (
     child_quotes,
@@ -26,7 +25,8 @@ from feedback_nlp.taxonomy.split import (
     nearest_child,
     split_vectors,
 )
-from feedback_nlp.themes._checks import FloatMatrix, IntArray
+from feedback_nlp.taxonomy_records import Application, Operation
+from feedback_nlp.themes.arrays import FloatMatrix, IntArray
 from feedback_nlp.themes.quotes import representative_quotes
 
 __all__ = ["APPLIERS", "Applier"]

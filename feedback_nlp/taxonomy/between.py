@@ -32,10 +32,8 @@ from sqlalchemy.engine import Connection
 
 from feedback_nlp.errors import ConflictError
 from feedback_nlp.taxonomy.draft import ReplayContext
-from feedback_nlp.taxonomy.operations import Operation
 from feedback_nlp.taxonomy.replay import Replay
 from feedback_nlp.taxonomy.seed import SeedSpace, claim_new_units
-from feedback_nlp.taxonomy.state import TaxonomyBase, unit_key
 from feedback_nlp.taxonomy.vectors import (
     EmbeddedVectors,
     KeyedVectors,
@@ -43,10 +41,11 @@ from feedback_nlp.taxonomy.vectors import (
     MissingVectors,
     TextEmbedder,
 )
+from feedback_nlp.taxonomy_records import Operation, TaxonomyBase, unit_key
 
 if TYPE_CHECKING:
+    from feedback_nlp.domain import MinedUnit
     from feedback_nlp.store import Store
-    from feedback_nlp.store.mining import UnitRow
 
 __all__ = ["AssignedUnits", "assign_between_mines"]
 
@@ -77,7 +76,7 @@ def assign_between_mines(
     store: Store,
     workspace_id: int,
     run_id: int,
-    units: Sequence[UnitRow],
+    units: Sequence[MinedUnit],
     vectors: KeyedVectors,
     *,
     embed_phrases: TextEmbedder,
@@ -124,7 +123,7 @@ def _replay(
     store: Store,
     connection: Connection,
     workspace_id: int,
-    kept: Sequence[UnitRow],
+    kept: Sequence[MinedUnit],
     context: ReplayContext,
 ) -> AssignedUnits:
     base = store.read_base(connection, workspace_id)

@@ -13,8 +13,8 @@ from typing import Any
 
 from feedback_nlp.errors import ConflictError, NotFoundError, TaxonomyEditError
 from feedback_nlp.taxonomy.draft import Draft
-from feedback_nlp.taxonomy.operations import MAX_MOVED_UNITS, Operation
-from feedback_nlp.taxonomy.state import TaxonomyBase, ThemeState
+from feedback_nlp.taxonomy.operations import MAX_MOVED_UNITS
+from feedback_nlp.taxonomy_records import Operation, TaxonomyBase, ThemeState
 
 __all__ = [
     "check_expected",

@@ -9,16 +9,16 @@ It lives only inside one replay (never shared), so it is mutable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from feedback_nlp.taxonomy.state import TaxonomyBase, ThemeState
 from feedback_nlp.taxonomy.vectors import TextEmbedder, UnitVectors
-from feedback_nlp.themes._checks import FloatMatrix, IntArray
+from feedback_nlp.taxonomy_records import TaxonomyBase, ThemeState
+from feedback_nlp.themes.arrays import FloatMatrix, IntArray
 
-__all__ = ["Application", "Draft", "ReplayContext"]
+__all__ = ["Draft", "ReplayContext"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,21 +32,6 @@ class ReplayContext:
 
     vectors: UnitVectors
     embed_phrases: TextEmbedder | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Application:
-    """What applying one operation did.
-
-    Attributes:
-        status: ``applied``, ``partial`` (some of its themes or units were gone) or ``skipped``.
-        note: Why it was (partly) not applied (``None`` when fully applied).
-        effect: What it did (``run_id``, counts, unit keys it took, child centres...).
-    """
-
-    status: str
-    note: str | None
-    effect: dict[str, Any] = field(default_factory=dict)
 
 
 def _as_mined(theme: ThemeState, run_id: int | None) -> ThemeState:

@@ -1,10 +1,11 @@
 """A recorded taxonomy edit: what an analyst asked for, in which order, and what it did.
 
-Every edit of a workspace's themes is an :class:`Operation` with a ``seq`` (1, 2, ... per
-workspace: the order in which edits are replayed), a ``kind`` and the ``params`` it was made
-with. ``params`` never change after the edit is recorded; ``effect`` says what its latest
-application did (on which mining run), ``status`` whether it applied fully (``applied``), in part
-(``partial``: some of its themes or units were gone), not at all (``skipped``), or was undone.
+Every edit of a workspace's themes is an :class:`~feedback_nlp.taxonomy_records.Operation`
+with a ``seq`` (1, 2, ... per workspace: the order in which edits are replayed), a ``kind`` and
+the ``params`` it was made with. ``params`` never change after the edit is recorded; ``effect``
+says what its latest application did (on which mining run), ``status`` whether it applied fully
+(``applied``), in part (``partial``: some of its themes or units were gone), not at all
+(``skipped``), or was undone.
 
 ``params`` of each kind (JSON)::
 
@@ -21,10 +22,9 @@ A redo (:mod:`feedback_nlp.taxonomy.redo`) is a new operation of the undone one'
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Final
 
+from feedback_nlp.constraints import Interval
 from feedback_nlp.errors import TaxonomyEditError
 
 __all__ = [
@@ -33,8 +33,10 @@ __all__ = [
     "MAX_K",
     "MAX_LABEL_CHARS",
     "MAX_MOVED_UNITS",
+    "SEED_THRESHOLD",
+    "SPLIT_K",
+    "SPLIT_SEED",
     "STATUSES",
-    "Operation",
     "check_examples",
     "check_k",
     "check_label",
@@ -42,7 +44,6 @@ __all__ = [
     "check_threshold",
     "child_ids",
     "seeded_id",
-    "summary_of",
     "themes_named",
 ]
 
@@ -53,61 +54,12 @@ MAX_K: Final = 20
 MAX_EXAMPLES: Final = 50
 MAX_EXAMPLE_CHARS: Final = 1000
 MAX_MOVED_UNITS: Final = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class Operation:
-    """One recorded edit of a workspace's taxonomy.
-
-    Attributes:
-        seq: Its place in the workspace's order of edits (1, 2, ...).
-        kind: One of :data:`KINDS`.
-        params: What was asked for (see the module docstring); never changed afterwards.
-        actor: Who made it: the API key's name, or ``cli:<user>``.
-        created_at: When it was made.
-        status: One of :data:`STATUSES`.
-        effect: What its latest application did (``run_id``, counts, the units it took).
-        note: Why it was not (fully) applied, in words.
-        run_id: The mining run it was last applied to.
-        undone_at: When it was undone (``None``: in force).
-        undone_by: Who undid it.
-    """
-
-    seq: int
-    kind: str
-    params: dict[str, Any]
-    actor: str | None
-    created_at: datetime
-    status: str = "applied"
-    effect: dict[str, Any] = field(default_factory=dict)
-    note: str | None = None
-    run_id: int | None = None
-    undone_at: datetime | None = None
-    undone_by: str | None = None
-
-    @property
-    def in_force(self) -> bool:
-        """Whether it is replayed (not undone)."""
-        return self.undone_at is None
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready summary (the effect without its long unit lists)."""
-        return {
-            "seq": self.seq,
-            "kind": self.kind,
-            "params": self.params,
-            "effect": summary_of(self.effect),
-            "status": self.status,
-            "note": self.note,
-            "run_id": self.run_id,
-            "actor": self.actor,
-            "created_at": self.created_at.isoformat(),
-            "undone_at": None if self.undone_at is None else self.undone_at.isoformat(),
-            "undone_by": self.undone_by,
-        }
-
-
-_LONG = frozenset({"claimed", "members", "quotes", "centroids"})
+#: ``k`` of a split: the number of children.
+SPLIT_K: Final = Interval("int", 2, MAX_K)
+#: ``seed`` of a split: the k-means seed.
+SPLIT_SEED: Final = Interval("int", 0, 2**31 - 1)
+#: ``threshold`` of a seed: the similarity a unit needs.
+SEED_THRESHOLD: Final = Interval("float", 0.0, 1.0, closed="right")
 
 
 def themes_named(kind: str, params: dict[str, Any]) -> list[str]:
@@ -119,18 +71,6 @@ def themes_named(kind: str, params: dict[str, Any]) -> list[str]:
     if kind == "move":
         return [] if params.get("to") is None else [str(params["to"])]
     return [str(params["theme_id"])]
-
-
-def summary_of(effect: dict[str, Any]) -> dict[str, Any]:
-    """An effect without its unit-key lists and vectors (what listings show)."""
-    shown: dict[str, Any] = {}
-    for key, value in effect.items():
-        if key in _LONG:
-            continue
-        if key == "children" and isinstance(value, list):
-            value = [{k: v for k, v in child.items() if k not in _LONG} for child in value]
-        shown[key] = value
-    return shown
 
 
 def seeded_id(seq: int) -> str:
@@ -156,23 +96,22 @@ def check_label(label: object, what: str = "A theme label") -> str | None:
 
 
 def check_k(k: object) -> int:
-    """The number of children of a split: an int in ``2..MAX_K``."""
-    if isinstance(k, bool) or not isinstance(k, int) or not 2 <= k <= MAX_K:
+    """The number of children of a split (:data:`SPLIT_K`)."""
+    if not SPLIT_K.accepts(k):
         raise TaxonomyEditError(
-            f"The 'k' parameter of a split must be an int in the range [2, {MAX_K}]. "
-            f"Got {k!r} instead."
+            f"The 'k' parameter of a split must be {SPLIT_K.describe()}. Got {k!r} instead."
         )
-    return k
+    return int(SPLIT_K.convert(k))
 
 
 def check_seed(seed: object) -> int:
-    """The k-means seed of a split: an int in ``0..2**31-1``."""
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
+    """The k-means seed of a split (:data:`SPLIT_SEED`)."""
+    if not SPLIT_SEED.accepts(seed):
         raise TaxonomyEditError(
-            f"The 'seed' parameter of a split must be an int in the range [0, 2**31). "
+            f"The 'seed' parameter of a split must be {SPLIT_SEED.describe()}. "
             f"Got {seed!r} instead."
         )
-    return seed
+    return int(SPLIT_SEED.convert(seed))
 
 
 def check_examples(examples: object) -> list[str]:
@@ -198,14 +137,10 @@ def check_examples(examples: object) -> list[str]:
 
 
 def check_threshold(threshold: object) -> float:
-    """A seed's similarity threshold: a number in ``(0, 1]``."""
-    if (
-        isinstance(threshold, bool)
-        or not isinstance(threshold, int | float)
-        or not 0.0 < float(threshold) <= 1.0
-    ):
+    """A seed's similarity threshold (:data:`SEED_THRESHOLD`: a number in ``(0, 1]``)."""
+    if not SEED_THRESHOLD.accepts(threshold):
         raise TaxonomyEditError(
             "The 'threshold' parameter of a seed must be a number in the range (0, 1]. "
             f"Got {threshold!r} instead. Leave it out for the workspace's default."
         )
-    return float(threshold)
+    return float(SEED_THRESHOLD.convert(threshold))

@@ -12,7 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from feedback_nlp.taxonomy.draft import Application, Draft
+from feedback_nlp.taxonomy.draft import Draft
+from feedback_nlp.taxonomy_records import Application
 
 __all__ = ["SeedPreview", "SplitPreview", "seed_preview", "split_preview"]
 

@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from feedback_nlp.errors import ConflictError, NotFoundError
-from feedback_nlp.taxonomy.operations import Operation
+from feedback_nlp.taxonomy_records import Operation
 
 __all__ = ["REDO_OF", "redo_operation", "redo_stack", "redo_target", "redone_seq"]
 

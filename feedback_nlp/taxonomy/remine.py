@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
-from feedback_nlp.taxonomy.draft import Application, ReplayContext
+from feedback_nlp.taxonomy.draft import ReplayContext
 from feedback_nlp.taxonomy.replay import Replay
 from feedback_nlp.taxonomy.vectors import MissingVectors, TextEmbedder, UnitVectors
+from feedback_nlp.taxonomy_records import Application
 
 if TYPE_CHECKING:
     from feedback_nlp.store import Store

@@ -19,52 +19,22 @@ Pure computation over the rows read by the store; the result is written back by
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from feedback_nlp.taxonomy.appliers import APPLIERS
-from feedback_nlp.taxonomy.draft import Application, Draft, ReplayContext
-from feedback_nlp.taxonomy.operations import Operation
-from feedback_nlp.taxonomy.state import TaxonomyBase, ThemeState
+from feedback_nlp.taxonomy.draft import Draft, ReplayContext
+from feedback_nlp.taxonomy_records import (
+    Application,
+    Operation,
+    ReplayResult,
+    TaxonomyBase,
+)
 
-__all__ = ["Replay", "ReplayResult", "replay"]
+__all__ = ["Replay", "replay"]
 
 N_QUOTES = 5
-
-
-@dataclass(frozen=True, slots=True)
-class ReplayResult:
-    """The taxonomy after the edits.
-
-    Attributes:
-        assigned: The theme of each unit of the base (``None``: unassigned).
-        themes: Every theme, as it should be stored.
-        removed: Themes made by edits that are no longer in force (their rows go).
-        applications: What each operation in force did, by ``seq``.
-    """
-
-    assigned: tuple[str | None, ...]
-    themes: dict[str, ThemeState]
-    removed: frozenset[str]
-    applications: dict[int, Application]
-
-    def report(self, operations: Iterable[Operation]) -> dict[str, Any]:
-        """How the edits fared: counts, and every one not (fully) applied with the reason."""
-        by_seq = {op.seq: op for op in operations}
-        counts = Counter(a.status for a in self.applications.values())
-        problems = [
-            {"seq": seq, "kind": by_seq[seq].kind, "status": a.status, "note": a.note}
-            for seq, a in sorted(self.applications.items())
-            if a.status != "applied"
-        ]
-        return {
-            "operations": len(self.applications),
-            "applied": counts["applied"],
-            "partial": counts["partial"],
-            "skipped": counts["skipped"],
-            "not_applied": problems,
-        }
 
 
 class Replay:

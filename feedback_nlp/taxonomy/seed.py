@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from feedback_nlp.themes._checks import FloatMatrix, IntArray
+from feedback_nlp.themes.arrays import FloatMatrix, IntArray
 from feedback_nlp.themes.reduce import language_pools, normalise_rows
 
 __all__ = [

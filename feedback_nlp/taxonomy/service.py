@@ -37,7 +37,6 @@ from feedback_nlp.taxonomy.checks import (
 )
 from feedback_nlp.taxonomy.draft import ReplayContext
 from feedback_nlp.taxonomy.operations import (
-    Operation,
     check_examples,
     check_k,
     check_label,
@@ -51,8 +50,8 @@ from feedback_nlp.taxonomy.previews import SeedPreview, SplitPreview, seed_previ
 from feedback_nlp.taxonomy.redo import redo_operation, redo_target
 from feedback_nlp.taxonomy.replay import Replay
 from feedback_nlp.taxonomy.seed import SeedSpace, default_threshold
-from feedback_nlp.taxonomy.state import TaxonomyBase
 from feedback_nlp.taxonomy.vectors import EmbeddedVectors, MissingVectors, phrase_embedder
+from feedback_nlp.taxonomy_records import Operation, TaxonomyBase
 
 if TYPE_CHECKING:
     from feedback_nlp.store import Store

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from feedback_nlp.themes._checks import FloatMatrix, IntArray
+from feedback_nlp.themes.arrays import FloatMatrix, IntArray
 from feedback_nlp.themes.content import content_texts
 from feedback_nlp.themes.label import KeyphraseLabeler, ThemeLabel
 from feedback_nlp.themes.quotes import representative_quotes

@@ -37,12 +37,29 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
+from feedback_nlp.constraints import Interval, check_param
 from feedback_nlp.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from feedback_nlp.text.stage import TextBatch
 
-__all__ = ["DEFAULT_LANGUAGES", "UNKNOWN", "LanguageGuess", "LanguageIdentifier"]
+__all__ = [
+    "DEFAULT_LANGUAGES",
+    "LONG_TEXT_CHARS",
+    "MIN_CONFIDENCE",
+    "MIN_WORDS",
+    "UNKNOWN",
+    "LanguageGuess",
+    "LanguageIdentifier",
+]
+
+_OWNER = "LanguageIdentifier"
+#: ``min_words``: texts with fewer words are ``"unknown"`` unless their script decides.
+MIN_WORDS = Interval("int", 1)
+#: ``long_text_chars``: texts at least this long take the fast path (``None``: none does).
+LONG_TEXT_CHARS = Interval("int", 1, none_ok=True)
+#: ``min_confidence`` and ``fast_min_confidence``: a detector confidence.
+MIN_CONFIDENCE = Interval("float", 0.0, 1.0)
 
 UNKNOWN = "unknown"
 """The ``lang`` of a guess when the text is too short, has no letters, or the detector is unsure."""
@@ -163,10 +180,16 @@ class LanguageIdentifier:
         preload: bool = False,
     ) -> None:
         self.languages = _validate_languages(languages)
-        self.min_words = _validate_min_words(min_words)
-        self.min_confidence = _validate_confidence("min_confidence", min_confidence)
-        self.long_text_chars = _validate_long_text_chars(long_text_chars)
-        self.fast_min_confidence = _validate_confidence("fast_min_confidence", fast_min_confidence)
+        self.min_words: int = check_param(_OWNER, "min_words", min_words, MIN_WORDS)
+        self.min_confidence: float = check_param(
+            _OWNER, "min_confidence", min_confidence, MIN_CONFIDENCE
+        )
+        self.long_text_chars: int | None = check_param(
+            _OWNER, "long_text_chars", long_text_chars, LONG_TEXT_CHARS
+        )
+        self.fast_min_confidence: float = check_param(
+            _OWNER, "fast_min_confidence", fast_min_confidence, MIN_CONFIDENCE
+        )
         self.preload = preload
         lingua_languages = [_to_lingua(code) for code in self.languages]
         builder = LanguageDetectorBuilder.from_languages(*lingua_languages)
@@ -370,36 +393,3 @@ def _validate_languages(languages: Sequence[str]) -> tuple[str, ...]:
             f"languages. Got {list(languages)!r} instead. Add the languages to choose between."
         )
     return tuple(codes)
-
-
-def _validate_min_words(min_words: int) -> int:
-    if isinstance(min_words, bool) or not isinstance(min_words, int) or min_words < 1:
-        raise InvalidInputError(
-            "The 'min_words' parameter of LanguageIdentifier must be an int in the range "
-            f"[1, inf). Got {min_words!r} instead."
-        )
-    return min_words
-
-
-def _validate_long_text_chars(long_text_chars: int | None) -> int | None:
-    if long_text_chars is None:
-        return None
-    if (
-        isinstance(long_text_chars, bool)
-        or not isinstance(long_text_chars, int)
-        or long_text_chars < 1
-    ):
-        raise InvalidInputError(
-            "The 'long_text_chars' parameter of LanguageIdentifier must be an int in the range "
-            f"[1, inf) or None. Got {long_text_chars!r} instead."
-        )
-    return long_text_chars
-
-
-def _validate_confidence(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
-        raise InvalidInputError(
-            f"The '{name}' parameter of LanguageIdentifier must be a float in the range "
-            f"[0, 1]. Got {value!r} instead."
-        )
-    return float(value)

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from itertools import product
 from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 
+from feedback_nlp.constraints import Interval, check_param
 from feedback_nlp.errors import InvalidInputError
 from feedback_nlp.text.connectives import CONNECTIVES, Connective
 from feedback_nlp.text.opinion_unit import OpinionUnit
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CLAUSE_PUNCTUATION",
     "MIN_SIDE_WORDS",
+    "MIN_UNIT_CHARS",
     "OpinionUnit",
     "OpinionUnitSplitter",
     "fold_for_matching",
@@ -66,6 +68,9 @@ __all__ = [
 
 MIN_SIDE_WORDS = 2
 """A connective splits a sentence only when each side keeps at least this many words."""
+
+MIN_UNIT_CHARS = Interval("int", 1)
+"""``min_unit_chars`` of :class:`OpinionUnitSplitter`: shorter pieces join a neighbour."""
 
 # , ; : - en dash, em dash, Arabic comma and semicolon, CJK and full-width comma, semicolon, colon
 CLAUSE_PUNCTUATION: frozenset[str] = frozenset(
@@ -219,14 +224,9 @@ class OpinionUnitSplitter:
     provides: ClassVar[frozenset[str]] = frozenset({"units"})
 
     def __init__(self, *, min_unit_chars: int = 2, split_on_connectives: bool = True) -> None:
-        if isinstance(min_unit_chars, bool) or not isinstance(min_unit_chars, int):
-            min_unit_chars = -1
-        if min_unit_chars < 1:
-            raise InvalidInputError(
-                "The 'min_unit_chars' parameter of OpinionUnitSplitter must be an int in the "
-                f"range [1, inf). Got {min_unit_chars!r} instead."
-            )
-        self.min_unit_chars = min_unit_chars
+        self.min_unit_chars: int = check_param(
+            "OpinionUnitSplitter", "min_unit_chars", min_unit_chars, MIN_UNIT_CHARS
+        )
         self.split_on_connectives = split_on_connectives
 
     def fit(self, batch: TextBatch) -> Self:

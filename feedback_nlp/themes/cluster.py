@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Self
+from typing import ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -37,15 +37,9 @@ from scipy import sparse
 from scipy.cluster.hierarchy import fcluster, linkage
 from threadpoolctl import threadpool_limits
 
+from feedback_nlp.constraints import Constraint, Interval, check_params
 from feedback_nlp.errors import InvalidInputError
-from feedback_nlp.themes._checks import (
-    FloatMatrix,
-    IntArray,
-    as_embeddings,
-    as_langs,
-    check_float,
-    check_int,
-)
+from feedback_nlp.themes.arrays import FloatMatrix, IntArray, as_embeddings, as_langs
 from feedback_nlp.themes.reduce import (
     align_languages,
     centre_by_language,
@@ -53,7 +47,18 @@ from feedback_nlp.themes.reduce import (
     smooth_neighbours,
 )
 
-__all__ = ["ThemeClusterer", "auto_min_theme_size", "nearest_theme", "theme_centroids"]
+__all__ = [
+    "MIN_THEME_SIZE",
+    "ThemeClusterer",
+    "auto_min_theme_size",
+    "nearest_theme",
+    "theme_centroids",
+]
+
+# The one bound of a theme's smallest size, read by the clusterer, a mining job's parameters and
+# the API: a theme groups at least two units (a single unit is no pattern), and 100,000 units
+# (far above the automatic size of a million-unit corpus) catches a typo before a long job.
+MIN_THEME_SIZE = Interval("int", 2, 100_000, none_ok=True)
 
 _WHITEN_SHRINK = 1.0  # eigenvalues + shrink * mean eigenvalue: strong shrinkage, stable for small k
 _MAD_TO_SD = 1.4826
@@ -134,7 +139,8 @@ class ThemeClusterer:
     Args:
         merge_distance: cosine distance at which the average-linkage tree is cut to count themes.
             Larger values give fewer, broader themes.
-        min_theme_size: smallest theme; ``None`` uses ``max(5, round(min_theme_share * n))``.
+        min_theme_size: smallest theme, 2..100,000 units (:data:`MIN_THEME_SIZE`); ``None`` uses
+            ``max(5, round(min_theme_share * n))``.
         min_theme_share: share of the units a theme needs when ``min_theme_size`` is ``None``.
         n_neighbours: neighbours added to each unit before clustering (0 disables smoothing).
         align_iterations: refits of the rotation of each language pool onto the largest before
@@ -152,6 +158,18 @@ class ThemeClusterer:
         n_themes_: number of themes found.
         min_theme_size_: the smallest theme size that was used.
     """
+
+    parameter_constraints: ClassVar[dict[str, Constraint]] = {
+        "merge_distance": Interval("float", 0.0, 2.0, closed="right"),
+        "min_theme_size": MIN_THEME_SIZE,
+        "min_theme_share": Interval("float", 0.0, 1.0),
+        "n_neighbours": Interval("int", 0),
+        "align_iterations": Interval("int", 0),
+        "refine_iterations": Interval("int", 0),
+        "outlier_z": Interval("float", 0.0, math.inf, closed="right"),
+        "max_units": Interval("int", 2),
+        "seed": Interval("int", 0),
+    }
 
     labels_: IntArray
     centroids_: FloatMatrix
@@ -182,17 +200,7 @@ class ThemeClusterer:
         self.seed = seed
 
     def _validate(self) -> None:
-        owner = type(self).__name__
-        check_float(owner, "merge_distance", self.merge_distance, 0.0, 2.0, open_low=True)
-        if self.min_theme_size is not None:
-            check_int(owner, "min_theme_size", self.min_theme_size, 1)
-        check_float(owner, "min_theme_share", self.min_theme_share, 0.0, 1.0)
-        check_int(owner, "n_neighbours", self.n_neighbours, 0)
-        check_int(owner, "align_iterations", self.align_iterations, 0)
-        check_int(owner, "refine_iterations", self.refine_iterations, 0)
-        check_float(owner, "outlier_z", self.outlier_z, 0.0, math.inf, open_low=True)
-        check_int(owner, "max_units", self.max_units, 2)
-        check_int(owner, "seed", self.seed, 0)
+        check_params(type(self).__name__, self.parameter_constraints, self.get_config())
 
     def get_config(self) -> dict[str, float | int | None]:
         """Return the parameters as a JSON-ready dict."""

@@ -14,10 +14,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from feedback_nlp.domain import ThemeRecord
+from feedback_nlp.domain import ThemeRecord, choose_label
 
 __all__ = [
-    "choose_label",
     "display_label",
     "display_labels",
     "most_frequent_language",
@@ -30,26 +29,6 @@ def most_frequent_language(counts: Mapping[str, int]) -> str:
     """The language with the most units (ties: alphabetical; ``""`` when there is none)."""
     present = {lang: n for lang, n in counts.items() if n > 0}
     return min(present, key=lambda lang: (-present[lang], lang)) if present else ""
-
-
-def choose_label(label: Mapping[str, str], languages: Mapping[str, int], display: str) -> str:
-    """The label in ``display``, else in the theme's most frequent language that has one.
-
-    Args:
-        label: generated label per language (``lang -> label``).
-        languages: member units per language.
-        display: the display language (``""``: none, the theme's own language decides).
-
-    Returns:
-        The chosen label; any label when no language of ``languages`` has one; ``""`` when
-        ``label`` is empty.
-    """
-    if display and label.get(display):
-        return label[display]
-    for lang, _ in sorted(languages.items(), key=lambda item: (-item[1], item[0])):
-        if label.get(lang):
-            return label[lang]
-    return next((text for _, text in sorted(label.items()) if text), "")
 
 
 def workspace_language(themes: Iterable[ThemeRecord]) -> str:
@@ -79,7 +58,11 @@ def resolve_display_lang(
 
 
 def display_label(theme: ThemeRecord, display: str) -> str:
-    """The label shown for ``theme``: its custom label, else :func:`choose_label` (or ``""``)."""
+    """The label shown for ``theme``: its custom label, else the generated label in ``display``.
+
+    The generated label is :func:`~feedback_nlp.domain.choose_label`'s (``""`` when there is
+    none); ``ThemeRecord.display_label`` is this without a display language.
+    """
     if theme.custom_label:
         return theme.custom_label
     return choose_label(theme.label, theme.languages, display)

@@ -28,7 +28,7 @@ from scipy.stats import binom
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from feedback_nlp.themes._checks import FloatMatrix, IntArray
+from feedback_nlp.themes.arrays import FloatMatrix, IntArray
 
 __all__ = ["general_themes"]
 

@@ -12,9 +12,12 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import pdist
 
-from feedback_nlp.themes._checks import FloatMatrix, IntArray, check_float
+from feedback_nlp.constraints import Interval, check_param
+from feedback_nlp.themes.arrays import FloatMatrix, IntArray
 
 __all__ = ["group_themes"]
+
+_PARENT_DISTANCE = Interval("float", 0.0, 2.0, closed="right")
 
 
 def group_themes(
@@ -31,7 +34,7 @@ def group_themes(
     Returns:
         Integer parent index per theme, shape ``(k,)``.
     """
-    check_float("group_themes", "parent_distance", parent_distance, 0.0, 2.0, open_low=True)
+    check_param("group_themes", "parent_distance", parent_distance, _PARENT_DISTANCE)
     k = centroids.shape[0]
     if k < 2:
         return np.zeros(k, dtype=np.int64)

@@ -17,22 +17,21 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from feedback_nlp.themes._checks import (
+from feedback_nlp.constraints import Constraint, Interval, check_params
+from feedback_nlp.domain import choose_label
+from feedback_nlp.themes.arrays import (
     FloatMatrix,
     IntArray,
     as_embeddings,
     as_langs,
-    check_float,
-    check_int,
     check_same_length,
 )
 from feedback_nlp.themes.cluster import ThemeClusterer, theme_centroids
 from feedback_nlp.themes.content import content_text, content_texts
-from feedback_nlp.themes.display import choose_label
 from feedback_nlp.themes.general import general_themes
 from feedback_nlp.themes.hierarchy import group_themes
 from feedback_nlp.themes.label import KeyphraseLabeler, ThemeLabel
@@ -216,6 +215,14 @@ class ThemeMiner:
             is an item of its own, and no theme is general). Set per run, not part of the config.
     """
 
+    # parent_distance and the resampling parameters are checked where they are used, by
+    # group_themes and theme_confidence.
+    parameter_constraints: ClassVar[dict[str, Constraint]] = {
+        "n_quotes": Interval("int", 1),
+        "quote_diversity": Interval("float", 0.0, 1.0),
+        "seed": Interval("int", 0),
+    }
+
     def __init__(
         self,
         *,
@@ -267,9 +274,7 @@ class ThemeMiner:
     ) -> MiningResult:
         """Mine themes; returns a :class:`MiningResult` (also kept as ``result_``)."""
         owner = type(self).__name__
-        check_int(owner, "n_quotes", self.n_quotes, 1)
-        check_float(owner, "quote_diversity", self.quote_diversity, 0.0, 1.0)
-        check_int(owner, "seed", self.seed, 0)
+        check_params(owner, self.parameter_constraints, self.get_config())
         vectors = as_embeddings(embeddings, owner=owner)
         n = vectors.shape[0]
         check_same_length(owner, "texts", texts, n)

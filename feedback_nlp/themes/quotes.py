@@ -14,9 +14,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from feedback_nlp.themes._checks import FloatMatrix, IntArray, check_float, check_int
+from feedback_nlp.constraints import Constraint, Interval, check_params
+from feedback_nlp.themes.arrays import FloatMatrix, IntArray
 
 __all__ = ["representative_quotes"]
+
+_PARAMETERS: dict[str, Constraint] = {
+    "n_quotes": Interval("int", 1),
+    "diversity": Interval("float", 0.0, 1.0),
+    "pool_size": Interval("int", 1),
+}
 
 
 def _fold(text: str) -> str:
@@ -45,9 +52,8 @@ def representative_quotes(
     Returns:
         Row indices into ``vectors``, in the order chosen.
     """
-    check_int("representative_quotes", "n_quotes", n_quotes, 1)
-    check_float("representative_quotes", "diversity", diversity, 0.0, 1.0)
-    check_int("representative_quotes", "pool_size", pool_size, 1)
+    values = {"n_quotes": n_quotes, "diversity": diversity, "pool_size": pool_size}
+    check_params("representative_quotes", _PARAMETERS, values)
     if vectors.shape[0] == 0:
         return np.empty(0, dtype=np.int64)
     relevance = vectors @ centre

@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from feedback_nlp.embed.base import l2_normalise_in_place
-from feedback_nlp.themes._checks import FloatMatrix
+from feedback_nlp.themes.arrays import FloatMatrix
 
 __all__ = [
     "align_languages",

@@ -22,27 +22,23 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from feedback_nlp.constraints import Constraint, Interval, check_param, check_params
 from feedback_nlp.errors import InvalidInputError, NotFoundError
-from feedback_nlp.themes._checks import (
-    FloatMatrix,
-    as_embeddings,
-    as_langs,
-    check_float,
-    check_int,
-    check_same_length,
-)
-from feedback_nlp.themes.cluster import ThemeClusterer
+from feedback_nlp.themes.arrays import FloatMatrix, as_embeddings, as_langs, check_same_length
+from feedback_nlp.themes.cluster import MIN_THEME_SIZE, ThemeClusterer
 from feedback_nlp.themes.miner import MiningResult
 from feedback_nlp.themes.reduce import normalise_rows
 
 __all__ = ["EmergingTheme", "RegisteredTheme", "ThemeRegistry"]
 
 FORMAT_VERSION = 1
+# An emerging group is a theme of the pool: the smallest theme's bound, without "automatic".
+_MIN_MEMBERS = replace(MIN_THEME_SIZE, none_ok=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +73,12 @@ class ThemeRegistry:
         id_prefix: prefix of theme ids.
     """
 
+    parameter_constraints: ClassVar[dict[str, Constraint]] = {
+        "match_overlap": Interval("float", 0.0, 1.0, closed="right"),
+        "overlap_weight": Interval("float", 0.0, 1.0),
+        "accept_quantile": Interval("float", 0.0, 1.0),
+    }
+
     def __init__(
         self,
         *,
@@ -106,10 +108,7 @@ class ThemeRegistry:
         }
 
     def _validate(self) -> None:
-        owner = type(self).__name__
-        check_float(owner, "match_overlap", self.match_overlap, 0.0, 1.0, open_low=True)
-        check_float(owner, "overlap_weight", self.overlap_weight, 0.0, 1.0)
-        check_float(owner, "accept_quantile", self.accept_quantile, 0.0, 1.0)
+        check_params(type(self).__name__, self.parameter_constraints, self.get_config())
 
     def _new_id(self) -> str:
         theme_id = f"{self.id_prefix}{self.next_id_:06d}"
@@ -239,7 +238,7 @@ class ThemeRegistry:
 
     def emerging(self, *, min_members: int = 10, seed: int = 0) -> list[EmergingTheme]:
         """Cluster the unassigned pool; return the groups with at least ``min_members`` units."""
-        check_int("ThemeRegistry.emerging", "min_members", min_members, 2)
+        check_param("ThemeRegistry.emerging", "min_members", min_members, _MIN_MEMBERS)
         if len(self.pool_keys_) < min_members:
             return []
         clusterer = ThemeClusterer(min_theme_size=min_members, seed=seed)

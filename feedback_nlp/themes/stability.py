@@ -15,10 +15,17 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from feedback_nlp.themes._checks import FloatMatrix, IntArray, check_float, check_int
+from feedback_nlp.constraints import Constraint, Interval, check_params
+from feedback_nlp.themes.arrays import FloatMatrix, IntArray
 from feedback_nlp.themes.cluster import ThemeClusterer
 
 __all__ = ["best_jaccard", "theme_confidence"]
+
+_PARAMETERS: dict[str, Constraint] = {
+    "n_resamples": Interval("int", 0),
+    "fraction": Interval("float", 0.0, 1.0, closed="right"),
+    "max_units": Interval("int", 2),
+}
 
 
 def best_jaccard(reference: IntArray, other: IntArray, n_themes: int) -> npt.NDArray[np.float64]:
@@ -64,9 +71,8 @@ def theme_confidence(
             square of the units clustered; a resample never needs the assignment pass).
         seed: seed of the first resample; resample ``r`` uses ``seed + r``.
     """
-    check_int("theme_confidence", "n_resamples", n_resamples, 0)
-    check_float("theme_confidence", "fraction", fraction, 0.0, 1.0, open_low=True)
-    check_int("theme_confidence", "max_units", max_units, 2)
+    values = {"n_resamples": n_resamples, "fraction": fraction, "max_units": max_units}
+    check_params("theme_confidence", _PARAMETERS, values)
     n_themes = int(labels.max()) + 1 if labels.size else 0
     if n_resamples == 0:
         return np.full(n_themes, np.nan)

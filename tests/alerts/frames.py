@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from feedback_nlp.alerts.rules import AlertRule, check_rule
+from feedback_nlp.alert_records import AlertRule
+from feedback_nlp.alerts.rules import check_rule
 from feedback_nlp.analytics.frame import FeedbackFrame
 
 MONDAY = datetime(2026, 8, 17, 12, tzinfo=UTC)  # a Monday: week labels are Mondays

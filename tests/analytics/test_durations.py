@@ -124,6 +124,18 @@ def test_bootstrap_edge_groups() -> None:
         check_resamples("x", 5)
 
 
+@pytest.mark.parametrize("bad", [9, 10.0, True, np.int64(9), None])
+def test_check_resamples_rejects_fewer_than_ten_or_non_ints(bad: object) -> None:
+    with pytest.raises(InvalidInputError, match=r"must be an int in the range \[10, inf\]"):
+        check_resamples("durations_by", bad)
+
+
+def test_check_resamples_returns_a_plain_int() -> None:
+    value = check_resamples("durations_by", np.int64(10))
+    assert value == 10
+    assert type(value) is int
+
+
 @pytest.mark.parametrize("p", [0.5, 0.9])
 def test_bootstrap_matches_brute_force_resampling(p: float) -> None:
     data = np.random.default_rng(3).exponential(60.0, size=31).round()

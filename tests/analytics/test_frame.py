@@ -93,6 +93,16 @@ def test_frame_rejects_bad_items(change: dict[str, object], message: str) -> Non
         FeedbackFrame.from_records(items, UNITS)
 
 
+def test_frame_keeps_a_ces_between_the_scale_points() -> None:
+    # CES is a float scale (averaged answers), as ingest accepts it; NPS and CSAT are whole.
+    items = [ITEMS[0] | {"ces": 3.5}, *ITEMS[1:]]
+    assert FeedbackFrame.from_records(items, UNITS).scores("ces")[0] == 3.5
+    with pytest.raises(
+        InvalidInputError, match=r"'ces' field of item 0 must be a number in 1\.\.7"
+    ):
+        FeedbackFrame.from_records([ITEMS[0] | {"ces": 7.5}, *ITEMS[1:]], UNITS)
+
+
 def test_frame_rejects_units_of_unknown_items() -> None:
     with pytest.raises(InvalidInputError, match="'zz', which is not in the item table"):
         FeedbackFrame.from_records(ITEMS, [{"item_id": "zz", "theme_id": "T1"}])

@@ -133,6 +133,22 @@ def test_check_confidence_rejects_values_outside_the_open_unit_interval(bad: obj
         check_confidence("nps", bad)
 
 
+@pytest.mark.parametrize("good", [0.5, 0.95, np.float64(0.99)])
+def test_check_confidence_returns_a_plain_float(good: object) -> None:
+    value = check_confidence("nps", good)
+    assert value == float(good)  # type: ignore[arg-type]
+    assert type(value) is float
+
+
+def test_check_confidence_reads_the_shared_message() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        check_confidence("nps", 1.0)
+    assert str(caught.value).endswith(
+        "The 'confidence' parameter of nps must be a float in the range (0.0, 1.0). "
+        "Got 1.0 instead."
+    )
+
+
 def test_rate_increase_test_matches_hand_values() -> None:
     # 3 events in 10 vs 0 in 10: all 3 fall in the tested half, P = 0.5^3. 1 vs 1 in equal
     # groups: P(X >= 1 | 2, 0.5) = 0.75. No event at all, or an empty group: no test.

@@ -12,7 +12,8 @@ from api_support import assert_problem, bearer, make_settings, unique_name
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from feedback_nlp.ingest.pseudonym import is_pseudonym, pseudonym
+from feedback_nlp.domain import is_pseudonym
+from feedback_nlp.ingest.pseudonym import pseudonym
 from feedback_nlp.store import Store
 
 

@@ -211,3 +211,34 @@ def test_insights_need_a_key(client: tuple[TestClient, str, str]) -> None:
     test_client, _, _ = client
     assert_problem(test_client.get("/v1/metrics/nps"), 401)
     assert_problem(test_client.get("/v1/insights/trends"), 401)
+
+
+def test_insights_ces_by_theme_json_csv_and_schema(client: tuple[TestClient, str, str]) -> None:
+    # t1 (Late delivery): respondents d e f g, CES 6 and 7 -> 6.5; t2: a c e, CES 2 and 7 -> 4.5
+    test_client, key, other_key = client
+    body = get(test_client, key, "/v1/insights/ces-by-theme")
+    assert body["filters"]["segment"] == {}
+    assert body["overall"]["value"] == pytest.approx(5.0)
+    rows = [(t["theme_id"], t["label"], t["ces"]["value"], t["n_items"]) for t in body["themes"]]
+    assert rows == [("t1", "Late delivery", 6.5, 4), ("t2", "price", 4.5, 3)]
+    enterprise = get(test_client, key, "/v1/insights/ces-by-theme", segment="plan:enterprise")
+    assert enterprise["filters"]["segment"] == {"plan": "enterprise"}
+    assert [(t["theme_id"], t["ces"]["value"]) for t in enterprise["themes"]] == [
+        ("t2", 7.0),  # only e (CES 7) of the enterprise plan mentions t2: hardest first
+        ("t1", 6.5),
+    ]
+    assert get(test_client, other_key, "/v1/insights/ces-by-theme")["themes"] == []
+    response = test_client.get("/v1/insights/ces-by-theme.csv", headers=bearer(key))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "theme_id,label,n_items,ces,ces_low,ces_high,ces_n"
+    assert lines[1].startswith("t1,Late delivery,4,6.5,")
+    schema = test_client.get("/openapi.json").json()
+    route = schema["paths"]["/v1/insights/ces-by-theme"]["get"]
+    ref = route["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert ref.endswith("/CesByThemePublic")
+    assert {"filters", "overall", "themes"} <= set(
+        schema["components"]["schemas"]["CesByThemePublic"]["properties"]
+    )
+    assert_problem(test_client.get("/v1/insights/ces-by-theme"), 401)

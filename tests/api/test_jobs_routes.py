@@ -35,8 +35,8 @@ def test_jobs_post_queues_a_mine_job_with_202(client: TestClient, key: str) -> N
     assert job["params"] == {
         "source": "survey",
         "segments": {"plan": "pro"},
-        "created_from": None,
-        "created_to": None,
+        "from": None,
+        "to": None,
         "seed": 0,
         "min_theme_size": None,
         "n_resamples": 3,
@@ -49,17 +49,17 @@ def test_jobs_post_queues_a_mine_job_with_202(client: TestClient, key: str) -> N
 
 
 def test_jobs_post_with_window_keeps_the_instants(client: TestClient, key: str) -> None:
-    body = {"filters": {"created_from": "2026-01-01T00:00:00Z", "created_to": "2026-02-01"}}
+    body = {"filters": {"from": "2026-01-01T00:00:00Z", "to": "2026-02-01"}}
     params = client.post("/v1/jobs", json=body, headers=bearer(key)).json()["params"]
-    assert params["created_from"] == "2026-01-01T00:00:00+00:00"
-    assert params["created_to"] == "2026-02-01T00:00:00+00:00"
+    assert params["from"] == "2026-01-01T00:00:00+00:00"
+    assert params["to"] == "2026-02-01T00:00:00+00:00"
 
 
 def test_jobs_post_without_body_mines_everything(client: TestClient, key: str) -> None:
     response = client.post("/v1/jobs", headers=bearer(key))
     assert response.status_code == 202, response.text
     params = response.json()["params"]
-    assert (params["source"], params["segments"], params["created_from"]) == (None, {}, None)
+    assert (params["source"], params["segments"], params["from"]) == (None, {}, None)
 
 
 def test_jobs_delete_cancels_a_queued_job(client: TestClient, key: str) -> None:
@@ -85,6 +85,20 @@ def test_jobs_delete_cancels_a_queued_job(client: TestClient, key: str) -> None:
 )
 def test_jobs_bad_body_is_422(client: TestClient, key: str, body: object) -> None:
     assert_problem(client.post("/v1/jobs", json=body, headers=bearer(key)), 422)
+
+
+@pytest.mark.parametrize("size", [1, 100_001])
+def test_jobs_min_theme_size_outside_the_clusterers_bound_is_422(
+    client: TestClient, key: str, size: int
+) -> None:
+    response = client.post("/v1/jobs", json={"min_theme_size": size}, headers=bearer(key))
+    assert_problem(response, 422)
+
+
+def test_jobs_min_theme_size_of_two_is_queued(client: TestClient, key: str) -> None:
+    response = client.post("/v1/jobs", json={"min_theme_size": 2}, headers=bearer(key))
+    assert response.status_code == 202, response.text
+    assert response.json()["params"]["min_theme_size"] == 2
 
 
 def test_jobs_unknown_id_is_404(client: TestClient, key: str) -> None:

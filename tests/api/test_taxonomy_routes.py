@@ -139,7 +139,7 @@ def test_taxonomy_routes_split_preview_then_split(api: Api) -> None:
     assert done.json()["operation"]["effect"]["children"][0] == {
         "theme_id": "c_000001_1",
         "size": 6,
-        "label": {"en": "password reset"},
+        "label": {"en": "password reset email"},
         "keyphrases": children[0]["keyphrases"],
     }
     listed = {t["id"]: t for t in api.get("/v1/themes").json()}

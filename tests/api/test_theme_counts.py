@@ -20,17 +20,17 @@ from typer.testing import CliRunner
 
 from api.main import create_app
 from feedback_nlp.cli import app as cli_app
+from feedback_nlp.domain import MinedTheme
 from feedback_nlp.report.html import write_report
 from feedback_nlp.store import Store
-from feedback_nlp.store.mining import ThemeRow
 from tests.report.hand_mined import mine_by_hand
 from tests.store.factory import HandUnit, save_hand_mining
 
 ACTIVE = ["t_000001", "t_000003"]
 
 
-def _theme(theme_id: str, size: int) -> ThemeRow:
-    return ThemeRow(
+def _theme(theme_id: str, size: int) -> MinedTheme:
+    return MinedTheme(
         theme_id=theme_id,
         level=0,
         label={"en": f"label {theme_id}"},

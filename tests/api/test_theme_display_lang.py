@@ -26,10 +26,16 @@ from api_support import assert_problem, bearer, make_settings
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from feedback_nlp.domain import FeedbackFilter, FeedbackIn, PreparedFeedback
+from feedback_nlp.domain import (
+    FeedbackFilter,
+    FeedbackIn,
+    MinedTheme,
+    MinedUnit,
+    MiningOutcome,
+    PreparedFeedback,
+)
 from feedback_nlp.store import Store, open_store
 from feedback_nlp.store.base import utcnow
-from feedback_nlp.store.mining import MiningOutcome, ThemeRow, UnitRow
 from feedback_nlp.themes.registry import ThemeRegistry
 
 AR_LABEL = "تأخر التوصيل"
@@ -74,7 +80,7 @@ def _seed(store: Store) -> None:
     )
     stored = {i.external_id: i for i in store.mining_items(ws, FeedbackFilter())}
     units = [
-        UnitRow(
+        MinedUnit(
             item_id=stored[key].item_id,
             unit_index=0,
             start=0,
@@ -89,7 +95,7 @@ def _seed(store: Store) -> None:
         for key, nps, lang, theme_id, text in UNITS
     ]
     themes = [
-        ThemeRow(
+        MinedTheme(
             theme_id=theme_id,
             level=0,
             label=label,

@@ -8,7 +8,7 @@ import pytest
 
 from feedback_nlp.embed.base import Embedder
 from feedback_nlp.embed.onnx_embedder import OnnxEmbedder
-from feedback_nlp.errors import ModelLoadError
+from feedback_nlp.errors import InvalidInputError, ModelLoadError
 from feedback_nlp.models import REPO_MODELS_DIR, check_model, file_sha256, get_spec, load_model
 
 NAME = "minilm-l6-en-int8"
@@ -53,6 +53,15 @@ def test_onnx_minilm_refuses_a_file_with_another_sha256() -> None:
     tampered = dataclasses.replace(get_spec(NAME), sha256="0" * 64)
     with pytest.raises(ModelLoadError, match="does not match the registry"):
         tampered.loader(tampered)
+
+
+@pytest.mark.parametrize("batch_size", [0, 2.0, True])
+def test_onnx_minilm_rejects_a_batch_size_that_is_not_a_positive_int(batch_size: object) -> None:
+    with pytest.raises(
+        InvalidInputError,
+        match=r"'batch_size' parameter of OnnxEmbedder must be an int in the range \[1, inf\]",
+    ):
+        OnnxEmbedder(model_dir=MODEL_DIR, name=NAME, batch_size=batch_size)  # type: ignore[arg-type]
 
 
 def test_onnx_minilm_loads_offline_as_a_384_d_embedder(int8: OnnxEmbedder) -> None:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from feedback_nlp.domain import is_pseudonym
 from feedback_nlp.ingest.batch import IngestOptions, ingest_file
 from feedback_nlp.ingest.mapping import ColumnMapping
-from feedback_nlp.ingest.pseudonym import is_pseudonym, pseudonym
+from feedback_nlp.ingest.pseudonym import pseudonym
 from feedback_nlp.store import Store
 from feedback_nlp.text.langid import LanguageIdentifier
 from feedback_nlp.text.pii import PiiRedactor

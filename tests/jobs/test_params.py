@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 
 from feedback_nlp.domain import FeedbackFilter
 from feedback_nlp.errors import InvalidInputError
 from feedback_nlp.jobs.params import MineParams
+from feedback_nlp.themes.cluster import ThemeClusterer
 
 
 def test_mine_params_defaults() -> None:
@@ -30,8 +32,8 @@ def test_mine_params_round_trip() -> None:
     params = MineParams.from_json(raw)
     assert params.mode == "fast"
     assert params.filters.segments == (("plan", "pro"), ("region", "eu"))
-    assert params.filters.created_from == datetime(2024, 1, 1, tzinfo=UTC)
-    assert params.filters.created_to == datetime(2024, 7, 1, tzinfo=UTC)
+    assert params.filters.start == datetime(2024, 1, 1, tzinfo=UTC)
+    assert params.filters.end == datetime(2024, 7, 1, tzinfo=UTC)
     assert MineParams.from_json(params.to_json()) == params
 
 
@@ -52,3 +54,15 @@ def test_mine_params_round_trip() -> None:
 def test_mine_params_reject(raw: dict[str, object], match: str) -> None:
     with pytest.raises(InvalidInputError, match=match):
         MineParams.from_json(raw)
+
+
+@pytest.mark.parametrize("size", [1, 100_001, 2.0])
+def test_mine_params_reject_a_min_theme_size_the_clusterer_refuses(size: object) -> None:
+    with pytest.raises(InvalidInputError, match=r"'min_theme_size' .* an int in 2\.\.100000\. "):
+        MineParams.from_json({"min_theme_size": size})
+
+
+@pytest.mark.parametrize("size", [2, 100_000])
+def test_mine_params_accept_the_clusterers_min_theme_sizes(size: int) -> None:
+    assert MineParams.from_json({"min_theme_size": size}).min_theme_size == size
+    assert ThemeClusterer(min_theme_size=size).fit(np.ones((3, 4))).min_theme_size_ == size

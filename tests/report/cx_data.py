@@ -31,10 +31,16 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from feedback_nlp.domain import FeedbackFilter, FeedbackIn, PreparedFeedback
+from feedback_nlp.domain import (
+    FeedbackFilter,
+    FeedbackIn,
+    MinedTheme,
+    MinedUnit,
+    MiningOutcome,
+    PreparedFeedback,
+)
 from feedback_nlp.store import Store
 from feedback_nlp.store.base import utcnow
-from feedback_nlp.store.mining import MiningOutcome, ThemeRow, UnitRow
 from feedback_nlp.themes.registry import ThemeRegistry
 
 ITEMS: list[tuple[str, int | None, int | None, float | None, dict[str, str], str]] = [
@@ -81,8 +87,8 @@ OUTCOMES: dict[str, dict[str, Any]] = {
 }
 
 
-def _theme(theme_id: str, label: str, size: int) -> ThemeRow:
-    return ThemeRow(
+def _theme(theme_id: str, label: str, size: int) -> MinedTheme:
+    return MinedTheme(
         theme_id=theme_id,
         level=0,
         label={"en": label},
@@ -128,7 +134,7 @@ def seed_workspace(
     store.upsert_feedback(ws, prepared)
     stored = {i.external_id: i for i in store.mining_items(ws, FeedbackFilter())}
     units = [
-        UnitRow(
+        MinedUnit(
             item_id=stored[key].item_id,
             unit_index=index,
             start=0,

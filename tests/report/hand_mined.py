@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from feedback_nlp.domain import FeedbackIn, PreparedFeedback
+from feedback_nlp.domain import FeedbackIn, MinedTheme, PreparedFeedback
 from feedback_nlp.store import Store
-from feedback_nlp.store.mining import ThemeRow
 from tests.store.factory import HandUnit, save_hand_mining
 
 HOSTILE = "<script>alert(1)</script>"
@@ -45,7 +44,7 @@ def mine_by_hand(store: Store, name: str = "acme") -> int:
     store.upsert_feedback(ws, prepared)
     quotes = [{"text": TEXTS[lang], "lang": lang, "external_id": f"{lang}-0"} for lang in TEXTS]
     themes = [
-        ThemeRow(
+        MinedTheme(
             theme_id="t_000001",
             level=0,
             label={"en": f"export {HOSTILE}", "ar": "التصدير", "he": "ייצוא", "fa": "خروجی"},
@@ -56,7 +55,7 @@ def mine_by_hand(store: Store, name: str = "acme") -> int:
             size=16,
             confidence=0.9,
         ),
-        ThemeRow(
+        MinedTheme(
             theme_id="t_000002",
             level=0,
             label={"en": "praise"},

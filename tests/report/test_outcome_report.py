@@ -50,6 +50,30 @@ def test_html_report_shows_outcomes_escaped_only_when_present(store: Store) -> N
     assert 'id="outcomes"' not in render_report(collect_report(store, plain))
 
 
+def _issue_section(html: str) -> str:
+    start = html.index('<section id="detractors"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_html_report_issue_list_follows_rank_by(store: Store) -> None:
+    # t1: churned d e g of d e f g (lift 3 against 1 of 4), revenue at risk 1700 of 1750 USD
+    ws = seed_workspace(store, outcomes=OUTCOMES)
+    default = _issue_section(render_report(collect_report(store, ws)))
+    assert "<h2>Top detractor issues</h2>" in default
+    assert "data-rank-by" not in default
+    assert "churn lift" not in default
+    churn = _issue_section(render_report(collect_report(store, ws, rank_by="churn_lift")))
+    assert 'data-rank-by="churn_lift"' in churn
+    assert "<h2>Top issues by churn lift</h2>" in churn
+    assert "×3.00" in churn
+    assert "3 of 4 customers churned" in churn
+    assert "impact <strong" in churn  # the NPS impact is still shown
+    revenue = _issue_section(render_report(collect_report(store, ws, rank_by="revenue_at_risk")))
+    assert "<h2>Top issues by revenue at risk</h2>" in revenue
+    assert "1700 USD</strong>" in revenue
+    assert "(97% of all, 4 customers)" in revenue  # d e f (detractors) and g (churned)
+
+
 def test_theme_csv_gains_outcome_columns(store: Store) -> None:
     ws = seed_workspace(store, outcomes=OUTCOMES)
     frame = frame_from_records(store.analytics_records(ws))

@@ -21,12 +21,11 @@ from typer.testing import CliRunner
 
 from api.main import create_app
 from feedback_nlp.cli import app as cli_app
-from feedback_nlp.domain import FeedbackFilter
+from feedback_nlp.domain import FeedbackFilter, MinedTheme
 from feedback_nlp.report.csv_export import BOM, DANGEROUS_PREFIXES
 from feedback_nlp.report.csv_tables import FEEDBACK_COLUMNS, THEME_COLUMNS
 from feedback_nlp.settings import Settings
 from feedback_nlp.store import Store
-from feedback_nlp.store.mining import ThemeRow
 from tests.api.api_support import assert_problem, bearer, make_settings
 from tests.store.factory import HandUnit, save_hand_mining
 
@@ -69,7 +68,7 @@ def assert_no_formula_cells(rows: list[list[str]]) -> None:
 def mine_by_hand(store: Store, workspace_id: int) -> None:
     """t_000001 (the four formula items, -0.8), t_000002 (RTL items, 0.5), group p_000001."""
 
-    def theme(theme_id: str, level: int, label: str, size: int, **extra: Any) -> ThemeRow:
+    def theme(theme_id: str, level: int, label: str, size: int, **extra: Any) -> MinedTheme:
         fields: dict[str, Any] = {
             "keyphrases": {"en": [label]},
             "quotes": [],
@@ -77,7 +76,7 @@ def mine_by_hand(store: Store, workspace_id: int) -> None:
             "parent_id": None,
             "confidence": None,
         } | extra
-        return ThemeRow(theme_id=theme_id, level=level, label={"en": label}, size=size, **fields)
+        return MinedTheme(theme_id=theme_id, level=level, label={"en": label}, size=size, **fields)
 
     themes = [
         theme(

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from feedback_nlp.build.sentiment_data import read_train_rows, xed_label
+from feedback_nlp.build.sentiment_data import (
+    DEFAULT_SOURCES,
+    hebemo_label,
+    read_train_rows,
+    sentimp21_rows,
+    xed_label,
+)
 from feedback_nlp.build.sentiment_finetune import FinetuneConfig, load_finetune_rows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +54,16 @@ def test_sentiment_train_sources_exclude_evaluation_and_restricted_data() -> Non
     assert {source for *_, source in rows} == {"goemotions", "xed"}
 
 
+def test_sentiment_train_candidate_sources_stay_out_of_the_default_mix() -> None:
+    assert set(DEFAULT_SOURCES) == {"goemotions", "xed"}
+    every = {source for *_, source in read_train_rows(TRAIN_DIR, sources=None)}
+    assert every == {"goemotions", "xed", "sentimp21", "hebemo"}
+    only = read_train_rows(TRAIN_DIR, sources=["hebemo"])
+    assert only
+    assert {(lang, source) for _, _, lang, source in only} == {("he", "hebemo")}
+    assert {label for _, label, *_ in only} == {"negative", "neutral", "positive"}
+
+
 def test_sentiment_training_rows_never_contain_the_regression_set() -> None:
     training = {row.text for row in load_finetune_rows(FinetuneConfig())}
     for path in sorted(REGRESSION_DIR.glob("*.csv")):
@@ -63,6 +79,46 @@ def test_sentiment_training_rows_never_contain_evaluation_texts(shared_corpora: 
     training = {row.text for row in load_finetune_rows(FinetuneConfig())}
     for path in files:
         assert len(_texts(path) & training) <= 2, path.name  # short stock phrases at most
+
+
+@pytest.mark.corpus
+def test_sentiment_candidate_rows_never_contain_evaluation_texts(shared_corpora: Path) -> None:
+    files = sorted((shared_corpora / "eval" / "sentiment").glob("*.csv"))
+    if not files:
+        pytest.skip("no evaluation files")
+    candidates = {text for text, *_ in read_train_rows(TRAIN_DIR, sources=None)}
+    for path in [*files, *sorted(REGRESSION_DIR.glob("*.csv"))]:
+        assert len(_texts(path) & candidates) <= 2, path.name  # short stock phrases at most
+
+
+@pytest.mark.parametrize(
+    ("judgements", "expected"),
+    [
+        (["שלילי", "שלילי מאוד", "שלילי"], "negative"),  # both negative grades agree
+        (["ניטרלי", "ניטרלי", "חיובי"], "neutral"),  # two of three
+        (["חיובי מאוד", "חיובי", "ניטרלי", "שלילי"], None),  # half is not two thirds
+        (["חיובי", "חיובי"], None),  # fewer than three judgements
+        (["חיובי", "חיובי", "-99", "-99.0"], None),  # no-answers are not judgements
+        (["חיובי", "חיובי", "חיובי מאוד", "-99"], "positive"),
+    ],
+)
+def test_hebemo_labels_need_two_thirds_agreement(
+    judgements: list[str], expected: str | None
+) -> None:
+    assert hebemo_label(judgements) == expected
+
+
+def test_sentimp21_rows_map_final_labels_and_languages() -> None:
+    spain = 'tweet_id,full_text,final_label\n1,"Muy bien\n hecho",1\n2,Ya veremos,0\n3,Fatal,-1\n'
+    uk = "tweet_id,full_text,final_label\n4,Shameful,-1\n5,ok,TIE\n6,Agreed,1\n7,Agreed,1\n"
+    rows = sentimp21_rows({"sp/sp_simple.csv": spain, "uk/uk_simple.csv": uk})
+    assert rows == [
+        ("Shameful", "negative", "en"),
+        ("Agreed", "positive", "en"),  # the duplicate is dropped
+        ("Fatal", "negative", "es"),
+        ("Ya veremos", "neutral", "es"),
+        ("Muy bien hecho", "positive", "es"),  # whitespace collapsed
+    ]
 
 
 @pytest.mark.parametrize(

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from feedback_nlp.domain import FeedbackFilter, FeedbackIn, PreparedFeedback
+from feedback_nlp.domain import (
+    FeedbackFilter,
+    FeedbackIn,
+    MinedTheme,
+    MinedUnit,
+    MiningItem,
+    MiningOutcome,
+    PreparedFeedback,
+    ThemeRecord,
+)
 from feedback_nlp.store import Store
 from feedback_nlp.store.base import utcnow
-from feedback_nlp.store.mining import MiningItem, MiningOutcome, ThemeRow, UnitRow
 from feedback_nlp.themes.registry import ThemeRegistry
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -42,7 +50,7 @@ class HandUnit:
 def save_hand_mining(
     store: Store,
     workspace_id: int,
-    themes: Sequence[ThemeRow],
+    themes: Sequence[MinedTheme],
     unit_of: Callable[[MiningItem], HandUnit],
 ) -> None:
     """Save a mining run made by hand (no model): one unit per stored item.
@@ -54,7 +62,7 @@ def save_hand_mining(
     for item in items:
         unit = unit_of(item)
         units.append(
-            UnitRow(
+            MinedUnit(
                 item_id=item.item_id,
                 unit_index=0,
                 start=0,
@@ -81,3 +89,41 @@ def save_hand_mining(
             config={},
         ),
     )
+
+
+def mined_theme(theme_id: str, label: dict[str, str], languages: dict[str, int]) -> MinedTheme:
+    """A level-0 theme as a hand-made run finds it; its size is its units over ``languages``."""
+    return MinedTheme(
+        theme_id=theme_id,
+        level=0,
+        label=label,
+        keyphrases={},
+        quotes=[],
+        languages=languages,
+        parent_id=None,
+        size=sum(languages.values()),
+        confidence=None,
+    )
+
+
+def theme_record(
+    theme_id: str, label: dict[str, str], languages: dict[str, int], **changes: object
+) -> ThemeRecord:
+    """A stored theme of :func:`mined_theme`'s fields, active since run 1; ``changes`` replace."""
+    mined = mined_theme(theme_id, label, languages)
+    record = ThemeRecord(
+        theme_id=mined.theme_id,
+        level=mined.level,
+        label=mined.label,
+        custom_label=None,
+        keyphrases=mined.keyphrases,
+        quotes=mined.quotes,
+        languages=mined.languages,
+        parent_id=mined.parent_id,
+        size=mined.size,
+        confidence=mined.confidence,
+        active=True,
+        first_seen_run=1,
+        last_seen_run=1,
+    )
+    return replace(record, **changes)

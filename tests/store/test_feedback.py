@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import fields
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 
-from feedback_nlp.domain import FeedbackFilter
+from feedback_nlp.domain import FeedbackFilter, FeedbackRecord
 from feedback_nlp.errors import InvalidInputError, NotFoundError
 from feedback_nlp.store import Store
+from feedback_nlp.store.listing import RECORD_COLUMNS
 from feedback_nlp.store.schema import feedback_items, feedback_segments
 from tests.store.factory import T0, item
 
@@ -109,10 +112,10 @@ def test_list_feedback_pages_with_cursor_in_created_order(store: Store) -> None:
         (FeedbackFilter(source="review"), ["b", "d"]),
         (FeedbackFilter(segments=(("plan", "pro"),)), ["a", "b"]),
         (FeedbackFilter(segments=(("plan", "pro"), ("region", "eu"))), ["b"]),
-        (FeedbackFilter(created_from=T0 + timedelta(minutes=1)), ["b", "c", "d"]),
-        (FeedbackFilter(created_to=T0 + timedelta(minutes=2)), ["a", "b"]),
+        (FeedbackFilter(start=T0 + timedelta(minutes=1)), ["b", "c", "d"]),
+        (FeedbackFilter(end=T0 + timedelta(minutes=2)), ["a", "b"]),
         (
-            FeedbackFilter(source="review", created_from=T0 + timedelta(minutes=2)),
+            FeedbackFilter(source="review", start=T0 + timedelta(minutes=2)),
             ["d"],
         ),
     ],
@@ -147,3 +150,19 @@ def test_list_feedback_rejects_bad_arguments(
     ws = store.create_workspace("acme").id
     with pytest.raises(InvalidInputError, match=match):
         store.list_feedback(ws, **kwargs)  # type: ignore[arg-type]
+
+
+def test_list_feedback_limit_reads_its_declaration(store: Store) -> None:
+    ws = store.create_workspace("acme").id
+    store.upsert_feedback(ws, [item(f"i{n}", minutes=n) for n in range(3)])
+    assert len(store.list_feedback(ws, limit=np.int64(2)).items) == 2  # type: ignore[arg-type]
+    with pytest.raises(
+        InvalidInputError, match=r"The page limit must be an int in 1\.\.1000\. Got 2\.0\."
+    ):
+        store.list_feedback(ws, limit=2.0)  # type: ignore[arg-type]
+
+
+def test_feedback_record_fields_are_read_from_item_columns_of_the_same_name() -> None:
+    # a field added to FeedbackRecord needs its column (or a place in RECORD_COLUMNS' exclusions)
+    assert set(RECORD_COLUMNS) == {f.name for f in fields(FeedbackRecord)} - {"theme_ids"}
+    assert set(RECORD_COLUMNS) <= set(feedback_items.c.keys())

@@ -16,12 +16,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from feedback_nlp.domain import FeedbackFilter, JobRecord
+from feedback_nlp.domain import FeedbackFilter, JobRecord, MinedUnit, MiningOutcome
 from feedback_nlp.jobs import JobContext
 from feedback_nlp.jobs.context import JobLost
 from feedback_nlp.store import Store, open_store
 from feedback_nlp.store.base import utcnow
-from feedback_nlp.store.mining import MiningOutcome, UnitRow
 from feedback_nlp.store.schema import jobs, mining_runs
 from feedback_nlp.themes.registry import ThemeRegistry
 from tests.conftest import REPO_ROOT
@@ -50,7 +49,7 @@ def _runs_of(store: Store, job_id: str) -> int:
 def _outcome(store: Store, workspace_id: int, job_id: str) -> MiningOutcome:
     """A one-unit mining run made by hand (no model)."""
     (found,) = store.mining_items(workspace_id, FeedbackFilter())
-    unit = UnitRow(
+    unit = MinedUnit(
         item_id=found.item_id, unit_index=0, start=0, end=len(found.text), text=found.text,
         lang="en", text_hash=found.text_hash, theme_id=None, sentiment_label=None,
         sentiment_score=None,

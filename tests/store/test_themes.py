@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from feedback_nlp.domain import FeedbackFilter
+from feedback_nlp.domain import FeedbackFilter, MinedTheme, MinedUnit, MiningOutcome
 from feedback_nlp.errors import InvalidInputError, NotFoundError
 from feedback_nlp.store import Store
 from feedback_nlp.store.base import utcnow
-from feedback_nlp.store.mining import MiningOutcome, ThemeRow, UnitRow
 from feedback_nlp.themes.registry import ThemeRegistry
 from tests.store.factory import item
 
 
-def _theme(theme_id: str, level: int, size: int, parent: str | None = None) -> ThemeRow:
-    return ThemeRow(
+def _theme(theme_id: str, level: int, size: int, parent: str | None = None) -> MinedTheme:
+    return MinedTheme(
         theme_id=theme_id,
         level=level,
         label={"en": f"label {theme_id}"},
@@ -27,7 +26,7 @@ def _theme(theme_id: str, level: int, size: int, parent: str | None = None) -> T
     )
 
 
-def _mine(store: Store, ws: int, themes: list[ThemeRow], assign: dict[str, str | None]) -> int:
+def _mine(store: Store, ws: int, themes: list[MinedTheme], assign: dict[str, str | None]) -> int:
     items = {i.external_id: i for i in store.mining_items(ws, FeedbackFilter())}
     sentiment = {"a0": 0.8, "b0": 0.6, "c0": -0.7, "c1": 0.0, "d0": 0.1}
     units = []
@@ -38,7 +37,7 @@ def _mine(store: Store, ws: int, themes: list[ThemeRow], assign: dict[str, str |
         if score is not None:
             label = "positive" if score >= 0.5 else "negative" if score <= -0.5 else "neutral"
         units.append(
-            UnitRow(
+            MinedUnit(
                 item_id=source.item_id,
                 unit_index=int(key[1]),
                 start=0,

@@ -20,11 +20,17 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
-from feedback_nlp.domain import FeedbackFilter, PreparedFeedback
+from feedback_nlp.domain import (
+    FeedbackFilter,
+    MinedTheme,
+    MinedUnit,
+    MiningItem,
+    MiningOutcome,
+    PreparedFeedback,
+)
 from feedback_nlp.embed.base import FloatMatrix, l2_normalise
 from feedback_nlp.store import Store
 from feedback_nlp.store.base import utcnow
-from feedback_nlp.store.mining import MiningItem, MiningOutcome, ThemeRow, UnitRow
 from feedback_nlp.store.schema import feedback_items, opinion_units
 from feedback_nlp.taxonomy.remine import RemineReplay
 from feedback_nlp.taxonomy.service import TaxonomyService
@@ -143,7 +149,7 @@ def hand_mine(
     items = store.mining_items(workspace_id, FeedbackFilter())
     pick = theme_of or (lambda it: mined_theme_of(it.external_id))
     units = [
-        UnitRow(
+        MinedUnit(
             item_id=it.item_id,
             unit_index=0,
             start=0,
@@ -164,7 +170,7 @@ def hand_mine(
             {"text": u.text, "lang": "en", "external_id": it.external_id} for u, it in members
         ]
         rows.append(
-            ThemeRow(
+            MinedTheme(
                 theme_id=theme_id,
                 level=0,
                 label={"en": label},

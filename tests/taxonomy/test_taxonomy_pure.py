@@ -10,10 +10,10 @@ from feedback_nlp.taxonomy.operations import (
     check_examples,
     check_k,
     check_label,
+    check_seed,
     check_threshold,
     child_ids,
     seeded_id,
-    summary_of,
 )
 from feedback_nlp.taxonomy.seed import FALLBACK_THRESHOLD, SeedSpace, default_threshold, match_seed
 from feedback_nlp.taxonomy.split import (
@@ -22,6 +22,7 @@ from feedback_nlp.taxonomy.split import (
     nearest_child,
     split_vectors,
 )
+from feedback_nlp.taxonomy_records import summary_of
 from tests.themes.synthetic_themes import sphere_blobs
 
 
@@ -34,6 +35,22 @@ def test_operations_ids_name_the_operation() -> None:
 def test_operations_check_k_rejects_out_of_range(k: object) -> None:
     with pytest.raises(TaxonomyEditError, match=r"must be an int in the range \[2, 20\]"):
         check_k(k)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**31, 1.0, True, None])
+def test_operations_check_seed_rejects_out_of_range(seed: object) -> None:
+    with pytest.raises(
+        TaxonomyEditError,
+        match=r"'seed' parameter of a split must be an int in the range \[0, 2147483647\]",
+    ):
+        check_seed(seed)
+
+
+def test_operations_checks_return_plain_numbers() -> None:
+    assert type(check_k(np.int64(3))) is int
+    assert check_seed(np.int64(2**31 - 1)) == 2**31 - 1
+    assert type(check_seed(np.int64(0))) is int
+    assert type(check_threshold(np.float32(0.5))) is float
 
 
 def test_operations_check_examples_needs_one_phrase() -> None:

@@ -6,11 +6,10 @@ from collections import Counter
 
 import pytest
 
-from feedback_nlp.domain import FeedbackFilter
+from feedback_nlp.domain import FeedbackFilter, MiningItem
 from feedback_nlp.jobs import run_mine_job
 from feedback_nlp.settings import Settings
 from feedback_nlp.store import Store
-from feedback_nlp.store.mining import MiningItem
 from tests.store.factory import item
 from tests.taxonomy.support import (
     ACCOUNT,

@@ -12,11 +12,11 @@ import pytest
 
 from feedback_nlp.embed.base import FloatMatrix
 from feedback_nlp.taxonomy.draft import ReplayContext
-from feedback_nlp.taxonomy.operations import Operation, child_ids
+from feedback_nlp.taxonomy.operations import child_ids
 from feedback_nlp.taxonomy.replay import replay
 from feedback_nlp.taxonomy.split import encode_centres
-from feedback_nlp.taxonomy.state import TaxonomyBase, ThemeState, UnitTable
 from feedback_nlp.taxonomy.vectors import KeyedVectors, MissingVectors
+from feedback_nlp.taxonomy_records import Operation, TaxonomyBase, ThemeState, UnitTable
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 RUN = 2

@@ -117,15 +117,15 @@ def test_service_split_applies_what_the_preview_showed(store: Store, ws: int) ->
     assert service(store, ws).operations() == []  # a preview writes nothing
     shown = [(c["theme_id"], c["size"], c["label"]) for c in preview.children]
     assert shown == [
-        ("c_000001_1", 6, {"en": "password reset"}),
-        ("c_000001_2", 6, {"en": "login page"}),
+        ("c_000001_1", 6, {"en": "password reset email"}),
+        ("c_000001_2", 6, {"en": "login page crashes"}),
     ]
     done = edits.split(ACCOUNT, 2, labels=["Password e-mails"])
     assert done.operation.params["children"] == ["c_000001_1", "c_000001_2"]
     children = {t.theme_id: t for t in store.list_themes(ws) if t.origin == "split"}
     assert {tid: (t.size, t.display_label) for tid, t in children.items()} == {
         "c_000001_1": (6, "Password e-mails"),
-        "c_000001_2": (6, "login page"),
+        "c_000001_2": (6, "login page crashes"),
     }
     assert all("password" in q["text"] for q in children["c_000001_1"].quotes)
     items = themes_of_items(store, ws)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from feedback_nlp.errors import InvalidInputError
@@ -212,6 +213,23 @@ def test_langid_default_languages_cover_the_first_class_languages() -> None:
 def test_langid_rejects_invalid_parameters(params: dict[str, object], message: str) -> None:
     with pytest.raises(InvalidInputError, match=message):
         LanguageIdentifier(**params)  # type: ignore[arg-type]
+
+
+def test_langid_parameters_read_the_shared_message() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        LanguageIdentifier(min_confidence=1.5)
+    assert str(caught.value).endswith(
+        "The 'min_confidence' parameter of LanguageIdentifier must be a float in the range "
+        "[0.0, 1.0]. Got 1.5 instead."
+    )
+
+
+def test_langid_keeps_numpy_parameters_as_plain_numbers() -> None:
+    identifier = LanguageIdentifier(min_words=np.int64(3), min_confidence=np.float64(0.5))  # type: ignore[arg-type]
+    assert (identifier.min_words, identifier.min_confidence) == (3, 0.5)
+    assert type(identifier.min_words) is int
+    assert type(identifier.min_confidence) is float
+    assert LanguageIdentifier(long_text_chars=None).long_text_chars is None
 
 
 def test_langid_rejects_non_string_text(identifier: LanguageIdentifier) -> None:

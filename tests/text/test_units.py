@@ -364,6 +364,8 @@ def test_units_reject_wrong_inputs(splitter: OpinionUnitSplitter) -> None:
         splitter.split_many(["a", "b"], ["en"])
     with pytest.raises(InvalidInputError, match=r"'min_unit_chars'.*Got 0"):
         OpinionUnitSplitter(min_unit_chars=0)
+    with pytest.raises(InvalidInputError, match=r"an int in the range \[1, inf\]. Got 2.0"):
+        OpinionUnitSplitter(min_unit_chars=2.0)  # type: ignore[arg-type]
 
 
 _WORDS = [

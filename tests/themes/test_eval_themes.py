@@ -92,6 +92,26 @@ def test_eval_banking77_meets_the_measured_floor(banking77: ThemeEvalResult) -> 
 
 @pytest.mark.slow
 @pytest.mark.corpus
+def test_eval_banking77_titles_name_half_of_the_themes(banking77: ThemeEvalResult) -> None:
+    # Issue 22's target for label accuracy@1; 0.573 measured (bench/RESULTS.md), 0.491 before the
+    # title started from the head phrase.
+    assert banking77.label_accuracy is not None
+    assert banking77.label_accuracy >= 0.50
+
+
+@pytest.mark.slow
+@pytest.mark.corpus
+def test_eval_clinc150_titles_name_half_of_the_themes(shared_corpora: Path) -> None:
+    path = shared_corpora / "eval" / "themes" / "clinc150_test.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} is missing")
+    result = run_theme_eval(path, embedder_name="e5-small-multilingual", seed=0, n_resamples=0)
+    assert result.label_accuracy is not None
+    assert result.label_accuracy >= 0.50  # 0.562 measured (bench/RESULTS.md)
+
+
+@pytest.mark.slow
+@pytest.mark.corpus
 @pytest.mark.xfail(
     reason="e5-small (4-bit) caps banking77 near NMI 0.78 / ARI 0.48 even with the true k; "
     "see bench/RESULTS.md (wall time is measured there, by bench/eval_themes.py)",

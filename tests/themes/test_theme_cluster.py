@@ -71,8 +71,9 @@ def test_clusterer_samples_above_max_units_and_assigns_the_rest() -> None:
 
 def test_clusterer_handles_tiny_inputs() -> None:
     assert ThemeClusterer().fit(np.zeros((0, 8))).n_themes_ == 0
-    one = ThemeClusterer(min_theme_size=1).fit(np.ones((1, 8)))
-    assert one.labels_.tolist() == [0]
+    assert ThemeClusterer(min_theme_size=2).fit(np.ones((1, 8))).labels_.tolist() == [-1]
+    two = ThemeClusterer(min_theme_size=2).fit(np.ones((2, 8)))
+    assert two.labels_.tolist() == [0, 0]
     assert ThemeClusterer().fit(np.eye(3, 8)).labels_.tolist() == [-1, -1, -1]
 
 
@@ -80,7 +81,9 @@ def test_clusterer_handles_tiny_inputs() -> None:
     ("params", "message"),
     [
         ({"merge_distance": 0.0}, "'merge_distance' parameter of ThemeClusterer"),
-        ({"min_theme_size": 0}, "must be an int in the range [1, inf]. Got 0 instead"),
+        ({"min_theme_size": 1}, "must be an int in the range [2, 100000]. Got 1 instead"),
+        ({"min_theme_size": 100_001}, "must be an int in the range [2, 100000]. Got 100001"),
+        ({"min_theme_size": 2.0}, "'min_theme_size' parameter of ThemeClusterer must be an int"),
         ({"outlier_z": -1.0}, "'outlier_z'"),
         ({"seed": -1}, "'seed'"),
     ],

@@ -4,52 +4,25 @@ from __future__ import annotations
 
 import pytest
 
-from feedback_nlp.domain import ThemeRecord
+from feedback_nlp.domain import choose_label
 from feedback_nlp.themes.display import (
-    choose_label,
     display_label,
     display_labels,
     most_frequent_language,
     resolve_display_lang,
     workspace_language,
 )
-
-
-def _record(
-    theme_id: str,
-    label: dict[str, str],
-    languages: dict[str, int],
-    *,
-    level: int = 0,
-    active: bool = True,
-    custom: str | None = None,
-) -> ThemeRecord:
-    return ThemeRecord(
-        theme_id=theme_id,
-        level=level,
-        label=label,
-        custom_label=custom,
-        keyphrases={},
-        quotes=[],
-        languages=languages,
-        parent_id=None,
-        size=sum(languages.values()),
-        confidence=None,
-        active=active,
-        first_seen_run=1,
-        last_seen_run=1,
-    )
-
+from tests.store.factory import theme_record
 
 # en 1 + 5 = 6 units, ar 4, lt 2: English although the largest theme is Arabic.
 THEMES = [
-    _record("t1", {"ar": "تأخر التوصيل", "en": "late delivery"}, {"ar": 4, "en": 1}),
-    _record("t2", {"en": "high price"}, {"en": 5}),
-    _record("t3", {"lt": "kortelė nuskaičiuota"}, {"lt": 2}),
-    _record("t4", {}, {"en": 1}),
+    theme_record("t1", {"ar": "تأخر التوصيل", "en": "late delivery"}, {"ar": 4, "en": 1}),
+    theme_record("t2", {"en": "high price"}, {"en": 5}),
+    theme_record("t3", {"lt": "kortelė nuskaičiuota"}, {"lt": 2}),
+    theme_record("t4", {}, {"en": 1}),
     # a parent (its units are its children's) and an inactive theme are not counted
-    _record("p1", {"ar": "x"}, {"ar": 100}, level=1),
-    _record("t5", {"ar": "y"}, {"ar": 100}, active=False),
+    theme_record("p1", {"ar": "x"}, {"ar": 100}, level=1),
+    theme_record("t5", {"ar": "y"}, {"ar": 100}, active=False),
 ]
 
 
@@ -84,8 +57,23 @@ def test_choose_label_falls_back_to_any_label_then_empty() -> None:
     assert choose_label({}, {"en": 3}, "en") == ""
 
 
+def test_theme_record_display_label_skips_an_empty_main_language_label() -> None:
+    # Arabic is the main language but its label is empty: the English one is shown, not "".
+    theme = theme_record("t8", {"ar": "", "en": "late delivery"}, {"ar": 4, "en": 1})
+    assert theme.display_label == "late delivery"
+    assert theme.display_label == display_label(theme, "")
+    assert theme_record("t9", {"ar": "", "en": ""}, {"ar": 4}).display_label == ""
+
+
+def test_theme_record_display_label_is_display_label_without_a_display_language() -> None:
+    for theme in THEMES:
+        assert theme.display_label == display_label(theme, "")
+    assert THEMES[0].display_label == "تأخر التوصيل"  # its own main language
+    assert display_label(THEMES[0], "en") == "late delivery"
+
+
 def test_display_label_keeps_a_custom_label() -> None:
-    renamed = _record("t9", {"ar": "a", "en": "b"}, {"ar": 2}, custom="Courier")
+    renamed = theme_record("t9", {"ar": "a", "en": "b"}, {"ar": 2}, custom_label="Courier")
     assert display_label(renamed, "en") == "Courier"
 
 

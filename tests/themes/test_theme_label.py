@@ -108,6 +108,32 @@ def test_labeler_prefers_the_phrase_that_holds_a_word() -> None:
     assert result[0].label["en"].startswith("virtual card")
 
 
+def test_labeler_title_starts_from_the_most_distinctive_phrase() -> None:
+    # "expire" is in every unit of theme 0 and nowhere else; "order new" is a common bigram
+    # beside it (2 of 6 units) that does not name the theme. The title names "expire".
+    expiring = [
+        "my card will expire soon",
+        "when does the card expire",
+        "it is going to expire, order new one",
+        "does it expire next week",
+        "expire date is close, order new card",
+        "expire how soon",
+    ]
+    refunds = [
+        "refund never arrived for my card",
+        "where is my card refund",
+        "refund still missing",
+        "my refund is late",
+        "a refund for the card please",
+        "refund not here",
+    ]
+    texts = expiring + refunds
+    labels = np.array([0] * 6 + [1] * 6)
+    result = KeyphraseLabeler().label(texts, ["en"] * 12, labels, 2)
+    assert result[0].label["en"].startswith("expire")
+    assert result[1].label["en"].startswith("refund")
+
+
 def test_stop_words_exist_for_every_first_class_language() -> None:
     for lang in LANGS:
         assert len(STOP_WORDS[lang]) >= 40

@@ -22,6 +22,7 @@ from ui_support import (
     inprocess_server,
     sign_in,
     start_chromium,
+    wait_for_url,
 )
 
 from api.main import create_app
@@ -86,6 +87,8 @@ def test_browser_make_a_rule_see_it_fire_disable_enable_delete(session: Session)
     session.type_into("new-theme_spike", "name", "Crash spikes")
     session.type_into("new-theme_spike", "param_z", "2.5")
     session.find("#new-theme_spike-submit").click()
+    # the click can return before the POST is answered: read the rules once the page has moved
+    wait_for_url(session.driver, lambda url: "/ui/alerts?created=" in url, "make the rule")
     (rule,) = session.rules()
     session.wait_for(f"/ui/alerts?created={rule.id}#rule-{rule.id}", "make the rule")
     assert (rule.name, rule.params["z"], rule.params["period"], rule.created_by) == (

@@ -7,19 +7,9 @@ line 1 of a CSV) or the row's position from 1 (Parquet), and a
 A bad row never stops a reader, and memory stays bounded whatever the file's size: lines are read
 with a byte limit, so a file without newlines cannot fill the memory.
 
-Read-level codes (validation codes E101-E110 are in :mod:`feedback_nlp.ingest.validate`):
-
-==== ============================================================================
-code problem
-==== ============================================================================
-E120 the line is not valid UTF-8
-E121 a CSV record with a stray or unterminated quote
-E122 a CSV record with a different number of fields than the header
-E123 a line or record longer than the byte limit
-E124 a JSONL line that is not valid JSON
-E125 a JSONL line that is not a JSON object
-E126 Parquet rows that could not be read or decoded
-==== ============================================================================
+Read-level codes are E120-E126 of :mod:`feedback_nlp.error_codes` (listed in docs/errors.md):
+a line that is not UTF-8, a CSV quote or field count that is wrong, a line or record over the byte
+limit, a JSONL line that is not a JSON object, Parquet rows that cannot be read.
 """
 
 from __future__ import annotations
@@ -29,6 +19,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Literal, Protocol
 
 from feedback_nlp.domain import RowError
+from feedback_nlp.error_codes import ROW_TOO_LONG
 
 __all__ = [
     "DEFAULT_MAX_ROW_BYTES",
@@ -157,6 +148,5 @@ def too_long(number: int, size: int, limit: int, what: str = "line") -> RowError
     return RowError(
         number,
         "row",
-        f"[E123] The {what} at line {number} is {size:,} bytes long, more than the limit of "
-        f"{limit:,} bytes. Shorten it, or raise the limit with --max-row-bytes.",
+        ROW_TOO_LONG.format(what=what, number=number, size=size, limit=limit),
     )

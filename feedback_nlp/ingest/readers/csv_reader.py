@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Literal
 
 from feedback_nlp.domain import RowError
+from feedback_nlp.error_codes import CSV_QUOTE, CSV_WIDTH, NOT_UTF8, UNREADABLE_FILE
+from feedback_nlp.errors import InvalidInputError
 from feedback_nlp.ingest.readers.base import (
     DEFAULT_MAX_ROW_BYTES,
     READ_BUFFER_BYTES,
@@ -48,8 +50,10 @@ from feedback_nlp.ingest.readers.base import (
 __all__ = ["CsvHeaderError", "CsvReader"]
 
 
-class CsvHeaderError(ValueError):
-    """The header line cannot be read."""
+class CsvHeaderError(InvalidInputError):
+    """The header line cannot be read (a :class:`ValueError`, as every invalid input)."""
+
+    error = UNREADABLE_FILE
 
 
 class _RecordTooLong(Exception):
@@ -180,7 +184,7 @@ class CsvReader:
                 where = f"Line {bad.number}" + (
                     f" (in the record starting at line {first.number})" if bad is not first else ""
                 )
-                reason = f"[E120] {where} {bad.problem}. Save the file as UTF-8."
+                reason = NOT_UTF8.format(detail=f"{where} {bad.problem}. Save the file as UTF-8.")
                 yield RowError(first.number, "row", reason)
                 continue
             yield first.number, fields
@@ -196,9 +200,11 @@ class CsvReader:
             rejected = RowError(
                 first.number,
                 "row",
-                f"[E121] The record starting at line {first.number} has a quote that is not "
-                f"closed within {self.max_row_bytes:,} bytes ({len(record)} lines). Close or "
-                'double the quote (""). Reading went on at the next line.',
+                CSV_QUOTE.format(
+                    detail=f"The record starting at line {first.number} has a quote that is not "
+                    f"closed within {self.max_row_bytes:,} bytes ({len(record)} lines). Close or "
+                    'double the quote (""). Reading went on at the next line.'
+                ),
             )
         else:
             last = record[-1].number
@@ -208,9 +214,11 @@ class CsvReader:
             rejected = RowError(
                 first.number,
                 "row",
-                f"[E121] The record starting at line {first.number} has a stray or unterminated "
-                f"quote ({error}; read {span}). Quote the whole field and double the quotes "
-                'inside it (""). Reading went on at the next line.',
+                CSV_QUOTE.format(
+                    detail=f"The record starting at line {first.number} has a stray or "
+                    f"unterminated quote ({error}; read {span}). Quote the whole field and double "
+                    'the quotes inside it (""). Reading went on at the next line.'
+                ),
             )
         feed.push_back_after_first()
         self._parser = self._new_parser()
@@ -223,8 +231,10 @@ class CsvReader:
             return RowError(
                 first.number,
                 "row",
-                f"[E122] Line {first.number} has {got} fields; the header has {expected}. Quote "
-                "fields that contain the delimiter.",
+                CSV_WIDTH.format(
+                    detail=f"Line {first.number} has {got} fields; the header has {expected}. "
+                    "Quote fields that contain the delimiter."
+                ),
             )
         last = feed.record[-1].number
         feed.push_back_after_first()
@@ -232,9 +242,11 @@ class CsvReader:
         return RowError(
             first.number,
             "row",
-            f"[E122] The record starting at line {first.number} spans lines {first.number}-{last} "
-            f"and has {got} fields; the header has {expected}: a quote is probably not closed. "
-            "Reading went on at the next line.",
+            CSV_WIDTH.format(
+                detail=f"The record starting at line {first.number} spans lines "
+                f"{first.number}-{last} and has {got} fields; the header has {expected}: a quote "
+                "is probably not closed. Reading went on at the next line."
+            ),
         )
 
     def records(self, columns: Sequence[str] | None = None) -> Iterator[Record]:  # noqa: ARG002

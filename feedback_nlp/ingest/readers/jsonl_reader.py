@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from feedback_nlp.domain import RowError
+from feedback_nlp.error_codes import NOT_JSON, NOT_JSON_OBJECT, NOT_UTF8
 from feedback_nlp.ingest.readers.base import (
     DEFAULT_MAX_ROW_BYTES,
     READ_BUFFER_BYTES,
@@ -67,7 +68,9 @@ class JsonlReader:
             text, problem = decode_line(line.data)
             if problem is not None:
                 yield RowError(
-                    line.number, "row", f"[E120] Line {line.number} {problem}. Save it as UTF-8."
+                    line.number,
+                    "row",
+                    NOT_UTF8.format(detail=f"Line {line.number} {problem}. Save it as UTF-8."),
                 )
                 continue
             try:
@@ -76,16 +79,14 @@ class JsonlReader:
                 yield RowError(
                     line.number,
                     "row",
-                    f"[E124] Line {line.number} is not valid JSON ({error}). Write one JSON "
-                    "object per line.",
+                    NOT_JSON.format(number=line.number, error=error),
                 )
                 continue
             if not isinstance(value, dict):
                 yield RowError(
                     line.number,
                     "row",
-                    f"[E125] Line {line.number} must be a JSON object. Got {_kind(value)}. "
-                    'Write one object per line, such as {"id": "1", "text": "..."}.',
+                    NOT_JSON_OBJECT.format(number=line.number, got=_kind(value)),
                 )
                 continue
             yield line.number, value

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from feedback_nlp.domain import RowError
+from feedback_nlp.error_codes import NOT_UTF8, PARQUET_ROWS
 from feedback_nlp.ingest.readers.base import Record, RowRangeError
 
 __all__ = ["ParquetReader"]
@@ -32,8 +33,10 @@ def _decoded(number: int, row: dict[str, Any]) -> tuple[int, dict[str, object]] 
                 return RowError(
                     number,
                     key,
-                    f"[E120] The '{key}' value of row {number} is not valid UTF-8 (byte "
-                    f"{error.start + 1}). Write the column as UTF-8 strings.",
+                    NOT_UTF8.format(
+                        detail=f"The '{key}' value of row {number} is not valid UTF-8 (byte "
+                        f"{error.start + 1}). Write the column as UTF-8 strings."
+                    ),
                 )
     return number, row
 
@@ -79,8 +82,10 @@ class ParquetReader:
                     yield RowRangeError(
                         first + done,
                         "row",
-                        f"[E126] Rows {first + done}-{first + size - 1} (row group {group}) could "
-                        f"not be read: {error}. Rewrite the file.",
+                        PARQUET_ROWS.format(
+                            detail=f"Rows {first + done}-{first + size - 1} (row group {group}) "
+                            f"could not be read: {error}. Rewrite the file."
+                        ),
                         last=first + size - 1,
                     )
             first += size
@@ -96,8 +101,10 @@ class ParquetReader:
                     yield RowError(
                         first + offset,
                         "row",
-                        f"[E126] Row {first + offset} could not be decoded: {error}. Rewrite it "
-                        "with valid UTF-8 strings.",
+                        PARQUET_ROWS.format(
+                            detail=f"Row {first + offset} could not be decoded: {error}. Rewrite "
+                            "it with valid UTF-8 strings."
+                        ),
                     )
                     continue
                 yield _decoded(first + offset, row)

@@ -1,7 +1,9 @@
-"""What alerting produces: signals (a rule fired), stored firings, deliveries and their attempts.
+"""What alerting keeps and produces: rules, signals (a rule fired), firings, deliveries, attempts.
 
-Plain frozen records, shared by the evaluation (:mod:`feedback_nlp.alerts.evaluate`), the store
-(:mod:`feedback_nlp.store.alerts`), the deliverer and the API.
+Plain frozen records below the store, so that the store (:mod:`feedback_nlp.store.alerts`,
+:mod:`feedback_nlp.store.alert_outbox`) reads and writes them without importing the alerting
+services above it; shared by the rules (:mod:`feedback_nlp.alerts.rules`), the evaluation
+(:mod:`feedback_nlp.alerts.evaluate`), the deliverer and the API.
 """
 
 from __future__ import annotations
@@ -10,7 +12,39 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-__all__ = ["Attempt", "ClaimedDelivery", "Delivery", "Firing", "Signal"]
+__all__ = ["AlertRule", "Attempt", "ClaimedDelivery", "Delivery", "Firing", "Signal"]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRule:
+    """A stored alert rule of a workspace.
+
+    Attributes:
+        id: The rule's id.
+        workspace_id: Its workspace.
+        name: What the analyst called it.
+        kind: One of :data:`~feedback_nlp.alerts.rules.RULE_KINDS`.
+        params: Its parameters, defaults filled in
+            (:func:`~feedback_nlp.alerts.rules.check_rule`).
+        webhook_url: Where its firings are POSTed (``None``: dashboard and API only).
+        secret: The HMAC-SHA256 key of its webhook signatures (``None`` without a webhook).
+        enabled: Whether it is evaluated.
+        created_by: Who made it (the API key's name, or the CLI's user).
+        created_at: When it was made.
+        updated_at: When it was last changed.
+    """
+
+    id: int
+    workspace_id: int
+    name: str
+    kind: str
+    params: dict[str, Any]
+    webhook_url: str | None
+    secret: str | None
+    enabled: bool
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +70,7 @@ class Signal:
 
 @dataclass(frozen=True, slots=True)
 class Firing:
-    """A stored firing of a rule (see :class:`~feedback_nlp.alerts.evaluate.Signal`)."""
+    """A stored firing of a rule (see :class:`Signal`)."""
 
     id: int
     workspace_id: int

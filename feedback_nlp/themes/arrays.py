@@ -1,13 +1,10 @@
-"""Parameter and input checks shared by the theme-mining components.
+"""The array inputs of the theme components: unit embeddings, language codes, per-unit lists.
 
-Every component validates its parameters with these helpers, so that every error reads the same:
-"The 'min_theme_size' parameter of ThemeClusterer must be an int in the range [1, inf). Got 0
-instead."
+Parameters are checked with :mod:`feedback_nlp.constraints`; this module checks the data.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,41 +12,12 @@ import numpy.typing as npt
 
 from feedback_nlp.errors import InvalidInputError
 
+__all__ = ["FloatMatrix", "IntArray", "as_embeddings", "as_langs", "check_same_length"]
+
 FloatMatrix = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 
 _UNIT_TOLERANCE = 1e-4
-
-
-def check_int(owner: str, name: str, value: object, low: int, high: float = math.inf) -> int:
-    """Return ``value`` when it is an int in ``[low, high]``, else raise InvalidInputError."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | np.integer)
-        or not (low <= int(value) <= high)
-    ):
-        bound = "inf" if math.isinf(high) else str(int(high))
-        raise InvalidInputError(
-            f"The '{name}' parameter of {owner} must be an int in the range [{low}, {bound}]. "
-            f"Got {value!r} instead."
-        )
-    return int(value)
-
-
-def check_float(
-    owner: str, name: str, value: object, low: float, high: float, *, open_low: bool = False
-) -> float:
-    """Return ``value`` when it is a real number in ``[low, high]`` (``(low, high]``)."""
-    ok = isinstance(value, int | float | np.floating) and not isinstance(value, bool)
-    number = float(value) if ok else math.nan  # type: ignore[arg-type]
-    inside = (low < number if open_low else low <= number) and number <= high
-    if not ok or not inside:
-        left = "(" if open_low else "["
-        raise InvalidInputError(
-            f"The '{name}' parameter of {owner} must be a float in the range "
-            f"{left}{low}, {high}]. Got {value!r} instead."
-        )
-    return number
 
 
 def as_embeddings(embeddings: object, *, owner: str) -> FloatMatrix:
