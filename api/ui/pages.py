@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
+import jinja2
 from fastapi.responses import HTMLResponse
 
 from feedback_nlp.report.html import environment
@@ -24,9 +26,23 @@ SECURITY_HEADERS = {
 }
 
 
+@cache
+def dashboard_environment() -> jinja2.Environment:
+    """The report's Jinja2 environment, with the dashboard's own templates (``ui/...``) added.
+
+    The dashboard's templates live here, beside its routes; the report's sections, filters and
+    charts come from the library's environment, so a page and the HTML report render alike.
+    """
+    report = environment()
+    loader = jinja2.ChoiceLoader(
+        [jinja2.PackageLoader("api.ui", "templates"), report.loader or jinja2.BaseLoader()]
+    )
+    return report.overlay(loader=loader)
+
+
 def page(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render a dashboard template (``ui/...``) as an HTML response."""
-    html = environment().get_template(template).render(**context)
+    html = dashboard_environment().get_template(template).render(**context)
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
 
 

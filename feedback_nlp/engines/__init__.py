@@ -30,7 +30,8 @@ def get_engine(name: str = "local", address: str | None = None) -> Engine:
     if name == "local":
         if address is not None:
             raise InvalidInputError(
-                f"--ray-address needs --engine ray. Got --engine local with address {address!r}."
+                "A Ray address needs the 'ray' engine. "
+                f"Got the 'local' engine with address {address!r}."
             )
         return LocalEngine()
     if name == "ray":

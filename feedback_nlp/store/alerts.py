@@ -124,7 +124,7 @@ class AlertStore(AlertOutboxStore, AlertScheduleStore):
             ).one_or_none()
         if row is None:
             raise NotFoundError(
-                f"The workspace has no alert rule {rule_id}. List them with GET /v1/alerts/rules."
+                f"The workspace has no alert rule {rule_id}. List its alert rules for their ids."
             )
         return _rule(row)
 

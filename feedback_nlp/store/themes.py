@@ -98,7 +98,9 @@ class ThemeStore(StoreBase):
             )
         ).one_or_none()
         if row is None:
-            raise NotFoundError(f"No theme has the id {theme_id!r}. List them with GET /v1/themes.")
+            raise NotFoundError(
+                f"No theme has the id {theme_id!r}. List the workspace's themes for their ids."
+            )
         return row
 
     def get_theme(self, workspace_id: int, theme_id: str) -> ThemeDetail:

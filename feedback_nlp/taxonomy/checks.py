@@ -33,7 +33,7 @@ def existing_theme(draft: Draft, theme_id: object) -> ThemeState:
     theme = draft.themes.get(theme_id) if isinstance(theme_id, str) else None
     if theme is None:
         raise NotFoundError(
-            f"No theme has the id {theme_id!r} in this workspace. List them with GET /v1/themes."
+            f"No theme has the id {theme_id!r} in this workspace. List its themes for their ids."
         )
     return theme
 
@@ -152,8 +152,8 @@ def undo_target(operations: Sequence[Operation], seq: int | None) -> Operation:
     found = next((op for op in operations if op.seq == seq), None)
     if found is None:
         raise NotFoundError(
-            f"No taxonomy operation {seq} in this workspace. List them with "
-            "GET /v1/taxonomy/operations."
+            f"No taxonomy operation {seq} in this workspace. List its taxonomy operations "
+            "for their numbers."
         )
     if not found.in_force:
         raise ConflictError(f"Taxonomy operation {seq} was undone already by {found.undone_by}.")

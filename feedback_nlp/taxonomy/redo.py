@@ -61,8 +61,8 @@ def redo_target(operations: Sequence[Operation], seq: int | None) -> Operation:
     found = next((op for op in operations if op.seq == seq), None)
     if found is None:
         raise NotFoundError(
-            f"No taxonomy operation {seq} in this workspace. List them with "
-            "GET /v1/taxonomy/operations."
+            f"No taxonomy operation {seq} in this workspace. List its taxonomy operations "
+            "for their numbers."
         )
     if found.in_force:
         raise ConflictError(f"Taxonomy operation {seq} is in force: there is nothing to redo.")

@@ -88,7 +88,7 @@ def test_get_engine_rejects_an_unknown_name() -> None:
 
 
 def test_get_engine_rejects_a_ray_address_for_the_local_engine() -> None:
-    with pytest.raises(InvalidInputError, match="--ray-address needs --engine ray"):
+    with pytest.raises(InvalidInputError, match="A Ray address needs the 'ray' engine"):
         get_engine("local", "auto")
 
 
