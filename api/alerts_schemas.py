@@ -9,12 +9,12 @@ off the library's records by field name (:class:`api.public.RecordPublic`).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.public import RecordPublic
-from feedback_nlp.alert_records import AlertRule
+from api.public import RecordPublic, public_model
+from feedback_nlp.alert_records import AlertRule, Attempt, Delivery, Firing
 from feedback_nlp.alerts.rules import RULE_KINDS
 
 _KINDS = ", ".join(RULE_KINDS)
@@ -89,40 +89,35 @@ class AlertRuleSecretPublic(AlertRulePublic):
         return cls.of(rule)
 
 
-class FiringPublic(RecordPublic):
-    """A firing: a rule fired for a subject (theme, group, segment) and period, once."""
-
-    id: int
-    rule_id: int
-    subject: str
-    period: str | None
-    message: str
-    details: dict[str, Any]
-    fired_at: datetime
-
-
-class AttemptPublic(RecordPublic):
-    """One try of a delivery."""
-
-    attempt: int
-    at: datetime
-    status_code: int | None = Field(description="The receiver's status; null: no answer.")
-    error: str | None
-    duration_ms: float
-
-
-class DeliveryPublic(RecordPublic):
-    """A webhook delivery of a firing and its log."""
-
-    id: str = Field(description="The X-FeedbackNLP-Delivery header (the same at every try).")
-    rule_id: int
-    firing_id: int
-    url: str
-    status: str = Field(description="pending, delivered or failed.")
-    attempts: int
-    next_attempt_at: datetime
-    last_status_code: int | None
-    last_error: str | None
-    created_at: datetime
-    delivered_at: datetime | None
-    log: list[AttemptPublic]
+# Views made from the records at run time (api.public.public_model): type checkers see the base.
+if TYPE_CHECKING:
+    FiringPublic = RecordPublic
+    AttemptPublic = RecordPublic
+    DeliveryPublic = RecordPublic
+else:
+    FiringPublic = public_model(
+        Firing,
+        name="FiringPublic",
+        doc="A firing: a rule fired for a subject (theme, group, segment) and period, once.",
+        module=__name__,
+        exclude=("workspace_id", "dedup_key"),
+    )
+    AttemptPublic = public_model(
+        Attempt,
+        name="AttemptPublic",
+        doc="One try of a delivery.",
+        module=__name__,
+        descriptions={"status_code": "The receiver's status; null: no answer."},
+    )
+    DeliveryPublic = public_model(
+        Delivery,
+        name="DeliveryPublic",
+        doc="A webhook delivery of a firing and its log.",
+        module=__name__,
+        exclude=("workspace_id",),
+        nested={Attempt: AttemptPublic},
+        descriptions={
+            "id": "The X-FeedbackNLP-Delivery header (the same at every try).",
+            "status": "pending, delivered or failed.",
+        },
+    )

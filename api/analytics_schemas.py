@@ -8,11 +8,13 @@ NPS and CSAT are in percent points, shares in 0..1, sentiment in -1..1.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.public import RecordPublic, public_model
 from feedback_nlp.report.estimate_schema import EstimatePublic as EstimatePublic
+from feedback_nlp.report.section_types import SpikeRule, TrendSeries
 
 
 class FiltersPublic(BaseModel):
@@ -176,17 +178,6 @@ class SegmentsPublic(BaseModel):
     over_index: list[OverIndexPublic]
 
 
-class TrendSeriesPublic(BaseModel):
-    """One theme's volume per period."""
-
-    theme_id: str
-    label: str
-    total: int
-    mentions: list[int]
-    share: list[float | None]
-    sentiment: list[float | None]
-
-
 class SpikePublic(BaseModel):
     """A period in which a theme's (or a parent group's) share jumped above its baseline.
 
@@ -214,19 +205,26 @@ class SpikePublic(BaseModel):
     spike: bool
 
 
-class SpikeRulePublic(BaseModel):
-    """The parameters spikes were flagged under (see ``GET /v1/insights/trends``).
-
-    ``parents``: whether parent groups (of two or more themes) were tested with the themes.
-    """
-
-    window: int
-    threshold: float
-    min_count: int
-    fdr: float
-    min_ratio: float
-    min_lift: float
-    parents: bool = False
+# Views made from the report's section shapes at run time (api.public.public_model); type
+# checkers see the base.
+if TYPE_CHECKING:
+    TrendSeriesPublic = RecordPublic
+    SpikeRulePublic = RecordPublic
+else:
+    TrendSeriesPublic = public_model(
+        TrendSeries, name="TrendSeriesPublic", doc="One theme's volume per period.", module=__name__
+    )
+    SpikeRulePublic = public_model(
+        SpikeRule,
+        name="SpikeRulePublic",
+        doc=(
+            "The parameters spikes were flagged under (see ``GET /v1/insights/trends``).\n\n"
+            "``parents``: whether parent groups (of two or more themes) were tested with the "
+            "themes."
+        ),
+        module=__name__,
+        defaults={"parents": False},
+    )
 
 
 class EmergingPublic(BaseModel):

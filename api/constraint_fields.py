@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from fastapi import Query
 from pydantic import Field
 
 from feedback_nlp.constraints import Interval
 
-__all__ = ["bounds", "field_bounds"]
+__all__ = ["bounds", "field_bounds", "query_bounds"]
 
 
 def _number(bound: float) -> int | float:
@@ -37,3 +38,15 @@ def bounds(constraint: Interval) -> Any:
     """``Field(ge=..., le=...)`` of ``constraint``, for ``Annotated`` metadata."""
     found = field_bounds(constraint)
     return Field(ge=found.get("ge"), gt=found.get("gt"), le=found.get("le"), lt=found.get("lt"))
+
+
+def query_bounds(constraint: Interval, *, description: str) -> Any:
+    """``Query(ge=..., le=...)`` of ``constraint``: a query parameter the library checks too."""
+    found = field_bounds(constraint)
+    return Query(
+        ge=found.get("ge"),
+        gt=found.get("gt"),
+        le=found.get("le"),
+        lt=found.get("lt"),
+        description=description,
+    )

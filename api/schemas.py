@@ -9,12 +9,13 @@ the whole batch: :class:`FeedbackBatchCreate` accepts any JSON objects and docum
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from api.constraint_fields import bounds
-from api.public import RecordPublic
+from api.public import RecordPublic, public_model
+from feedback_nlp.domain import FeedbackRecord
 from feedback_nlp.filters import ALIASES_REMOVED_IN
 from feedback_nlp.ingest.outcomes import MINUTES, REVENUE
 from feedback_nlp.jobs.params import N_RESAMPLES, SEED
@@ -136,46 +137,19 @@ class FeedbackBatchPublic(BaseModel):
     errors: list[RowErrorPublic]
 
 
-# FeedbackRecord's fields under the same names and types (lists for its tuples), but ``id`` for
-# ``external_id``; tests/api/test_feedback_public.py keeps the two in step. (A comment, not the
-# docstring: the docstring is the schema's description in the OpenAPI document.)
-class FeedbackPublic(RecordPublic):
-    """A stored feedback item (text as stored: PII redacted)."""
-
-    id: str
-    text: str
-    lang: str
-    lang_confidence: float
-    pii_kinds: list[str]
-    truncated: bool
-    source: str | None
-    created_at: datetime
-    nps: int | None
-    csat: int | None
-    ces: float | None
-    segments: dict[str, str]
-    theme_ids: list[str] = Field(description="Themes of its opinion units (after a mining job).")
-    ingested_at: datetime
-    updated_at: datetime
-    customer_id: str | None = Field(
-        default=None, description="The customer's pseudonym (c_ + 16 hex), never the id sent."
+if TYPE_CHECKING:  # a view made at run time: type checkers see its base
+    FeedbackPublic = RecordPublic
+else:
+    FeedbackPublic = public_model(
+        FeedbackRecord,
+        name="FeedbackPublic",
+        doc="A stored feedback item (text as stored: PII redacted).",
+        module=__name__,
+        rename={"external_id": "id"},
+        descriptions={
+            "customer_id": "The customer's pseudonym (c_ + 16 hex), never the id sent.",
+        },
     )
-    first_response_minutes: float | None = Field(
-        default=None, description="Minutes from created_at to the first answer."
-    )
-    resolution_minutes: float | None = Field(
-        default=None, description="Minutes from created_at to the resolution."
-    )
-    churned: bool | None = Field(default=None, description="Whether the customer left.")
-    churned_at: datetime | None = None
-    revenue: float | None = Field(
-        default=None, description="Revenue at stake, in the workspace's currency."
-    )
-
-    @classmethod
-    def of(cls, record: Any) -> Self:
-        """The public view of a :class:`~feedback_nlp.domain.FeedbackRecord`."""
-        return cls.read(record, id=record.external_id)
 
 
 class FeedbackPagePublic(BaseModel):

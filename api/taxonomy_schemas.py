@@ -16,16 +16,26 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.constraint_fields import bounds
 from api.public import RecordPublic
 from feedback_nlp.errors import TaxonomyEditError
-from feedback_nlp.taxonomy.operations import SEED_THRESHOLD, SPLIT_K, SPLIT_SEED
+from feedback_nlp.taxonomy.operations import (
+    EXPECTED_SEQ,
+    OPERATION_SEQ,
+    SEED_THRESHOLD,
+    SPLIT_K,
+    SPLIT_SEED,
+    UNIT_INDEX,
+)
 from feedback_nlp.taxonomy.previews import SeedPreview, SplitPreview
 from feedback_nlp.taxonomy.service import EditOutcome
 from feedback_nlp.taxonomy_records import Operation, summary_of
 
 _EXPECTED = Field(
     default=None,
-    ge=0,
     description="The latest operation seq you saw: 409 if another edit came after it.",
 )
+ExpectedSeq = Annotated[int | None, bounds(EXPECTED_SEQ)]
+"""The latest operation seq the caller saw (0: none yet)."""
+OperationSeq = Annotated[int | None, bounds(OPERATION_SEQ)]
+"""An operation's seq (``None``: the latest)."""
 Label = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
 """A label: 1-200 characters, not only spaces."""
 Phrase = Annotated[str, Field(min_length=1, max_length=1000, pattern=r"\S")]
@@ -48,7 +58,7 @@ class MergeCreate(BaseModel):
     label: Label | None = Field(
         default=None, description="Label of the merged theme (default: keep's)."
     )
-    expected_seq: int | None = _EXPECTED
+    expected_seq: ExpectedSeq = _EXPECTED
 
 
 class SplitPreviewCreate(BaseModel):
@@ -69,7 +79,7 @@ class SplitCreate(SplitPreviewCreate):
     labels: list[Label | None] | None = Field(
         default=None, max_length=20, description="Custom labels of the children, in preview order."
     )
-    expected_seq: int | None = _EXPECTED
+    expected_seq: ExpectedSeq = _EXPECTED
 
 
 class UnitRefCreate(BaseModel):
@@ -78,7 +88,9 @@ class UnitRefCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     item_id: str
-    unit_index: int | None = Field(default=None, ge=0, description="Position in the item.")
+    unit_index: Annotated[int | None, bounds(UNIT_INDEX)] = Field(
+        default=None, description="Position in the item."
+    )
     text: str | None = Field(default=None, description="Or its text, as a theme's quote shows.")
 
     def ref(self) -> int | str:
@@ -100,7 +112,7 @@ class MoveCreate(BaseModel):
     to: str | None = Field(description="The target theme; null: the unassigned pool.")
     units: list[UnitRefCreate] = Field(default_factory=list)
     items: list[str] = Field(default_factory=list, description="Item ids (all their units).")
-    expected_seq: int | None = _EXPECTED
+    expected_seq: ExpectedSeq = _EXPECTED
 
 
 class IgnoreCreate(BaseModel):
@@ -109,7 +121,7 @@ class IgnoreCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     theme_id: str
-    expected_seq: int | None = _EXPECTED
+    expected_seq: ExpectedSeq = _EXPECTED
 
 
 class SeedPreviewCreate(BaseModel):
@@ -129,7 +141,7 @@ class SeedPreviewCreate(BaseModel):
 class SeedCreate(SeedPreviewCreate):
     """``POST /v1/taxonomy/seed``."""
 
-    expected_seq: int | None = _EXPECTED
+    expected_seq: ExpectedSeq = _EXPECTED
 
 
 class UndoCreate(BaseModel):
@@ -137,8 +149,11 @@ class UndoCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    seq: int | None = Field(default=None, ge=1, description="The operation (default: the latest).")
-    expected_seq: int | None = _EXPECTED
+    seq: OperationSeq = Field(
+        default=None,
+        description="The operation (default: the latest).",
+    )
+    expected_seq: ExpectedSeq = _EXPECTED
 
 
 class RedoCreate(BaseModel):
@@ -146,12 +161,11 @@ class RedoCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    seq: int | None = Field(
+    seq: OperationSeq = Field(
         default=None,
-        ge=1,
         description="The undone operation (default: the latest undone since the latest new edit).",
     )
-    expected_seq: int | None = _EXPECTED
+    expected_seq: ExpectedSeq = _EXPECTED
 
 
 class OperationPublic(RecordPublic):

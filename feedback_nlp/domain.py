@@ -26,6 +26,7 @@ __all__ = [
     "SOURCES",
     "TERMINAL_JOB_STATES",
     "AnalyticsRecords",
+    "CustomerOutcome",
     "FeedbackFilter",
     "FeedbackIn",
     "FeedbackRecord",
@@ -89,9 +90,38 @@ class RowError:
     reason: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerOutcome:
+    """What became of the customer behind a feedback item: the optional outcome fields.
+
+    Both the item as sent (:class:`FeedbackIn`) and as stored (:class:`FeedbackRecord`) carry
+    them, as keyword-only fields after their own.
+
+    Attributes:
+        customer_id: Who gave it: the customer's pseudonym (``c_`` + 16 hex characters,
+            :mod:`feedback_nlp.ingest.pseudonym`), never the id sent; :class:`FeedbackIn` holds
+            the id as sent until :func:`~feedback_nlp.ingest.prepare.prepare_items` replaces it.
+        first_response_minutes: Minutes from ``created_at`` to the first answer (>= 0).
+        resolution_minutes: Minutes from ``created_at`` to the resolution (>= 0).
+        churned: Whether the customer left (``None``: unknown).
+        churned_at: When the customer left (only with ``churned``).
+        revenue: Revenue or lifetime value at stake (>= 0), in the workspace's currency.
+    """
+
+    customer_id: str | None = None
+    first_response_minutes: float | None = None
+    resolution_minutes: float | None = None
+    churned: bool | None = None
+    churned_at: datetime | None = None
+    revenue: float | None = None
+
+
 @dataclass(frozen=True, slots=True)
-class FeedbackIn:
+class FeedbackIn(CustomerOutcome):
     """One validated feedback item, as the caller sent it (text not yet redacted).
+
+    The outcome fields (``customer_id``, ``churned``, ``revenue``...) are those of
+    :class:`CustomerOutcome`.
 
     Attributes:
         external_id: The caller's id, unique within a workspace.
@@ -104,14 +134,6 @@ class FeedbackIn:
         ces: Customer Effort answer 1..7.
         segments: Flat ``key -> value`` attributes (values stringified).
         truncated: Whether the text was cut to ``max_text_chars``.
-        customer_id: Who gave it. As sent until :func:`~feedback_nlp.ingest.prepare.
-            prepare_items` replaces it by its keyed pseudonym (``c_`` + 16 hex characters,
-            :mod:`feedback_nlp.ingest.pseudonym`); only the pseudonym is stored.
-        first_response_minutes: Minutes from ``created_at`` to the first answer (>= 0).
-        resolution_minutes: Minutes from ``created_at`` to the resolution (>= 0).
-        churned: Whether the customer left (``None``: unknown).
-        churned_at: When the customer left (only with ``churned``).
-        revenue: Revenue or lifetime value at stake (>= 0), in the workspace's currency.
     """
 
     external_id: str
@@ -123,12 +145,6 @@ class FeedbackIn:
     ces: float | None = None
     segments: Mapping[str, str] = field(default_factory=dict)
     truncated: bool = False
-    customer_id: str | None = None
-    first_response_minutes: float | None = None
-    resolution_minutes: float | None = None
-    churned: bool | None = None
-    churned_at: datetime | None = None
-    revenue: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,10 +217,27 @@ class FeedbackFilter:
 
 
 @dataclass(frozen=True, slots=True)
-class FeedbackRecord:
-    """A stored feedback item (its text is the redacted text, its customer id the pseudonym).
+class FeedbackRecord(CustomerOutcome):
+    """A stored feedback item.
 
-    The outcome fields are those of :class:`FeedbackIn`.
+    The outcome fields are those of :class:`CustomerOutcome`.
+
+    Attributes:
+        external_id: The caller's id, unique within a workspace.
+        text: The text as stored: PII redacted.
+        lang: ISO 639-1 code of the text, or ``"unknown"``.
+        lang_confidence: The language identifier's confidence in ``lang``.
+        pii_kinds: Kinds of PII that were replaced (``email``, ``phone``...).
+        truncated: Whether the text was cut to the longest text kept.
+        source: ``survey``, ``review``, ``ticket`` or ``social``, or ``None``.
+        created_at: When the feedback was given (UTC; the first ingest time when not sent).
+        nps: Net Promoter answer 0..10.
+        csat: Satisfaction answer 1..5.
+        ces: Customer Effort answer 1..7.
+        segments: Flat ``key -> value`` attributes.
+        ingested_at: When it was first stored.
+        updated_at: When its content last changed.
+        theme_ids: Themes of its opinion units (after a mining job).
     """
 
     external_id: str
@@ -222,12 +255,6 @@ class FeedbackRecord:
     ingested_at: datetime
     updated_at: datetime
     theme_ids: tuple[str, ...] = ()
-    customer_id: str | None = None
-    first_response_minutes: float | None = None
-    resolution_minutes: float | None = None
-    churned: bool | None = None
-    churned_at: datetime | None = None
-    revenue: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

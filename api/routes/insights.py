@@ -26,10 +26,14 @@ from api.analytics_schemas import (
     SegmentsPublic,
     TrendsPublic,
 )
+from api.constraint_fields import query_bounds
 from api.csv_response import CsvResponse, csv_download, csv_responses
 from api.deps import WorkspaceDep
 from api.outcome_schemas import OutcomesPublic
 from api.problems import problem_responses
+from feedback_nlp.analytics.impact import ISSUE_PARAMETERS
+from feedback_nlp.analytics.stats import FDR
+from feedback_nlp.analytics.trends import TREND_PARAMETERS
 from feedback_nlp.report import outcome_sections, sections
 from feedback_nlp.report.insight import Insight, InsightInput
 from feedback_nlp.report.insights import INSIGHTS
@@ -46,7 +50,11 @@ def top_detractor_issues(
     limit: Annotated[int, Query(ge=1, le=100, description="Most themes listed.")] = 10,
     quotes: Annotated[int, Query(ge=0, le=20, description="Detractor quotes per theme.")] = 3,
     min_detractors: Annotated[
-        int, Query(ge=1, description="Fewest detractors who must mention a theme.")
+        int,
+        query_bounds(
+            ISSUE_PARAMETERS["min_detractors"],
+            description="Fewest detractors who must mention a theme.",
+        ),
     ] = 3,
     include_general: Annotated[
         bool,
@@ -114,7 +122,7 @@ def outcomes(
         Literal["day", "week", "month"], Query(description="Period of the per-period rows (UTC).")
     ] = "week",
     fdr: Annotated[
-        float, Query(gt=0, le=1, description="False discovery rate for `significant` (BH).")
+        float, query_bounds(FDR, description="False discovery rate for `significant` (BH).")
     ] = 0.05,
 ) -> OutcomesPublic:
     """What each theme costs: resolution and first-response time, churn, revenue at risk.
@@ -150,7 +158,7 @@ def segments(
         Query(description="One segment attribute, or two separated by a comma.", examples=["plan"]),
     ],
     fdr: Annotated[
-        float, Query(gt=0, le=1, description="False discovery rate (Benjamini-Hochberg).")
+        float, query_bounds(FDR, description="False discovery rate (Benjamini-Hochberg).")
     ] = 0.05,
 ) -> SegmentsPublic:
     """Scores and sentiment per segment value, and the themes each value over/under-indexes on.
@@ -178,25 +186,36 @@ def trends(
     top: Annotated[int, Query(ge=1, le=100, description="Themes with a series.")] = 10,
     window: Annotated[int, Query(ge=2, le=52, description="Spike baseline periods.")] = 4,
     threshold: Annotated[
-        float, Query(ge=0, description="z above which a period can be a spike.")
+        float,
+        query_bounds(
+            TREND_PARAMETERS["threshold"], description="z above which a period can be a spike."
+        ),
     ] = 2.0,
-    min_count: Annotated[int, Query(ge=1, description="Fewest mentions for a spike.")] = 5,
+    min_count: Annotated[
+        int, query_bounds(TREND_PARAMETERS["min_count"], description="Fewest mentions for a spike.")
+    ] = 5,
     recent: Annotated[int, Query(ge=1, description="Recent periods for emerging themes.")] = 2,
     fdr: Annotated[
         float,
-        Query(
-            gt=0,
-            le=1,
+        query_bounds(
+            FDR,
             description="False discovery rate of the spike tests (Benjamini-Hochberg over all "
             "themes x periods) and of the emerging test.",
         ),
     ] = 0.05,
     min_ratio: Annotated[
-        float, Query(ge=1, description="Smallest share over baseline share for a spike.")
+        float,
+        query_bounds(
+            TREND_PARAMETERS["min_ratio"],
+            description="Smallest share over baseline share for a spike.",
+        ),
     ] = 2.0,
     min_lift: Annotated[
         float,
-        Query(ge=0, le=1, description="Smallest share minus baseline share for a spike (0-1)."),
+        query_bounds(
+            TREND_PARAMETERS["min_lift"],
+            description="Smallest share minus baseline share for a spike (0-1).",
+        ),
     ] = 0.02,
 ) -> TrendsPublic:
     """Theme volume per period, spikes against a trailing baseline, emerging unassigned feedback.

@@ -31,7 +31,7 @@ import pandas as pd
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.analytics.scores import DETRACTOR_MAX, PROMOTER_MIN
 from feedback_nlp.analytics.stats import FloatArray, check_confidence, z_value
-from feedback_nlp.constraints import Constraint, Interval, check_param
+from feedback_nlp.constraints import Interval, check_param
 
 IntArray = npt.NDArray[np.int64]
 
@@ -48,7 +48,7 @@ __all__ = [
 IMPACT_PSEUDO = 0.5
 
 #: The parameters of a ranking of issues (:func:`top_detractor_issues`, ``ranked_issues``).
-ISSUE_PARAMETERS: dict[str, Constraint] = {
+ISSUE_PARAMETERS: dict[str, Interval] = {
     "limit": Interval("int", 1),
     "n_quotes": Interval("int", 0),
     "min_detractors": Interval("int", 1),

@@ -72,15 +72,23 @@ from feedback_nlp.analytics.stats import (
     risk_ratio,
     two_by_two_test,
 )
-from feedback_nlp.constraints import Constraint, Interval, check_param
+from feedback_nlp.constraints import Interval, check_param
 from feedback_nlp.errors import InvalidInputError
 
-__all__ = ["POOL", "detect_spikes", "emerging_themes", "rank_spikes", "theme_trends"]
+__all__ = [
+    "POOL",
+    "TREND_PARAMETERS",
+    "detect_spikes",
+    "emerging_themes",
+    "rank_spikes",
+    "theme_trends",
+]
 
 #: ``candidate`` value of the row that stands for the whole unassigned pool.
 POOL = "(unassigned)"
 
-_TREND_PARAMETERS: dict[str, Constraint] = {
+#: The spike rule's parameters (:func:`theme_trends`; the API's query bounds read them).
+TREND_PARAMETERS: dict[str, Interval] = {
     "window": Interval("int", 1),
     "threshold": Interval("float", 0.0),
     "min_count": Interval("int", 1),
@@ -139,7 +147,7 @@ def theme_trends(
     Raises:
         InvalidInputError: If a tested parent id is also a theme id of the frame.
     """
-    owner, rules = "theme_trends", _TREND_PARAMETERS
+    owner, rules = "theme_trends", TREND_PARAMETERS
     window = check_param(owner, "window", window, rules["window"])
     threshold = check_param(owner, "threshold", threshold, rules["threshold"])
     min_count = check_param(owner, "min_count", min_count, rules["min_count"])

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from feedback_nlp.domain import JobRecord
 from feedback_nlp.store import Store
-from feedback_nlp.store.jobs import DEFAULT_LEASE_S
+from feedback_nlp.store.jobs.leases import DEFAULT_LEASE_S
 
 __all__ = ["JobCancelled", "JobContext", "JobInterrupted", "JobLost"]
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from feedback_nlp.constraints import check_param
 from feedback_nlp.errors import ConflictError, NotFoundError, TaxonomyEditError
 from feedback_nlp.taxonomy.draft import Draft
-from feedback_nlp.taxonomy.operations import MAX_MOVED_UNITS
+from feedback_nlp.taxonomy.operations import EXPECTED_SEQ, MAX_MOVED_UNITS, UNIT_INDEX
 from feedback_nlp.taxonomy_records import Operation, TaxonomyBase, ThemeState
 
 __all__ = [
@@ -79,6 +80,7 @@ def merge_ids(draft: Draft, theme_ids: Sequence[object], keep: object) -> tuple[
 
 def check_expected(operations: Sequence[Operation], expected_seq: int | None) -> None:
     """409 when the workspace's latest operation is not the one the caller last saw."""
+    expected_seq = check_param("TaxonomyService", "expected_seq", expected_seq, EXPECTED_SEQ)
     if expected_seq is None:
         return
     last = operations[-1] if operations else None
@@ -115,6 +117,7 @@ def unit_refs(
     for external_id, ref in units:
         rows = rows_of.get(external_id, [])
         if isinstance(ref, int):
+            check_param("TaxonomyService.move", "unit index", ref, UNIT_INDEX)
             match = [r for r in rows if table.keys[r].rsplit(":", 1)[1] == str(ref)]
         else:
             match = [r for r in rows if table.texts[r] == ref]

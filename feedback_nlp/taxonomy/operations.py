@@ -60,6 +60,12 @@ SPLIT_K: Final = Interval("int", 2, MAX_K)
 SPLIT_SEED: Final = Interval("int", 0, 2**31 - 1)
 #: ``threshold`` of a seed: the similarity a unit needs.
 SEED_THRESHOLD: Final = Interval("float", 0.0, 1.0, closed="right")
+#: ``expected_seq`` of an edit: the latest operation the caller saw (0: none yet).
+EXPECTED_SEQ: Final = Interval("int", 0, none_ok=True)
+#: ``seq`` of an undo or a redo: the operation (``None``: the latest one).
+OPERATION_SEQ: Final = Interval("int", 1, none_ok=True)
+#: A unit's index in its item (a move names units by item and index).
+UNIT_INDEX: Final = Interval("int", 0)
 
 
 def themes_named(kind: str, params: dict[str, Any]) -> list[str]:

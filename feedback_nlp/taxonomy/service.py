@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Connection
 
+from feedback_nlp.constraints import check_param
 from feedback_nlp.embed.base import Embedder, FloatMatrix
 from feedback_nlp.errors import ConfigurationError, ConflictError, TaxonomyEditError
 from feedback_nlp.taxonomy.appliers import apply_seed, apply_split
@@ -37,6 +38,7 @@ from feedback_nlp.taxonomy.checks import (
 )
 from feedback_nlp.taxonomy.draft import ReplayContext
 from feedback_nlp.taxonomy.operations import (
+    OPERATION_SEQ,
     check_examples,
     check_k,
     check_label,
@@ -294,6 +296,7 @@ class TaxonomyService:
 
     def undo(self, seq: int | None = None, *, expected_seq: int | None = None) -> EditOutcome:
         """Undo operation ``seq`` (default: the latest one in force); the others are replayed."""
+        seq = check_param("TaxonomyService.undo", "seq", seq, OPERATION_SEQ)
 
         def step(connection: Connection, base: TaxonomyBase, ops: list[Operation]) -> EditOutcome:
             check_expected(ops, expected_seq)
@@ -320,6 +323,7 @@ class TaxonomyService:
         See :mod:`feedback_nlp.taxonomy.redo`: same params and ids, a new ``seq``; a new edit
         after an undo clears the stack.
         """
+        seq = check_param("TaxonomyService.redo", "seq", seq, OPERATION_SEQ)
 
         def step(connection: Connection, base: TaxonomyBase, ops: list[Operation]) -> EditOutcome:
             check_expected(ops, expected_seq)

@@ -18,7 +18,15 @@ from feedback_nlp.ingest.outcomes import MINUTES, REVENUE
 from feedback_nlp.jobs.params import N_RESAMPLES, SEED, MineParams
 from feedback_nlp.scales import CES, CSAT, NPS
 from feedback_nlp.store.listing import PAGE_LIMIT
-from feedback_nlp.taxonomy.operations import SEED_THRESHOLD, SPLIT_K, SPLIT_SEED, check_k
+from feedback_nlp.taxonomy.operations import (
+    EXPECTED_SEQ,
+    OPERATION_SEQ,
+    SEED_THRESHOLD,
+    SPLIT_K,
+    SPLIT_SEED,
+    UNIT_INDEX,
+    check_k,
+)
 from feedback_nlp.themes.cluster import MIN_THEME_SIZE
 
 DECLARED: dict[tuple[type[BaseModel], str], Interval] = {
@@ -33,14 +41,34 @@ DECLARED: dict[tuple[type[BaseModel], str], Interval] = {
     (schemas.JobCreate, "n_resamples"): N_RESAMPLES,
 }
 #: The taxonomy edits' ranges (api/taxonomy_schemas.py), declared in feedback_nlp.taxonomy.
-TAXONOMY_DECLARED: dict[tuple[type[BaseModel], str], Interval] = {
-    (model, field): declared
-    for model in (taxonomy_schemas.SplitPreviewCreate, taxonomy_schemas.SplitCreate)
-    for field, declared in (("k", SPLIT_K), ("seed", SPLIT_SEED))
-} | {
-    (model, "threshold"): SEED_THRESHOLD
-    for model in (taxonomy_schemas.SeedPreviewCreate, taxonomy_schemas.SeedCreate)
-}
+TAXONOMY_DECLARED: dict[tuple[type[BaseModel], str], Interval] = (
+    {
+        (model, field): declared
+        for model in (taxonomy_schemas.SplitPreviewCreate, taxonomy_schemas.SplitCreate)
+        for field, declared in (("k", SPLIT_K), ("seed", SPLIT_SEED))
+    }
+    | {
+        (model, "threshold"): SEED_THRESHOLD
+        for model in (taxonomy_schemas.SeedPreviewCreate, taxonomy_schemas.SeedCreate)
+    }
+    | {
+        (model, "expected_seq"): EXPECTED_SEQ
+        for model in (
+            taxonomy_schemas.MergeCreate,
+            taxonomy_schemas.SplitCreate,
+            taxonomy_schemas.MoveCreate,
+            taxonomy_schemas.IgnoreCreate,
+            taxonomy_schemas.SeedCreate,
+            taxonomy_schemas.UndoCreate,
+            taxonomy_schemas.RedoCreate,
+        )
+    }
+    | {
+        (taxonomy_schemas.UndoCreate, "seq"): OPERATION_SEQ,
+        (taxonomy_schemas.RedoCreate, "seq"): OPERATION_SEQ,
+        (taxonomy_schemas.UnitRefCreate, "unit_index"): UNIT_INDEX,
+    }
+)
 _RANGE_KEYS = ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum")
 
 
@@ -59,10 +87,10 @@ def _expected_range(declared: Interval) -> dict[str, float]:
     return out
 
 
-def _request_models() -> list[type[BaseModel]]:
+def _request_models(module: Any = schemas) -> list[type[BaseModel]]:
     return [
         model
-        for name, model in inspect.getmembers(schemas, inspect.isclass)
+        for name, model in inspect.getmembers(module, inspect.isclass)
         if issubclass(model, BaseModel) and name.endswith(("Create", "Update"))
     ]
 
@@ -85,6 +113,16 @@ def test_every_bounded_request_field_has_a_declaration() -> None:
         if _schema_range(model, field)
     }
     assert bounded == set(DECLARED)
+
+
+def test_every_bounded_taxonomy_request_field_has_a_declaration() -> None:
+    bounded = {
+        (model, field)
+        for model in _request_models(taxonomy_schemas)
+        for field in model.model_json_schema()["properties"]
+        if _schema_range(model, field)
+    }
+    assert bounded == set(TAXONOMY_DECLARED)
 
 
 def test_field_bounds_spell_open_ends_as_gt_and_lt() -> None:

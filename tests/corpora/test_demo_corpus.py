@@ -366,7 +366,8 @@ def test_demo_outcomes_come_from_their_own_random_stream(
 ) -> None:
     seed, n = manifest["generator"]["seed"], 300
     before = generator.generate_rows(seed, n)
-    monkeypatch.setattr(generator, "OUTCOME_STREAM", "another stream")
+    # The stream's name lives in the generator's package (demogen/, imported by generate.py).
+    monkeypatch.setattr("demogen.outcomes.OUTCOME_STREAM", "another stream")
     after = generator.generate_rows(seed, n)
     base = len(BASE_COLUMNS)
     assert [r.csv_values()[:base] for r in before] == [r.csv_values()[:base] for r in after]

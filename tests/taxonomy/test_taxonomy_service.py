@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 
 from feedback_nlp.analytics.state import AnalyticsState
-from feedback_nlp.errors import ConflictError, NotFoundError, TaxonomyEditError
+from feedback_nlp.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    TaxonomyEditError,
+)
 from feedback_nlp.store import Store
 from feedback_nlp.taxonomy.service import TaxonomyService
 from tests.taxonomy.support import (
@@ -108,6 +113,19 @@ def test_service_expected_seq_must_be_the_latest(store: Store, ws: int) -> None:
     with pytest.raises(ConflictError, match="changed since operation 0: the latest is 1"):
         service(store, ws).merge([DELIVERY, PARCEL], expected_seq=0)
     assert service(store, ws).merge([DELIVERY, PARCEL], expected_seq=1).operation.seq == 2
+
+
+def test_service_checks_seq_bounds_as_the_api_declares_them(store: Store, ws: int) -> None:
+    edits = service(store, ws)
+    with pytest.raises(InvalidInputError, match="'expected_seq' parameter of TaxonomyService"):
+        edits.ignore(GREETING, expected_seq=-1)
+    with pytest.raises(InvalidInputError, match=r"'seq' parameter of TaxonomyService\.undo"):
+        edits.undo(0)
+    with pytest.raises(InvalidInputError, match=r"'seq' parameter of TaxonomyService\.redo"):
+        edits.redo(-2)
+    with pytest.raises(InvalidInputError, match=r"'unit index' parameter of TaxonomyService\.move"):
+        edits.move(to=PARCEL, units=[("d01", -1)])
+    assert edits.operations() == []
 
 
 def test_service_split_applies_what_the_preview_showed(store: Store, ws: int) -> None:
