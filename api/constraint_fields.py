@@ -9,6 +9,7 @@ schema: ``Annotated[int | None, bounds(MIN_THEME_SIZE)]`` gives the field the de
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Query
@@ -34,19 +35,22 @@ def field_bounds(constraint: Interval) -> dict[str, int | float]:
     return out
 
 
-def bounds(constraint: Interval) -> Any:
-    """``Field(ge=..., le=...)`` of ``constraint``, for ``Annotated`` metadata."""
+def bounds(
+    constraint: Interval, *, description: str | None = None, param: Callable[..., Any] = Field
+) -> Any:
+    """``Field(ge=..., le=...)`` of ``constraint``, for ``Annotated`` metadata.
+
+    ``param`` makes the marker (pydantic's ``Field``, or FastAPI's ``Query`` for a query
+    parameter: :func:`query_bounds`), with ``description`` when given (none given: a
+    description set by another marker of the same field stays).
+    """
     found = field_bounds(constraint)
-    return Field(ge=found.get("ge"), gt=found.get("gt"), le=found.get("le"), lt=found.get("lt"))
+    described = {} if description is None else {"description": description}
+    return param(
+        ge=found.get("ge"), gt=found.get("gt"), le=found.get("le"), lt=found.get("lt"), **described
+    )
 
 
 def query_bounds(constraint: Interval, *, description: str) -> Any:
     """``Query(ge=..., le=...)`` of ``constraint``: a query parameter the library checks too."""
-    found = field_bounds(constraint)
-    return Query(
-        ge=found.get("ge"),
-        gt=found.get("gt"),
-        le=found.get("le"),
-        lt=found.get("lt"),
-        description=description,
-    )
+    return bounds(constraint, description=description, param=Query)
