@@ -3,8 +3,9 @@
 Data flows one way: raw rows are validated into :class:`FeedbackIn` (bad rows become
 :class:`RowError` values), redacted and language-identified into :class:`PreparedFeedback` (the
 only form the store accepts, so unredacted text cannot be stored), and read back as
-:class:`FeedbackRecord`. Jobs, themes, mining runs (:class:`MiningOutcome`) and pages of results
-are plain records too. Each record is defined here once, below the store; the store maps its rows
+:class:`FeedbackRecord`. Jobs, themes and pages of results are plain records too; those of a
+mining run (:class:`MiningOutcome` and its parts) live in :mod:`feedback_nlp.mining_records` and
+are re-exported here. Each record is defined here once, below the store; the store maps its rows
 by a record's fields and the API's ``XPublic`` views are checked against them. The records of
 alerting and of taxonomy edits sit beside this module, as low: :mod:`feedback_nlp.alert_records`
 and :mod:`feedback_nlp.taxonomy_records`.
@@ -17,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
+
+from feedback_nlp.mining_records import MinedTheme, MinedUnit, MiningItem, MiningOutcome
 
 __all__ = [
     "JOB_KINDS",
@@ -63,7 +66,6 @@ JOB_KINDS: tuple[str, ...] = ("mine", "assign")
 queued by ingest; :mod:`feedback_nlp.jobs.assign`)."""
 
 T = TypeVar("T")
-R = TypeVar("R")
 
 
 PSEUDONYM = re.compile(r"c_[0-9a-f]{16}")
@@ -454,70 +456,3 @@ class AnalyticsRecords:
     items: dict[str, list[Any]]
     units: dict[str, list[Any]]
     theme_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class MiningItem:
-    """A stored item as a mining run reads it."""
-
-    item_id: int
-    external_id: str
-    text: str
-    lang: str
-    text_hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class MinedUnit:
-    """One opinion unit as a mining run writes it."""
-
-    item_id: int
-    unit_index: int
-    start: int
-    end: int
-    text: str
-    lang: str
-    text_hash: str
-    theme_id: str | None
-    sentiment_label: str | None = None
-    sentiment_score: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class MinedTheme:
-    """What a mining run found about one theme (level 0) or parent group (level 1).
-
-    The fields are those of :class:`ThemeRecord` that a run decides; the store keeps a
-    theme's custom label, origin and run ids across runs.
-    """
-
-    theme_id: str
-    level: int
-    label: dict[str, str]
-    keyphrases: dict[str, list[str]]
-    quotes: list[dict[str, str]]
-    languages: dict[str, int]
-    parent_id: str | None
-    size: int
-    confidence: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class MiningOutcome(Generic[R]):
-    """Everything one mining run writes.
-
-    Attributes:
-        registry: The theme registry after the run (a
-            :class:`~feedback_nlp.themes.registry.ThemeRegistry`); the store saves its state
-            with the run, so the next run keeps the theme ids.
-    """
-
-    job_id: str | None
-    embedder: str
-    started_at: datetime
-    item_ids: Sequence[int]
-    units: Sequence[MinedUnit]
-    themes: Sequence[MinedTheme]
-    registry: R
-    n_unassigned: int
-    config: dict[str, Any]

@@ -57,7 +57,7 @@ def test_sentiment_artifact_with_changed_weights_is_refused(
         coef, intercept = arrays["coef"].copy(), arrays["intercept"]
     coef[0, 0] += 1.0
     np.savez(weights, coef=coef, intercept=intercept)
-    monkeypatch.setattr(registry, "REPO_MODELS_DIR", tmp_path)
+    monkeypatch.setattr("feedback_nlp.models.files.REPO_MODELS_DIR", tmp_path)
     with pytest.raises(ModelLoadError, match="sha256"):
         load_model(NAME)
 
@@ -65,6 +65,6 @@ def test_sentiment_artifact_with_changed_weights_is_refused(
 def test_sentiment_artifact_missing_names_the_fix(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(registry, "REPO_MODELS_DIR", tmp_path)
+    monkeypatch.setattr("feedback_nlp.models.files.REPO_MODELS_DIR", tmp_path)
     with pytest.raises(ModelLoadError, match="git checkout -- models/"):
         load_model(NAME)

