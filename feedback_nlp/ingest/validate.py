@@ -264,17 +264,17 @@ def _validate_row(
         ("text", lambda value: _text(value, max_text_chars)),
     ]
     checks += [(field, check) for field, check in _OPTIONAL.items() if row.get(field) is not None]
-    row_name = _row_name(index, row)
     for field, check in checks:
         try:
             values[field] = check(row.get(field))
-        except _Bad as bad:
+        except _Bad as bad:  # the row's name (its id redacted) is only made for a message
             missing = row.get(field) is None
-            errors.append(RowError(index, field, _message(bad, field, row_name, missing=missing)))
+            reason = _message(bad, field, _row_name(index, row), missing=missing)
+            errors.append(RowError(index, field, reason))
     outcomes, problems = check_outcomes(row, values.get("created_at"), currency=currency)
     for problem in problems:
         failed = _Bad(problem.error, problem.expected, problem.got, problem.fix)
-        reason = _message(failed, problem.field, row_name, missing=False)
+        reason = _message(failed, problem.field, _row_name(index, row), missing=False)
         errors.append(RowError(index, problem.field, reason))
     if errors:
         return errors
