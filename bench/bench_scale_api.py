@@ -60,6 +60,15 @@ CHUNK = 100_000
 TARGET_P95_MS = 100.0
 TARGET_FRESHNESS_S = 5.0
 TARGET_RESTART_S = 30.0
+#: The demo generator's outcome columns (issue 19), loaded and served like the other fields.
+OUTCOME_FIELDS = (
+    "customer_id",
+    "first_response_at",
+    "resolved_at",
+    "churned",
+    "churned_at",
+    "revenue",
+)
 
 #: Read routes of the mixed load: name -> (path, query parameters).
 READ_ROUTES: dict[str, tuple[str, dict[str, str]]] = {
@@ -76,6 +85,11 @@ READ_ROUTES: dict[str, tuple[str, dict[str, str]]] = {
     ),
     "GET /v1/insights/segments?by=plan": ("/v1/insights/segments", {"by": "plan"}),
     "GET /v1/insights/trends": ("/v1/insights/trends", {"period": "week"}),
+    "GET /v1/insights/outcomes?by=plan": ("/v1/insights/outcomes", {"by": "plan"}),
+    "GET /v1/insights/top-detractor-issues?rank_by=churn_lift": (
+        "/v1/insights/top-detractor-issues",
+        {"rank_by": "churn_lift"},
+    ),
     "GET /v1/themes": ("/v1/themes", {}),
 }
 WRITE_ROUTE = "POST /v1/feedback"
@@ -93,10 +107,10 @@ def item_from_row(row: Any, number: int) -> dict[str, Any]:
         "created_at": row.created_at,
         "segments": {"plan": row.plan, "region": row.region, "channel": row.channel},
     }
-    if row.nps is not None:
-        item["nps"] = row.nps
-    if row.csat is not None:
-        item["csat"] = row.csat
+    for name in ("nps", "csat", *OUTCOME_FIELDS):
+        value = getattr(row, name)
+        if value is not None:
+            item[name] = value
     return item
 
 
@@ -114,7 +128,8 @@ def generated_items(
 
 def csv_rows(items: Iterable[Mapping[str, Any]]) -> Iterator[list[str]]:
     """The CSV rows of ``items`` for ``feedback-nlp ingest``, header first."""
-    yield ["id", "text", "source", "created_at", "nps", "csat", "plan", "region", "channel"]
+    fields = ("nps", "csat", *OUTCOME_FIELDS)
+    yield ["id", "text", "source", "created_at", *fields, "plan", "region", "channel"]
     for item in items:
         segments = item["segments"]
         yield [
@@ -122,12 +137,17 @@ def csv_rows(items: Iterable[Mapping[str, Any]]) -> Iterator[list[str]]:
             item["text"],
             item["source"],
             item["created_at"],
-            "" if item.get("nps") is None else str(item["nps"]),
-            "" if item.get("csat") is None else str(item["csat"]),
+            *(_csv_cell(item.get(name)) for name in fields),
             segments["plan"],
             segments["region"],
             segments["channel"],
         ]
+
+
+def _csv_cell(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
 
 
 def probe_items(items: Sequence[Mapping[str, Any]], probe: int, size: int) -> list[dict[str, Any]]:

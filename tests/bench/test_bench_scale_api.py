@@ -47,6 +47,29 @@ def test_bench_scale_api_csv_rows_read_back_as_the_items() -> None:
         assert row["plan"] == item["segments"]["plan"]
 
 
+def test_bench_scale_api_items_and_csv_rows_carry_the_demo_outcomes() -> None:
+    generator = load_file_module("demo_generate", bench.GENERATOR)
+    assert bench.OUTCOME_FIELDS == generator.OUTCOME_COLUMNS
+    items = list(bench.generated_items(300, seed=5, chunk=300))
+    demo = generator.generate_rows(5, 300)
+    for item, row in zip(items, demo, strict=True):
+        assert {name: item.get(name) for name in bench.OUTCOME_FIELDS} == {
+            name: getattr(row, name) for name in bench.OUTCOME_FIELDS
+        }
+    assert {name for item in items for name in item} >= set(bench.OUTCOME_FIELDS)
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(bench.csv_rows(items))
+    position = {name: generator.COLUMNS.index(name) for name in bench.OUTCOME_FIELDS}
+    for cells, row in zip(csv.DictReader(io.StringIO(buffer.getvalue())), demo, strict=True):
+        expected = row.csv_values()
+        for name in ("customer_id", "first_response_at", "resolved_at", "churned", "churned_at"):
+            assert cells[name] == expected[position[name]]  # as the demo's own CSV writes it
+        revenue = expected[position["revenue"]]
+        assert (float(cells["revenue"]) if cells["revenue"] else None) == (
+            float(revenue) if revenue else None
+        )
+
+
 def test_bench_scale_api_probe_items_carry_a_fresh_channel() -> None:
     pool = list(bench.generated_items(3, seed=1, chunk=3))
     probes = bench.probe_items(pool, probe=7, size=5)
