@@ -46,7 +46,13 @@ from feedback_nlp.errors import InvalidInputError
 
 IntArray = npt.NDArray[np.int64]
 
-__all__ = ["DURATIONS", "duration_effect", "durations_by", "mann_whitney_by_theme"]
+__all__ = [
+    "DURATIONS",
+    "appended_rankings",
+    "duration_effect",
+    "durations_by",
+    "mann_whitney_by_theme",
+]
 
 #: The duration columns of a frame.
 DURATIONS: tuple[str, ...] = ("resolution_minutes", "first_response_minutes")
@@ -99,6 +105,52 @@ def _ranked(frame: FeedbackFrame, column: str) -> tuple[IntArray, IntArray]:
         return order, rank
 
     return frame.derived(("duration_rank", column), build)
+
+
+def appended_rankings(
+    old: FeedbackFrame, delta: FeedbackFrame
+) -> dict[tuple[str, str], tuple[IntArray, IntArray]]:
+    """The duration orders ``old`` kept, extended to ``old`` + ``delta`` appended (by key).
+
+    Each of ``delta``'s known durations is inserted after the old ones it does not undercut,
+    in its own stable order: the order a stable sort of the merged durations gives, without
+    sorting them again.
+    """
+    extended = {}
+    for column in DURATIONS:
+        kept = old.kept(("duration_rank", column))
+        if kept is None:
+            continue
+        order = kept[0]
+        added = delta.outcome(column)
+        known = np.flatnonzero(~np.isnan(added))
+        added_order = known[np.argsort(added[known], kind="stable")]
+        at = np.searchsorted(old.outcome(column)[order], added[added_order], side="right")
+        merged_order = np.insert(order, at, added_order + old.n_items).astype(np.int64)
+        rank = np.full(old.n_items + delta.n_items, -1, dtype=np.int64)
+        rank[merged_order] = np.arange(merged_order.size)
+        merged_order.flags.writeable = False
+        rank.flags.writeable = False
+        extended[("duration_rank", column)] = (merged_order, rank)
+    return extended
+
+
+def _average_ranks(frame: FeedbackFrame, column: str) -> tuple[FloatArray, IntArray]:
+    """Each item's rank among the known durations, and the size of every run of ties.
+
+    Ranks are 1-based, tied durations share their mean rank (``scipy.stats.rankdata``'s
+    "average") and an unknown duration has rank 0. Read off the kept order of
+    :func:`_ranked`, so the durations are sorted once.
+    """
+    order, _ = _ranked(frame, column)
+    ranks = np.zeros(frame.n_items)
+    if not order.size:
+        return ranks, np.zeros(0, dtype=np.int64)
+    ordered = frame.outcome(column)[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    ties = np.diff(np.r_[starts, ordered.size]).astype(np.int64)
+    ranks[order] = np.repeat(starts + (ties + 1.0) / 2.0, ties)
+    return ranks, ties
 
 
 def _grouped(
@@ -191,16 +243,10 @@ def mann_whitney_by_theme(
         group is empty or every duration is the same.
     """
     _check_column("mann_whitney_by_theme", column)
-    values = frame.outcome(column)
-    known = ~np.isnan(values)
+    ranks, ties = _average_ranks(frame, column)
+    known = ranks > 0
     n = float(known.sum())
-    ranks = np.zeros(frame.n_items)
-    if n:
-        ranks[known] = stats.rankdata(values[known])
-        _, ties = np.unique(values[known], return_counts=True)
-        tie_term = float(((ties.astype(np.float64) ** 3) - ties).sum())
-    else:
-        tie_term = 0.0
+    tie_term = float(((ties.astype(np.float64) ** 3) - ties).sum())
     sums = frame.theme_sums(np.column_stack([ranks, known.astype(np.float64)]))
     r1, n1 = sums[:, 0], sums[:, 1]
     n2 = n - n1

@@ -11,16 +11,14 @@ outcome columns follow the rule of a rebuild: a column is there when some item h
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from feedback_nlp.analytics._columns import ITEM_FIELDS
-from feedback_nlp.analytics.breakdown import score_columns
+from feedback_nlp.analytics.carry import carry_appended, carry_replaced
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.analytics.loader import frame_from_records
 from feedback_nlp.domain import AnalyticsRecords
@@ -207,6 +205,8 @@ def merge_frame(base: FrameParts, records: AnalyticsRecords, ids: list[int]) -> 
         mentions=mentions,
         units=units,
     )
+    if not n_added and list(table.columns) == list(old.items.columns):
+        carry_replaced(old, delta, frame, target)
     return FrameParts(frame, merged_ids, keys, source_field)
 
 
@@ -252,9 +252,9 @@ def append_frames(old: FeedbackFrame, new: FeedbackFrame) -> FeedbackFrame | Non
 
     Both must have the same columns, dtypes and themes (``None`` otherwise). The result equals
     the frame of all the rows built at once; what ``old`` derived is carried over where it
-    stays exact (:func:`_carry_derived`). Used for a snapshot's new items and for its filtered
-    frames (the filter of the merged frame = the filter of the old one, then that of the new
-    items).
+    stays exact (:func:`~feedback_nlp.analytics.carry.carry_appended`). Used for a snapshot's
+    new items and for its filtered frames (the filter of the merged frame = the filter of the
+    old one, then that of the new items).
     """
     if (
         list(new.items.columns) != list(old.items.columns)
@@ -276,78 +276,8 @@ def append_frames(old: FeedbackFrame, new: FeedbackFrame) -> FeedbackFrame | Non
         mentions=np.concatenate([old.mentions, new.mentions]),
         units=units,
     )
-    _carry_derived(old, new, frame)
+    carry_appended(old, new, frame)
     return frame
-
-
-def _frozen(array: np.ndarray) -> np.ndarray:
-    array.flags.writeable = False
-    return array
-
-
-def _seed(frame: FeedbackFrame, key: Hashable, value: Any) -> None:
-    frame.derived(key, lambda: value)
-
-
-def _carry_derived(old: FeedbackFrame, delta: FeedbackFrame, merged: FeedbackFrame) -> None:
-    """Seed ``merged`` (= ``old`` + ``delta`` appended) with what ``old`` already derived.
-
-    Only values that come out exactly as a computation over ``merged`` would: the mention
-    cells and score terms (row-wise), the codes of one segment attribute when the new rows
-    bring no new value, and period codes when the new rows fall inside the known span.
-    """
-    offset = old.n_items
-    cells = old.kept("mention_cells")
-    if cells is not None:
-        rows, cols = delta.mention_cells()
-        merged.derived(
-            "mention_cells",
-            lambda: (
-                _frozen(np.concatenate([cells[0], rows + offset])),
-                _frozen(np.concatenate([cells[1], cols])),
-            ),
-        )
-    if delta.units.empty:  # the units did not change: what only they decide holds
-        for name in ("pool_cells", "quote_order"):
-            kept = old.kept(name)
-            if kept is not None:
-                _seed(merged, name, kept)
-        csr = old.kept("theme_csr")
-        if csr is not None:
-            wider = type(csr)(
-                (csr.data, csr.indices, csr.indptr), shape=(csr.shape[0], merged.n_items)
-            )
-            _seed(merged, "theme_csr", wider)
-    terms = old.kept("score_columns")
-    if terms is not None:
-        added = score_columns(delta)
-        merged.derived("score_columns", lambda: _frozen(np.concatenate([terms, added])))
-    for key, value in list(old._derived.items()):
-        if not isinstance(key, tuple) or value is None:
-            continue
-        if key[0] == "segment_codes" and len(key[1]) == 1:
-            codes, labels = value
-            values = delta.items[key[1][0]].to_numpy(dtype=object)
-            known = pd.notna(values)
-            found = pd.Index(labels).get_indexer(values[known])
-            if (found < 0).any():
-                continue
-            new = np.full(delta.n_items, -1, dtype=np.int64)
-            new[known] = found
-            _seed(merged, key, (_frozen(np.concatenate([codes, new])), labels))
-        elif key[0] == "period_codes":
-            codes, labels = value
-            if not labels:
-                continue
-            new_codes, new_labels = delta.period_codes(key[1])
-            if not new_labels:
-                shifted = new_codes
-            else:
-                start = labels.index(new_labels[0]) if new_labels[0] in labels else -1
-                if start < 0 or new_labels[-1] not in labels:
-                    continue
-                shifted = np.where(new_codes >= 0, new_codes + start, -1)
-            _seed(merged, key, (_frozen(np.concatenate([codes, shifted]).astype(np.int64)), labels))
 
 
 def _merged_units(
