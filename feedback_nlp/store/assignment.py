@@ -175,6 +175,25 @@ class AssignmentStore(StoreBase):
             )
         return kept
 
+    def add_theme_members(
+        self,
+        connection: Connection,
+        workspace_id: int,
+        members: dict[str, tuple[int, dict[str, int]]],
+    ) -> None:
+        """Set each theme's ``size`` and ``languages`` (``theme -> (size, {lang: count})``).
+
+        In the caller's transaction, as an assignment pass without edits to replay leaves
+        them: its ``updated_at`` stays, since no unit changed theme (the analytics state reads
+        the new units through their items' ``updated_at``).
+        """
+        for theme_id, (size, languages) in members.items():
+            connection.execute(
+                update(themes)
+                .where(themes.c.workspace_id == workspace_id, themes.c.theme_id == theme_id)
+                .values(size=size, languages=languages)
+            )
+
     def run_theme_ids(self, workspace_id: int, run_id: int) -> set[str]:
         """The themes run ``run_id`` found (as mined: merged or ignored since, they still count).
 

@@ -15,6 +15,13 @@ so a later edit (and an undo) replays them too. The replay writes what changed: 
 themes, the themes' sizes (a new ``updated_at``, which makes the analytics state reload the
 units' themes) and the seeds' effects. The next mining run supersedes all of it as usual.
 
+Without any edit to replay (a workspace nobody has steered yet), the replay would move no stored
+unit and keep every label and quote: the pass then only grows the sizes and language counts of
+the themes the new units joined, without reading the run's other units, and leaves the themes'
+``updated_at`` as it was, so the analytics state merges the new units through their items instead
+of reloading every unit (at a million items the full replay held the write lock past the 30 s
+busy timeout, and ingest failed with "database is locked").
+
 Vectors are never embedded in the transaction: the new units' are held, the others' (a seed's
 space needs every unit) come from the embeddings cache; when some are missing the transaction is
 rolled back, they are fetched and the pass tries again (as :class:`~feedback_nlp.taxonomy.service.
@@ -23,6 +30,7 @@ TaxonomyService` does).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -41,7 +49,7 @@ from feedback_nlp.taxonomy.vectors import (
     MissingVectors,
     TextEmbedder,
 )
-from feedback_nlp.taxonomy_records import Operation, TaxonomyBase, unit_key
+from feedback_nlp.taxonomy_records import Operation, ReplayResult, TaxonomyBase, unit_key
 
 if TYPE_CHECKING:
     from feedback_nlp.domain import MinedUnit
@@ -126,8 +134,10 @@ def _replay(
     kept: Sequence[MinedUnit],
     context: ReplayContext,
 ) -> AssignedUnits:
-    base = store.read_base(connection, workspace_id)
     operations = store.read_operations(connection, workspace_id)
+    if not operations:
+        return _joined_without_edits(store, connection, workspace_id, kept)
+    base = store.read_base(connection, workspace_id)
     new_keys = [unit_key(u.item_id, u.unit_index) for u in kept]
     widened, claimed = _widened_seeds(base, operations, new_keys, context)
     run = Replay(base, context)
@@ -141,6 +151,37 @@ def _replay(
         1 for theme in themes.values() if theme in result.themes and result.themes[theme].ignored
     )
     return AssignedUnits(base.run_id, themes, hidden, claimed, result.report(widened))
+
+
+def _joined_without_edits(
+    store: Store, connection: Connection, workspace_id: int, kept: Sequence[MinedUnit]
+) -> AssignedUnits:
+    """What the replay of no edit gives, without reading the run's other units.
+
+    With no edit, the replay moves no stored unit and keeps every theme's label and quotes;
+    the new units join the themes they were given, whose sizes and language counts grow by
+    them (counted and ordered as :class:`~feedback_nlp.taxonomy.replay.Replay` counts).
+    """
+    base = store.read_base(connection, workspace_id, with_units=False)
+    added: dict[str, Counter[str]] = {}
+    for unit in kept:
+        if unit.theme_id is not None:
+            added.setdefault(unit.theme_id, Counter())[unit.lang] += 1
+    members: dict[str, tuple[int, dict[str, int]]] = {}
+    for theme_id, counts in added.items():
+        theme = base.themes.get(theme_id)
+        if theme is None or theme.level != 0 or not (theme.live or theme.origin != "mined"):
+            continue
+        languages = Counter(theme.languages) + counts
+        ordered = dict(sorted(languages.items(), key=lambda item: (-item[1], item[0])))
+        members[theme_id] = (theme.size + sum(counts.values()), ordered)
+    store.add_theme_members(connection, workspace_id, members)
+    themes = {unit_key(u.item_id, u.unit_index): u.theme_id for u in kept}
+    hidden = sum(
+        1 for t in themes.values() if t is not None and t in base.themes and base.themes[t].ignored
+    )
+    report = ReplayResult(assigned=(), themes={}, removed=frozenset(), applications={}).report([])
+    return AssignedUnits(base.run_id, themes, hidden, {}, report)
 
 
 def _widened_seeds(

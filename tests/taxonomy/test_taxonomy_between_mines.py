@@ -15,7 +15,10 @@ into delivery, greetings ignored, a battery seed), new items are stored and the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+import numpy.typing as npt
 import pytest
 from sqlalchemy import select
 
@@ -28,6 +31,8 @@ from feedback_nlp.jobs.assign import run_assign_job
 from feedback_nlp.jobs.context import JobContext
 from feedback_nlp.store import Store
 from feedback_nlp.store.schema import jobs
+from feedback_nlp.taxonomy.draft import ReplayContext
+from feedback_nlp.taxonomy.replay import replay
 from feedback_nlp.taxonomy.seed import claim_new_units
 from feedback_nlp.themes.content import content_texts
 from feedback_nlp.themes.registry import RegisteredTheme, ThemeRegistry
@@ -252,3 +257,44 @@ def test_seed_claim_new_units_by_examples_or_members() -> None:
     assert claim_new_units(new, examples, members, 0.7).tolist() == [True, True, False, False]
     nobody = np.empty((0, 3), dtype=np.float32)
     assert claim_new_units(new, examples, nobody, 0.7).tolist() == [True, False, False, False]
+
+
+def _replay_is_a_no_op(store: Store, ws: int) -> None:
+    """Replaying no edit on every stored unit would change no unit and no theme column."""
+    with store.engine.connect() as connection:
+        base = store.read_base(connection, ws)
+    result = replay(base, [], ReplayContext(vectors=_no_vectors))
+    assert result.assigned == base.units.current
+    assert not result.removed
+    for theme_id, theme in result.themes.items():
+        assert theme.written() == base.themes[theme_id].written(), theme_id
+
+
+def _no_vectors(keys: Sequence[str], texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    raise AssertionError(f"a replay without edits needs no vectors: {len(keys)}, {texts!r}")
+
+
+def test_between_mines_without_edits_writes_what_a_full_replay_would(
+    store: Store, embedder: WordEmbedder
+) -> None:
+    """With no edit to replay, the pass writes what a replay of every unit would write.
+
+    It leaves the run's other units unread; the themes' sizes and languages grow by the new units.
+    """
+    ws = store.create_workspace("plain").id
+    store.upsert_feedback(ws, corpus_items())
+    hand_mine(store, ws, registry=_registry(store, ws, embedder))
+    _replay_is_a_no_op(store, ws)  # as mined
+    before, marks = sizes(store, ws), store.analytics_marks(ws).units_key()
+    _store_new(store, ws)
+    result = _assign(store, embedder)
+    assert result["n_units"] == 4
+    found = themes_of_items(store, ws)
+    assert found["n-parcel"] == PARCEL  # as mined: there is no merge to follow
+    assert (found["n-battery"], found["n-far"]) == (None, None)
+    after = sizes(store, ws)
+    assert after[PARCEL] == before[PARCEL] + 1
+    assert after[GREETING] == before[GREETING] + 1
+    _replay_is_a_no_op(store, ws)  # sizes and languages are those a replay counts
+    # no unit changed theme: the analytics state merges the new units, it does not reload
+    assert store.analytics_marks(ws).units_key() == marks
