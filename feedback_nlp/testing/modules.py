@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 from pathlib import Path
 from types import ModuleType
 
 __all__ = ["load_file_module"]
+
+# Held while a file module runs: another thread asking for it then waits for the whole module
+# instead of getting it half run from sys.modules (reentrant: a module may load another).
+_LOADING = threading.RLock()
 
 
 def load_file_module(name: str, path: Path) -> ModuleType:
@@ -16,9 +21,16 @@ def load_file_module(name: str, path: Path) -> ModuleType:
     While it runs, the file's folder comes first on ``sys.path``, as under ``python PATH``: a
     bench script finds ``bench/_common.py`` the same way in both.
 
+    Safe to call from several threads at once: each gets the module once it has fully run.
+
     Raises:
         ImportError: If ``path`` cannot be loaded as a module.
     """
+    with _LOADING:
+        return _load(name, path)
+
+
+def _load(name: str, path: Path) -> ModuleType:
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)
