@@ -61,14 +61,7 @@ TARGET_P95_MS = 100.0
 TARGET_FRESHNESS_S = 5.0
 TARGET_RESTART_S = 30.0
 #: The demo generator's outcome columns (issue 19), loaded and served like the other fields.
-OUTCOME_FIELDS = (
-    "customer_id",
-    "first_response_at",
-    "resolved_at",
-    "churned",
-    "churned_at",
-    "revenue",
-)
+OUTCOME_FIELDS: tuple[str, ...] = load_file_module("demo_generate", GENERATOR).OUTCOME_COLUMNS
 
 #: Read routes of the mixed load: name -> (path, query parameters).
 READ_ROUTES: dict[str, tuple[str, dict[str, str]]] = {
