@@ -42,6 +42,7 @@ from feedback_nlp.analytics._columns import (
     unit_mean_sentiment,
     unit_table,
 )
+from feedback_nlp.analytics.arrays import distinct_with_inverse
 from feedback_nlp.errors import InvalidInputError, NotFoundError
 
 __all__ = ["SCORE_SCALES", "FeedbackFrame", "Period", "table_records"]
@@ -385,7 +386,7 @@ class FeedbackFrame:
         if len(attributes) == 2:
             second, second_uniques = pd.factorize(self.items[attributes[1]], sort=True)
             pair = np.where((codes < 0) | (second < 0), -1, codes * len(second_uniques) + second)
-            used, codes = np.unique(pair, return_inverse=True)
+            used, codes = distinct_with_inverse(pair)
             codes = codes - int(used[0] < 0)
             width = len(second_uniques)
             labels = [

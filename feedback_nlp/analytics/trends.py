@@ -64,6 +64,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import sparse
 
+from feedback_nlp.analytics.arrays import distinct
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.analytics.stats import (
     FDR,
@@ -251,7 +252,7 @@ class _ParentGroups:
         group = self.of_theme[cols]
         inside = group >= 0
         width = len(self.ids)
-        pairs = np.unique(rows[inside] * width + group[inside])
+        pairs = distinct(rows[inside] * width + group[inside])
         items, groups = pairs // width, pairs % width
         item_periods = codes[items]
         dated = item_periods >= 0
@@ -406,7 +407,7 @@ def _pool_cells(
             chosen = row >= 0
             n_units += np.bincount(row[chosen], minlength=len(groups))
             keys.append(items[chosen] * len(groups) + row[chosen])
-        cells = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+        cells = distinct(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
         return groups, n_units, cells // len(groups), cells % len(groups)
 
     return frame.derived("pool_cells", build)
