@@ -101,7 +101,8 @@ def carry_appended(old: FeedbackFrame, delta: FeedbackFrame, merged: FeedbackFra
             _seed(merged, key, (_frozen(np.concatenate([codes, shifted]).astype(np.int64)), labels))
 
 
-#: The item columns each kept value of a frame is computed from (the rest depend on units).
+#: The item columns each kept value of a frame is computed from, by the name of its key (the
+#: first element of a tuple key); the other kept values depend on the units too.
 _ITEM_COLUMNS_OF: dict[str, tuple[str, ...]] = {
     "customers": ("customer_id", "churned", "revenue"),
     "score_columns": ("nps", "csat", "ces", "sentiment"),
@@ -113,13 +114,13 @@ def _item_columns_of(key: Hashable) -> tuple[str, ...] | None:
     """The item columns the kept value ``key`` depends on (``None``: units too, or unknown)."""
     if isinstance(key, str):
         return _ITEM_COLUMNS_OF.get(key)
-    if isinstance(key, tuple) and key and key[0] == "segment_codes":
+    if not isinstance(key, tuple) or not key:
+        return None
+    if key[0] == "segment_codes":  # ("segment_codes", (attribute, ...))
         return tuple(key[1])
-    if isinstance(key, tuple) and key and key[0] == "duration_rank":
+    if key[0] == "duration_rank":  # ("duration_rank", column)
         return (str(key[1]),)
-    if isinstance(key, tuple) and key and key[0] in _ITEM_COLUMNS_OF:
-        return _ITEM_COLUMNS_OF[key[0]]
-    return None
+    return _ITEM_COLUMNS_OF.get(key[0])
 
 
 def carry_replaced(
