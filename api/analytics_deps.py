@@ -7,16 +7,23 @@ The analytics state (:class:`~feedback_nlp.analytics.state.AnalyticsState`) live
 ``app.state`` (created on first use, saving its snapshots under ``var_dir/analytics-state``), so
 every request of a process shares it: a workspace's frame is updated with what was written since,
 not rebuilt, and answers are memoised per snapshot (:meth:`Analysed.memo`).
+
+Every memoised answer says how fresh it is: ``X-Analytics-As-Of`` is when the snapshot it was
+computed over was built (RFC 3339, UTC), and ``X-Analytics-Stale: true`` marks an answer served
+from the snapshot before the newest while its recomputation runs (large workspaces only, never
+after a mining run or a theme edit; see :mod:`feedback_nlp.analytics.state.revalidation`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from api.deps import StoreDep, WorkspaceDep
 from api.display_deps import DisplayLangDep
@@ -34,6 +41,10 @@ T = TypeVar("T")
 DEFAULT_CURRENCY = "USD"
 _cache_lock = threading.Lock()
 STATE_DIRECTORY = "analytics-state"
+#: When the snapshot a memoised answer was computed over was built (the oldest of a route's).
+AS_OF_HEADER = "X-Analytics-As-Of"
+#: ``true`` when an answer comes from an older snapshot than the newest (being recomputed).
+STALE_HEADER = "X-Analytics-Stale"
 
 
 def get_frame_cache(request: Request) -> AnalyticsState:
@@ -111,6 +122,8 @@ class Analysed:
         snapshot: The analytics snapshot the frame comes from.
         rebind: The same (workspace, filters) over another snapshot.
         lang: The requested display language (``None``: the workspace's most frequent).
+        response: The request's response, whose freshness headers :meth:`memo` sets
+            (``None`` over another snapshot).
     """
 
     frame: FeedbackFrame
@@ -121,6 +134,7 @@ class Analysed:
     snapshot: Snapshot
     rebind: Callable[[Snapshot], Analysed]
     lang: str | None = None
+    response: Response | None = None
 
     def memo(self, key: Hashable, compute: Callable[[Analysed], T]) -> T:
         """``compute(self)``, once per snapshot, filters and ``key`` (the route's parameters).
@@ -134,7 +148,24 @@ class Analysed:
             return compute(rebind(snapshot))
 
         memo_key = (key, self.filters, self.lang)
-        return self.snapshot.memo.get(memo_key, lambda: compute(self), recipe)
+        value, served = self.snapshot.memo.answer(memo_key, lambda: compute(self), recipe)
+        if self.response is not None:
+            stale = served.stale_as_of is not None
+            _mark_freshness(
+                self.response, served.stale_as_of if stale else self.snapshot.built_at, stale
+            )
+        return value
+
+
+def _mark_freshness(response: Response, built_at: float | None, stale: bool) -> None:
+    """Set the freshness headers, keeping the oldest answer's when a route asks several."""
+    assert built_at is not None
+    as_of = datetime.fromtimestamp(built_at, UTC).isoformat(timespec="milliseconds")
+    shown = response.headers.get(AS_OF_HEADER)
+    if shown is None or as_of < shown:
+        response.headers[AS_OF_HEADER] = as_of
+    if stale:
+        response.headers[STALE_HEADER] = "true"
 
 
 def get_analysed(
@@ -143,13 +174,14 @@ def get_analysed(
     cache: FrameCacheDep,
     filters: FiltersDep,
     lang: DisplayLangDep,
+    response: Response,
 ) -> Analysed:
     """The workspace's frame (cached while its data is unchanged), filtered, with labels.
 
     Raises:
         InvalidInputError: If a segment filter names an attribute the workspace lacks (422).
     """
-    return _analysed(workspace, store, cache, filters, lang)
+    return _analysed(workspace, store, cache, filters, lang, response)
 
 
 def get_window_analysed(
@@ -158,9 +190,10 @@ def get_window_analysed(
     cache: FrameCacheDep,
     filters: WindowFiltersDep,
     lang: DisplayLangDep,
+    response: Response,
 ) -> Analysed:
     """Like :func:`get_analysed`, for routes where ``period`` means a granularity."""
-    return _analysed(workspace, store, cache, filters, lang)
+    return _analysed(workspace, store, cache, filters, lang, response)
 
 
 def _analysed(
@@ -168,9 +201,12 @@ def _analysed(
     store: Store,
     cache: AnalyticsState,
     filters: ReportFilters,
-    lang: str | None = None,
+    lang: str | None,
+    response: Response,
 ) -> Analysed:
-    return _over(cache.snapshot(store, workspace.id), store, workspace.id, filters, lang)
+    snapshot = cache.snapshot(store, workspace.id)
+    analysed = _over(snapshot, store, workspace.id, filters, lang)
+    return dataclasses.replace(analysed, response=response)
 
 
 def _over(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,8 @@ import pytest
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.analytics.loader import frame_from_records
 from feedback_nlp.analytics.persist import MANIFEST, load_snapshot
-from feedback_nlp.analytics.state import AnalyticsState
+from feedback_nlp.analytics.state import AnalyticsState, Snapshot
+from feedback_nlp.analytics.state.memo import Served
 from feedback_nlp.domain import FeedbackIn, PreparedFeedback
 from feedback_nlp.store import Store
 from tests.report.cx_data import seed_other, seed_workspace
@@ -121,6 +123,51 @@ def test_state_repair_finds_an_item_committed_below_the_watermark(store: Store) 
     repaired = state.snapshot(store, ws)
     assert repaired.frame.n_items == 9
     assert_same_frame(repaired.frame, rebuilt(store, ws))
+
+
+class _WriteBeforeRepairRead:
+    """The store, with one more write committed between a refresh's delta read and its repair."""
+
+    def __init__(self, store: Store, workspace_id: int) -> None:
+        self.store, self.workspace_id = store, workspace_id
+        self.pending = [_item("between-reads", nps=10)]
+        self.delta_rows: list[int] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def analytics_rows(self, workspace_id: int, **kwargs: Any) -> Any:
+        rows = self.store.analytics_rows(workspace_id, **kwargs)
+        if "ids" not in kwargs:
+            self.delta_rows.append(len(rows.ids))
+        return rows
+
+    def analytics_updates(self, workspace_id: int, *, since: datetime) -> Any:
+        if self.pending:
+            self.store.upsert_feedback(self.workspace_id, self.pending)
+            self.pending = []
+        return self.store.analytics_updates(workspace_id, since=since)
+
+
+def test_state_repair_merges_writes_since_the_delta_read_and_moves_the_watermark(
+    store: Store,
+) -> None:
+    ws = seed_workspace(store)
+    clock = [0.0]
+    state = AnalyticsState(repair_interval=10.0, clock=lambda: clock[0])
+    state.snapshot(store, ws)
+    source = _WriteBeforeRepairRead(store, ws)
+    store.upsert_feedback(ws, [_item("new-1")])
+    clock[0] = 11.0  # a repair pass is due
+    repaired = state.snapshot(source, ws)  # type: ignore[arg-type]
+    assert repaired.frame.n_items == 10
+    assert_same_frame(repaired.frame, rebuilt(store, ws))
+    stamps = dict(store.analytics_updates(ws, since=datetime(2000, 1, 1, tzinfo=UTC)))
+    assert repaired.updated == max(stamps.values())
+    store.upsert_feedback(ws, [_item("new-2")])
+    again = state.snapshot(source, ws)  # type: ignore[arg-type]
+    assert source.delta_rows == [1, 1]  # new-1, then new-2 alone (not between-reads again)
+    assert_same_frame(again.frame, rebuilt(store, ws))
 
 
 def test_state_readers_do_not_wait_for_a_refresh(store: Store) -> None:
@@ -231,6 +278,56 @@ def test_state_large_workspaces_refresh_in_the_background_and_warm_answers(
     state.close(timeout=30)  # its poller would go on reading a database the fixture drops
 
 
+def _next_snapshot(state: AnalyticsState, ws: int, after: object) -> Snapshot:
+    """The snapshot the background refresh publishes after ``after``."""
+    for _ in range(200):
+        entry = state._entries[ws]
+        if entry.snapshot is not after and not entry.refreshing:
+            break
+        threading.Event().wait(0.05)
+    fresh = state._entries[ws].snapshot
+    assert fresh is not None
+    assert fresh is not after
+    return fresh
+
+
+def _n_items(snapshot: Snapshot) -> int:
+    return snapshot.frame.n_items
+
+
+def test_state_serves_an_unwarmed_answer_stale_while_it_is_recomputed(store: Store) -> None:
+    ws = seed_workspace(store)
+    state = AnalyticsState(sync_below=0, check_interval=0.0, warm_budget=-1.0)  # never warms
+    first = state.snapshot(store, ws)
+    for _ in range(2):
+        first.memo.get("n", lambda: _n_items(first), _n_items)
+    store.upsert_feedback(ws, [_item("new-1"), _item("new-2")])
+    assert state.snapshot(store, ws) is first
+    fresh = _next_snapshot(state, ws, first)
+    assert fresh.frame.n_items == 10
+    value, served = fresh.memo.answer("n", lambda: -1)
+    assert (value, served.stale_as_of) == (8, first.built_at)  # at once, from the snapshot before
+    for _ in range(200):  # one background computation over the newest snapshot replaces it
+        if fresh.memo.is_fresh("n"):
+            break
+        threading.Event().wait(0.05)
+    assert fresh.memo.answer("n", lambda: -1) == (10, Served())
+    state.close(timeout=30)
+
+
+def test_state_never_serves_an_answer_stale_after_a_theme_edit(store: Store) -> None:
+    ws = seed_workspace(store)
+    state = AnalyticsState(sync_below=0, check_interval=0.0, warm_budget=-1.0)
+    first = state.snapshot(store, ws)
+    for _ in range(2):
+        first.memo.get("labels", lambda: "old", lambda _snapshot: "new")
+    store.rename_theme(ws, "t2", "Pricing")
+    assert state.snapshot(store, ws) is first
+    renamed = _next_snapshot(state, ws, first)
+    assert renamed.memo.answer("labels", lambda: "new") == ("new", Served())
+    state.close(timeout=30)
+
+
 def test_state_close_waits_for_background_refreshes_and_starts_no_more(store: Store) -> None:
     ws = seed_workspace(store)
     state = AnalyticsState(sync_below=0, check_interval=0.0)
@@ -295,7 +392,8 @@ _WRITER = """
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from feedback_nlp.analytics.state import AnalyticsState
+from feedback_nlp.analytics.state import AnalyticsState, Snapshot
+from feedback_nlp.analytics.state.memo import Served
 from feedback_nlp.domain import FeedbackIn, PreparedFeedback
 from feedback_nlp.store import open_store
 store = open_store(sys.argv[1], migrate=False)

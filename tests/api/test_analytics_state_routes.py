@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -9,8 +10,9 @@ from typing import Any
 from api_support import bearer, make_settings
 from fastapi.testclient import TestClient
 
-from api.analytics_deps import STATE_DIRECTORY
+from api.analytics_deps import AS_OF_HEADER, STALE_HEADER, STATE_DIRECTORY
 from api.main import create_app
+from feedback_nlp.analytics.state import AnalyticsState
 from feedback_nlp.domain import FeedbackIn, PreparedFeedback
 from feedback_nlp.store import open_store
 from tests.report.cx_data import seed_workspace
@@ -79,3 +81,42 @@ def test_restart_loads_the_saved_state_and_answers_the_same(
     with TestClient(create_app(settings)) as client:
         again = [_get(client, key, path, **params) for path, params in paths]
     assert again == first
+
+
+def test_a_large_workspace_answers_stale_with_headers_while_recomputing(
+    database_url: str, tmp_path: Path
+) -> None:
+    store = open_store(database_url)
+    try:
+        ws = seed_workspace(store)
+        key = store.create_api_key("acme")
+        settings = make_settings(tmp_path, database_url=database_url)
+        with TestClient(create_app(settings)) as client:
+            state = AnalyticsState(sync_below=0, check_interval=0.0, warm_budget=-1.0)
+            client.app.state.frame_cache = state  # type: ignore[attr-defined]
+            for _ in range(2):  # asked again: worth keeping up to date
+                first = client.get("/v1/metrics/nps", headers=bearer(key))
+            assert first.json()["overall"]["n_items"] == 8
+            assert STALE_HEADER not in first.headers
+            first_as_of = first.headers[AS_OF_HEADER]
+            published = state._entries[ws].snapshot
+            store.upsert_feedback(ws, [_detractor("x1"), _detractor("x2")])
+            seen: list[tuple[int, str | None, str]] = []
+            for _ in range(200):
+                response = client.get("/v1/metrics/nps", headers=bearer(key))
+                n_items = response.json()["overall"]["n_items"]
+                seen.append(
+                    (n_items, response.headers.get(STALE_HEADER), response.headers[AS_OF_HEADER])
+                )
+                if n_items == 10:
+                    break
+                threading.Event().wait(0.05)
+            assert state._entries[ws].snapshot is not published
+            assert seen[-1][:2] == (10, None)
+            assert seen[-1][2] > first_as_of
+            stale = [entry for entry in seen if entry[1] == "true"]
+            assert stale, seen  # the newer snapshot's first answer was the one before's
+            assert all(entry[0] == 8 and entry[2] == first_as_of for entry in stale)
+            state.close(timeout=30)
+    finally:
+        store.close()

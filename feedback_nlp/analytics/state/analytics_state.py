@@ -3,7 +3,10 @@
 Readers never wait for a writer: a request refreshes a small workspace's snapshot only if no
 other request is refreshing it (otherwise it answers from the current snapshot); a large one is
 refreshed in a background thread, which first extends the recently used filtered frames and
-warms the recently used answers over the next snapshot. Only the very first request of a
+warms the recently used answers over the next snapshot; when the next snapshot only adds items
+(same themes), the answers it could not warm in time are inherited stale and served at once,
+each computed again over the newest snapshot by one background thread (stale-while-revalidate,
+:mod:`~feedback_nlp.analytics.state.revalidation`). Only the very first request of a
 workspace (no snapshot yet) waits for the load. Building a snapshot is
 :mod:`~feedback_nlp.analytics.state.building`; publishing and saving it is
 :mod:`~feedback_nlp.analytics.state.saving`.
@@ -22,6 +25,7 @@ from pathlib import Path
 from feedback_nlp.analytics.loader import LoadedFrame
 from feedback_nlp.analytics.merge import append_frames
 from feedback_nlp.analytics.state.building import SnapshotBuilder
+from feedback_nlp.analytics.state.revalidation import Revalidator
 from feedback_nlp.analytics.state.saving import SnapshotSaver
 from feedback_nlp.analytics.state.snapshot import Snapshot, WorkspaceEntry
 from feedback_nlp.analytics.state.source import StateSource
@@ -46,12 +50,16 @@ class AnalyticsState(SnapshotBuilder, SnapshotSaver):
             a change (so it sees every write that finished before it; cheap at that size).
             Larger ones are refreshed in a background thread while requests keep answering
             from the current snapshot, and the answers used in the last ``warm_window``
-            seconds are computed over the next snapshot before it is published.
+            seconds are computed over the next snapshot before it is published; those not
+            warmed within ``warm_budget`` are served stale (computed over the snapshot before)
+            until one background computation over the newest snapshot replaces them, unless
+            the next snapshot was rebuilt (a mining run or a theme edit: never served stale).
         check_interval: Fewest seconds between two background refreshes of a workspace; a
             background thread also starts one every ``check_interval`` seconds when no
             request does, so a large workspace is never staler than that and a refresh.
         warm_window: See ``sync_below``.
-        warm_budget: Most seconds spent warming one snapshot (the rest is computed on use).
+        warm_budget: Most seconds spent warming one snapshot, cheapest answers first (the
+            rest is served stale where it may be, else computed on use).
         clock: Monotonic seconds (tests pass a fake one).
     """
 
@@ -67,7 +75,7 @@ class AnalyticsState(SnapshotBuilder, SnapshotSaver):
         sync_below: int = 10_000,
         check_interval: float = 0.5,
         warm_window: float = 60.0,
-        warm_budget: float = 3.0,
+        warm_budget: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.directory = directory
@@ -87,6 +95,7 @@ class AnalyticsState(SnapshotBuilder, SnapshotSaver):
         self._poller: threading.Thread | None = None
         self._refreshers: list[threading.Thread] = []
         self._closed = threading.Event()
+        self._revalidator = Revalidator(self._peek)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -170,6 +179,13 @@ class AnalyticsState(SnapshotBuilder, SnapshotSaver):
                 self._carry_frames(current, fresh)
                 self._warm(current, fresh)
                 rebuilt = fresh.marks.units_key() != current.marks.units_key()
+                if not rebuilt:
+                    fresh.memo.inherit(
+                        current.memo,
+                        since=self.clock() - self.warm_window,
+                        built_at=current.built_at,
+                        revalidate=self._revalidator.for_workspace(workspace_id),
+                    )
                 self._publish(workspace_id, entry, fresh, rebuilt=rebuilt)
         except Exception:
             logger.exception("could not refresh the analytics state of workspace %d", workspace_id)
@@ -188,7 +204,7 @@ class AnalyticsState(SnapshotBuilder, SnapshotSaver):
         added = fresh.parts.appended
         if added is None:
             return
-        for key, recipe in current.frames.recent(self.clock() - self.warm_window):
+        for key, recipe, _ in current.frames.recent(self.clock() - self.warm_window):
             old = current.frames.peek(key)
             if old is None:
                 continue
@@ -201,10 +217,14 @@ class AnalyticsState(SnapshotBuilder, SnapshotSaver):
                 fresh.frames.get(key, lambda extended=extended: extended, recipe)  # type: ignore[misc]
 
     def _warm(self, current: Snapshot, fresh: Snapshot) -> None:
-        """Compute the recently used answers of ``current`` over ``fresh``."""
+        """Compute the recently used answers of ``current`` over ``fresh``, cheapest first.
+
+        An answer whose last computation took longer than what is left of ``warm_budget`` is
+        not started (it is served stale and recomputed after publication, or computed on use).
+        """
         started = self.clock()
-        for key, recipe in current.memo.recent(started - self.warm_window):
-            if self.clock() - started > self.warm_budget:
+        for key, recipe, cost in current.memo.recent(started - self.warm_window):
+            if self.clock() - started + cost > self.warm_budget:
                 break
             try:
                 fresh.memo.get(key, lambda recipe=recipe: recipe(fresh), recipe)  # type: ignore[misc]
@@ -239,6 +259,7 @@ class AnalyticsState(SnapshotBuilder, SnapshotSaver):
             threads.append(poller)
         for thread in threads:
             thread.join(timeout)
+        self._revalidator.close(timeout)
 
     # --- building --------------------------------------------------------------------------
 

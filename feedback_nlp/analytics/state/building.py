@@ -105,7 +105,7 @@ class SnapshotBuilder:
             checked = self._repaired(source, workspace_id, parts, rows.marks, updated, seen)
             if checked is None:
                 return self._rebuild(source, workspace_id, version)
-            parts, seen = checked
+            parts, seen, updated = checked
         if parts is current.parts and rows.marks == current.marks and not repair:
             return current
         return Snapshot(
@@ -126,18 +126,26 @@ class SnapshotBuilder:
         marks: AnalyticsMarks,
         updated: datetime | None,
         seen: Mapping[int, datetime],
-    ) -> tuple[FrameParts, Mapping[int, datetime]] | None:
-        """``parts`` with the writes it missed (``None``: items were deleted; rebuild).
+    ) -> tuple[FrameParts, Mapping[int, datetime], datetime | None] | None:
+        """``parts`` with the writes it missed, ``seen`` and the watermark (``None``: rebuild).
 
         A write is missed when its transaction committed after a later one's: its id and
         ``updated_at`` are below both watermarks. Writes of the last ``repair_overlap`` before
         the watermark whose (id, ``updated_at``) the state has not seen are read again, and the
-        item count is compared with the database's.
+        item count is compared with the database's (``None`` when items were deleted).
+
+        The same read finds the writes committed since the delta read (newer than the
+        watermark); they are merged too, and the watermark moves up to the newest write the
+        read listed, so the next delta read does not read them again.
         """
         missing: set[int] = set()
+        late = 0
+        newest = updated
         if updated is not None:
             stamps = source.analytics_updates(workspace_id, since=updated - self.repair_overlap)
             missing = {item for item, at in stamps if seen.get(item) != at}
+            late = sum(1 for item, at in stamps if at <= updated and seen.get(item) != at)
+            newest = max([updated, *(at for _, at in stamps)])
         max_id = int(parts.ids[-1]) if len(parts.ids) else 0
         count = source.analytics_item_count(workspace_id, max_id=max_id)
         if count < parts.frame.n_items:
@@ -146,12 +154,13 @@ class SnapshotBuilder:
             stored = np.asarray(source.analytics_item_ids(workspace_id), dtype=np.int64)
             missing |= {int(i) for i in np.setdiff1d(stored[stored <= max_id], parts.ids)}
         if not missing:
-            return parts, seen
-        logger.info("analytics state of workspace %d: %d late writes", workspace_id, len(missing))
+            return parts, seen, updated
+        if late:
+            logger.info("analytics state of workspace %d: %d late writes", workspace_id, late)
         rows = source.analytics_rows(workspace_id, ids=sorted(missing))
         if rows.marks.units_key() != marks.units_key():
             return None
         merged = merge_frame(parts, rows.records, rows.ids)
         if merged is None:
             return None
-        return merged, _recent(seen, rows, updated, self.repair_overlap)
+        return merged, _recent(seen, rows, newest, self.repair_overlap), newest

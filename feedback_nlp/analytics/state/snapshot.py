@@ -8,6 +8,7 @@ the lock of the one refresh that may build the next, and where and when it was l
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,6 +38,7 @@ class Snapshot:
         frames: Filtered frames of it (few: each can be as large as the frame).
         seen: ``updated_at`` of the items it merged within ``repair_overlap`` of its watermark
             (a repair pass reads only the writes of that window it has not seen).
+        built_at: When it was built (epoch seconds): how old an answer computed over it is.
     """
 
     parts: FrameParts
@@ -48,6 +50,7 @@ class Snapshot:
     memo: Memo = field(default_factory=Memo)
     frames: Memo = field(default_factory=lambda: Memo(4))
     seen: Mapping[int, datetime] = field(default_factory=dict)
+    built_at: float = field(default_factory=time.time)
 
     @property
     def frame(self) -> FeedbackFrame:
