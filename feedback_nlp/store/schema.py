@@ -255,6 +255,7 @@ themes = Table(
     Column("retired_by_op", Integer, nullable=True),
     Column("mined_quotes", JSON, nullable=True),
     PrimaryKeyConstraint("workspace_id", "theme_id"),
+    Index(None, "workspace_id", "updated_at"),  # the marks (revision 0010): no row is read
 )
 
 theme_history = Table(

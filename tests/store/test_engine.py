@@ -28,10 +28,10 @@ def test_engine_migrates_empty_database_to_head(database_url: str) -> None:
     engine = make_engine(database_url)
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0009"
+    assert current_revision(engine) == head_revision() == "0010"
     assert set(inspect(engine).get_table_names()) >= TABLES
     upgrade(engine)  # a second run is a no-op
-    assert current_revision(engine) == "0009"
+    assert current_revision(engine) == "0010"
     engine.dispose()
 
 
@@ -48,3 +48,17 @@ def test_engine_sqlite_pragmas(tmp_path) -> None:  # type: ignore[no-untyped-def
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 30000
     engine.dispose()
+
+
+def test_the_theme_marks_are_read_from_an_index_alone(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(f"sqlite:///{tmp_path / 'plan.sqlite3'}")
+    upgrade(engine)
+    with engine.connect() as connection:
+        plan = connection.execute(
+            text(
+                "EXPLAIN QUERY PLAN SELECT max(updated_at), count(*) FROM themes "
+                "WHERE workspace_id = 1"
+            )
+        ).all()
+    engine.dispose()
+    assert any("COVERING INDEX ix_themes_workspace_id_updated_at" in row[-1] for row in plan), plan
