@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection
 from feedback_nlp.analytics.rows import AnalyticsMarks, AnalyticsRows
 from feedback_nlp.domain import AnalyticsRecords
 from feedback_nlp.store.base import StoreBase, chunks
+from feedback_nlp.store.packed import fetch_rows
 from feedback_nlp.store.schema import (
     feedback_items,
     mining_runs,
@@ -157,11 +158,12 @@ class AnalyticsReader(StoreBase):
         """``(id, updated_at)`` of the items updated at or after ``since`` (an index range)."""
         items = feedback_items.c
         with self._read() as connection:
-            rows = connection.execute(
+            rows = fetch_rows(
+                connection,
                 select(items.id, items.updated_at).where(
                     items.workspace_id == workspace_id, items.updated_at >= since
-                )
-            ).all()
+                ),
+            )
         return [(int(row[0]), row[1]) for row in rows]
 
     def analytics_item_ids(self, workspace_id: int) -> list[int]:
@@ -216,14 +218,16 @@ class AnalyticsReader(StoreBase):
             if everything:
                 found = {row[0]: row for row in connection.execute(base.order_by(items.id))}
             else:
+                # Delta reads run beside busy request threads: fetched as one value each
+                # (feedback_nlp.store.packed), not one GIL hand-over per row.
                 if after_id is not None:
-                    for row in connection.execute(base.where(items.id > after_id)):
+                    for row in fetch_rows(connection, base.where(items.id > after_id)):
                         found[row[0]] = row
                 if updated_after is not None:
-                    for row in connection.execute(base.where(items.updated_at > updated_after)):
+                    for row in fetch_rows(connection, base.where(items.updated_at > updated_after)):
                         found[row[0]] = row
                 for part in chunks(sorted(set(ids) - set(found))):
-                    for row in connection.execute(base.where(items.id.in_(part))):
+                    for row in fetch_rows(connection, base.where(items.id.in_(part))):
                         found[row[0]] = row
             item_rows = [found[key] for key in sorted(found)]
             unit_rows = self._units_of(connection, workspace_id, item_rows, everything, after_id)
@@ -270,9 +274,9 @@ class AnalyticsReader(StoreBase):
         older = [i for i in wanted if after_id is None or i <= after_id]
         rows: list[Any] = []
         if fresh:  # new items: one range over the (item_id, unit_index) index
-            rows += connection.execute(base.where(units.item_id >= min(fresh))).all()
+            rows += fetch_rows(connection, base.where(units.item_id >= min(fresh)))
         for part in chunks(older):
-            rows += connection.execute(base.where(units.item_id.in_(part))).all()
+            rows += fetch_rows(connection, base.where(units.item_id.in_(part)))
         keep = set(wanted)
         rows = sorted((row for row in rows if row[0] in keep), key=lambda r: (r[0], r[5]))
         return [row[:5] for row in rows]
