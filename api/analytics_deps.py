@@ -16,7 +16,6 @@ after a mining run or a theme edit; see :mod:`feedback_nlp.analytics.state.reval
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -151,15 +150,13 @@ class Analysed:
         value, served = self.snapshot.memo.answer(memo_key, lambda: compute(self), recipe)
         if self.response is not None:
             stale = served.stale_as_of is not None
-            _mark_freshness(
-                self.response, served.stale_as_of if stale else self.snapshot.built_at, stale
-            )
+            built_at = self.snapshot.built_at if served.stale_as_of is None else served.stale_as_of
+            _mark_freshness(self.response, built_at, stale)
         return value
 
 
-def _mark_freshness(response: Response, built_at: float | None, stale: bool) -> None:
+def _mark_freshness(response: Response, built_at: float, stale: bool) -> None:
     """Set the freshness headers, keeping the oldest answer's when a route asks several."""
-    assert built_at is not None
     as_of = datetime.fromtimestamp(built_at, UTC).isoformat(timespec="milliseconds")
     shown = response.headers.get(AS_OF_HEADER)
     if shown is None or as_of < shown:
@@ -204,9 +201,7 @@ def _analysed(
     lang: str | None,
     response: Response,
 ) -> Analysed:
-    snapshot = cache.snapshot(store, workspace.id)
-    analysed = _over(snapshot, store, workspace.id, filters, lang)
-    return dataclasses.replace(analysed, response=response)
+    return _over(cache.snapshot(store, workspace.id), store, workspace.id, filters, lang, response)
 
 
 def _over(
@@ -215,6 +210,7 @@ def _over(
     workspace_id: int,
     filters: ReportFilters,
     lang: str | None = None,
+    response: Response | None = None,
 ) -> Analysed:
     """The :class:`Analysed` of ``filters`` over ``snapshot`` (filtered frame memoised)."""
     frame = snapshot.frames.get(filters, lambda: filters.apply(snapshot.frame), filters.apply)
@@ -226,7 +222,7 @@ def _over(
     def rebind(other: Snapshot) -> Analysed:
         return _over(other, store, workspace_id, filters, lang)
 
-    return Analysed(frame, labels, parents, general, filters, snapshot, rebind, lang)
+    return Analysed(frame, labels, parents, general, filters, snapshot, rebind, lang, response)
 
 
 def _theme_names(

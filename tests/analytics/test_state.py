@@ -232,6 +232,19 @@ def test_state_restart_ignores_a_damaged_or_foreign_snapshot(
     assert_same_frame(restarted.snapshot(store, ws).frame, rebuilt(store, ws))
 
 
+def _next_snapshot(state: AnalyticsState, ws: int, after: object, *, tries: int = 200) -> Snapshot:
+    """The snapshot the background refresh publishes after ``after`` (polled every 50 ms)."""
+    for _ in range(tries):
+        entry = state._entries[ws]
+        if entry.snapshot is not after and not entry.refreshing:
+            break
+        threading.Event().wait(0.05)
+    fresh = state._entries[ws].snapshot
+    assert fresh is not None
+    assert fresh is not after
+    return fresh
+
+
 def test_state_large_workspaces_refresh_in_the_background_and_warm_answers(
     store: Store,
 ) -> None:
@@ -259,14 +272,7 @@ def test_state_large_workspaces_refresh_in_the_background_and_warm_answers(
         ws, [_item("new-1"), _item("new-2", segments={"plan": "pro", "region": "eu"})]
     )
     assert state.snapshot(store, ws) is first  # answered at once from the current snapshot
-    for _ in range(100):
-        entry = state._entries[ws]
-        if entry.snapshot is not first and not entry.refreshing:
-            break
-        threading.Event().wait(0.05)
-    fresh = state._entries[ws].snapshot
-    assert fresh is not None
-    assert fresh is not first
+    fresh = _next_snapshot(state, ws, first, tries=100)
     assert_same_frame(fresh.frame, rebuilt(store, ws))
     computed: list[int] = []
     assert fresh.memo.get("n", lambda: computed.append(1) or 0) == 10  # warmed before publication
@@ -276,19 +282,6 @@ def test_state_large_workspaces_refresh_in_the_background_and_warm_answers(
     assert_same_frame(carried, pro(rebuilt(store, ws)))
     assert fresh.memo.get("once", lambda: -1) == -1
     state.close(timeout=30)  # its poller would go on reading a database the fixture drops
-
-
-def _next_snapshot(state: AnalyticsState, ws: int, after: object) -> Snapshot:
-    """The snapshot the background refresh publishes after ``after``."""
-    for _ in range(200):
-        entry = state._entries[ws]
-        if entry.snapshot is not after and not entry.refreshing:
-            break
-        threading.Event().wait(0.05)
-    fresh = state._entries[ws].snapshot
-    assert fresh is not None
-    assert fresh is not after
-    return fresh
 
 
 def _n_items(snapshot: Snapshot) -> int:
