@@ -18,7 +18,7 @@ from api.rate_limit import AUTH_STATE
 from feedback_nlp.domain import Workspace
 from feedback_nlp.settings import Settings
 from feedback_nlp.store.store import Store
-from feedback_nlp.text.langid import LanguageIdentifier
+from feedback_nlp.text.langid import LanguageIdentifying
 from feedback_nlp.text.pii import PiiRedactor
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ class IngestStages:
     """The stages every item passes before it is stored (built once, in the lifespan)."""
 
     redactor: PiiRedactor
-    identifier: LanguageIdentifier
+    identifier: LanguageIdentifying
 
 
 def get_settings(request: Request) -> Settings:

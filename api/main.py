@@ -39,7 +39,7 @@ from feedback_nlp import __version__
 from feedback_nlp.settings import ApiSettings, Settings, load_settings
 from feedback_nlp.store.engine import make_engine, upgrade
 from feedback_nlp.store.store import Store
-from feedback_nlp.text.langid import LanguageIdentifier
+from feedback_nlp.text.langid_process import LanguageIdProcess
 from feedback_nlp.text.pii import PiiRedactor
 
 if TYPE_CHECKING:
@@ -77,7 +77,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await run_in_threadpool(upgrade, engine)
         store = Store(engine)
         app.state.store = store
-        app.state.ingest_stages = await run_in_threadpool(_ingest_stages)
+        identifier = LanguageIdProcess({"preload": True})
+        identifier.start(wait=False)  # lingua's models load in the child, beside startup
+        app.state.ingest_stages = IngestStages(redactor=PiiRedactor(), identifier=identifier)
         worker = _start_worker(store, settings) if settings.api.embedded_worker else None
         app.state.worker = worker
         alert_worker = _start_alert_worker(app, store, settings)
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await run_in_threadpool(frame_cache.close)
             app.state.store = app.state.worker = app.state.frame_cache = None
             app.state.alert_worker = None
+            await run_in_threadpool(identifier.close)
             engine.dispose()
 
     app = FastAPI(
@@ -162,11 +165,6 @@ def _start_alert_worker(app: FastAPI, store: Store, settings: Settings) -> Alert
     alert_worker = AlertWorker(store, settings.alerts, frame_of)
     alert_worker.start()
     return alert_worker
-
-
-def _ingest_stages() -> IngestStages:
-    # Preloaded: lingua otherwise loads its models inside the first request (15 s on 2 cores).
-    return IngestStages(redactor=PiiRedactor(), identifier=LanguageIdentifier(preload=True))
 
 
 def _job_counts(app: FastAPI) -> Mapping[str, int]:

@@ -4,15 +4,17 @@ Both modes use the same synthetic multilingual rows (the demo corpus's texts, co
 with random ids, dates, scores and segments; seed 2026), so their numbers compare.
 
 ``--mode cli``: writes the rows to a CSV in /tmp, runs ``feedback-nlp ingest`` on it in a child
-process against a fresh SQLite database and records the child's peak RSS (``RUSAGE_CHILDREN``),
-rows/s and the per-stage split from the command's ``--json`` summary. Redaction and language
-identification are also timed apart on a sample of the rows.
+process against a fresh SQLite database and records the peak RSS of the CLI and its
+language-identification child summed (sampled from /proc) and of the largest one
+(``RUSAGE_CHILDREN``), rows/s and the per-stage split from the command's ``--json`` summary.
+Redaction and language identification are also timed apart on a sample of the rows.
 
 ``--mode http``: starts the real server (``feedback-nlp serve``, uvicorn, one process, job worker
 off) over a fresh SQLite database, and over a fresh PostgreSQL database when ``--postgres-url``
 is given, and posts the rows from one client in ``--batch``-item batches (PII redaction and
-language identification included, as always). Records items/s, batch latency and the server's
-RSS at every tenth of the run (flat memory means the last tenths stay level).
+language identification included, as always). Records items/s, batch latency and the RSS of
+the server and its language-identification child, summed, at every tenth of the run (flat
+memory means the last tenths stay level).
 
 Appends a dated section to bench/RESULTS.md unless ``--no-record``.
 
@@ -140,14 +142,22 @@ def run_cli(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "--json",
     ]
     tick = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    out, err = work / "ingest.out", work / "ingest.err"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        child = subprocess.Popen(command, env=env, stdout=stdout, stderr=stderr, text=True)
+        peak_tree_mib = 0.0
+        while child.poll() is None:  # the CLI and its language-id child, summed
+            peak_tree_mib = max(peak_tree_mib, _tree_rss_mib(child.pid))
+            time.sleep(0.5)
     wall = time.perf_counter() - tick
     peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    if done.returncode != 0:
+    stdout_text = out.read_text(encoding="utf-8")
+    if child.returncode != 0:
+        stderr_text = err.read_text(encoding="utf-8")
         sys.exit(
-            f"ingest failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+            f"ingest failed ({child.returncode}):\n{stdout_text[-3000:]}\n{stderr_text[-3000:]}"
         )
-    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    summary = json.loads(stdout_text.strip().splitlines()[-1])
     split = split_prepare(data, args.sample)
     db_mib = (work / "bench.sqlite3").stat().st_size / 2**20
     return {
@@ -155,6 +165,7 @@ def run_cli(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "file_mib": round(data.stat().st_size / 2**20, 1),
         "wall_s": round(wall, 1),
         "peak_rss_mib": round(peak_mib, 1),
+        "peak_tree_rss_mib": round(peak_tree_mib, 1),
         "db_mib": round(db_mib, 1),
         "summary": summary,
         "split": {k: round(v, 1) for k, v in split.items()},
@@ -162,11 +173,35 @@ def run_cli(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 
 
 def _rss_mib(pid: int) -> float:
-    with open(f"/proc/{pid}/status", encoding="ascii") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:  # exited meanwhile
+        pass
     return 0.0
+
+
+def _descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            children = (task / "children").read_text(encoding="ascii").split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found += [child, *_descendants(child)]
+    return found
+
+
+def _tree_rss_mib(pid: int) -> float:
+    """RSS of ``pid`` and every process below it (the language-id child too), summed."""
+    return sum(_rss_mib(p) for p in [pid, *_descendants(pid)])
 
 
 def run_http(backend: str, url: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
@@ -199,7 +234,7 @@ def run_http(backend: str, url: str, args: argparse.Namespace, work: Path) -> di
         httpx.Client(base_url=server.url, headers=headers, timeout=600) as client,
     ):
         pid = server.process.pid
-        rss.append(_rss_mib(pid))
+        rss.append(_tree_rss_mib(pid))
         tenth = max(1, len(bodies) // 10)
         started = time.perf_counter()
         for number, body in enumerate(bodies, start=1):
@@ -208,7 +243,7 @@ def run_http(backend: str, url: str, args: argparse.Namespace, work: Path) -> di
             latencies.append((time.perf_counter() - tick) * 1000)
             created += answer["created"]
             if number % tenth == 0:
-                rss.append(_rss_mib(pid))
+                rss.append(_tree_rss_mib(pid))
         seconds = time.perf_counter() - started
     if created != args.rows:
         raise RuntimeError(f"[{backend}] created {created} of {args.rows} items")
@@ -267,7 +302,8 @@ def record_http(results: list[dict[str, Any]], command: str) -> None:
         f"Command: `{command}` (the real server, uvicorn, 1 process, worker off; one client, "
         "sequential requests; PII redaction and language identification included).",
         "",
-        "| backend | items | batch | items/s | batch p50 / p95 ms | server RSS MiB, start .. end |",
+        "| backend | items | batch | items/s | batch p50 / p95 ms "
+        "| RSS MiB of the server and its language-id child, start .. end |",
         "|---|---:|---:|---:|---:|---|",
     ]
     for r in results:
@@ -299,7 +335,9 @@ def record_cli(result: dict[str, Any], command: str) -> None:
         f"| created / rejected | {summary['created']:,} / {summary['rejected']:,} |",
         f"| wall time (child process) | {result['wall_s']:,} s |",
         f"| throughput | {summary['rows_per_second']:,} rows/s |",
-        f"| peak RSS (child, ru_maxrss) | {result['peak_rss_mib']:,} MiB |",
+        f"| peak RSS (largest process, ru_maxrss) | {result['peak_rss_mib']:,} MiB |",
+        f"| peak RSS of the CLI and its language-id child, summed (sampled every 0.5 s) "
+        f"| {result['peak_tree_rss_mib']:,} MiB |",
         f"| SQLite file | {result['db_mib']:,} MiB |",
         f"| read + map + validate (reading thread, busy) | {stages['read']:,} s |",
         f"| prepare: PII + language id (store thread, busy) | {stages['prepare']:,} s |",

@@ -39,7 +39,8 @@ from feedback_nlp.ingest.readers.csv_reader import CsvHeaderError
 from feedback_nlp.ingest.service import IngestService
 from feedback_nlp.ingest.validate import validate_rows
 from feedback_nlp.store import Store
-from feedback_nlp.text.langid import LanguageIdentifier
+from feedback_nlp.text.langid import LanguageIdentifying
+from feedback_nlp.text.langid_process import LanguageIdProcess
 from feedback_nlp.text.pii import PiiRedactor
 
 __all__ = [
@@ -220,7 +221,7 @@ def ingest_file(
     *,
     options: IngestOptions | None = None,
     redactor: PiiRedactor | None = None,
-    identifier: LanguageIdentifier | None = None,
+    identifier: LanguageIdentifying | None = None,
 ) -> IngestSummary:
     """Ingest one CSV, JSONL or Parquet file into a workspace (created if new).
 
@@ -232,7 +233,8 @@ def ingest_file(
         on_progress: Called with ``(done, total)`` bytes (CSV, JSONL) or rows (Parquet).
         options: Format, rejects file, limits and chunk size.
         redactor: The PII stage (default: a new :class:`PiiRedactor`).
-        identifier: The language identifier (default: a new :class:`LanguageIdentifier`).
+        identifier: The language identifier (default: a new
+            :class:`~feedback_nlp.text.langid_process.LanguageIdProcess`, closed at the end).
 
     Returns:
         The counts, timings and rejects file of the run.
@@ -268,18 +270,26 @@ def ingest_file(
                 mapping, stream, options.chunk_size
             )
             records = _chain(sample, stream)
-        _run(
-            store,
-            workspace,
-            reader,
-            records,
-            resolved,
-            summary,
-            options,
-            on_progress,
-            redactor,
-            identifier,
-        )
+        own_identifier: LanguageIdProcess | None = None
+        if identifier is None:
+            identifier = own_identifier = LanguageIdProcess()
+            own_identifier.start(wait=False)  # its models load while the run sets up
+        try:
+            _run(
+                store,
+                workspace,
+                reader,
+                records,
+                resolved,
+                summary,
+                options,
+                on_progress,
+                redactor or PiiRedactor(),
+                identifier,
+            )
+        finally:
+            if own_identifier is not None:
+                own_identifier.close()
     finally:
         reader.close()
     summary.seconds = time.perf_counter() - started
@@ -303,15 +313,15 @@ def _run(
     summary: IngestSummary,
     options: IngestOptions,
     on_progress: Progress | None,
-    redactor: PiiRedactor | None,
-    identifier: LanguageIdentifier | None,
+    redactor: PiiRedactor,
+    identifier: LanguageIdentifying,
 ) -> None:
     stages = summary.stage_seconds
     tick = time.perf_counter()
     service = IngestService(
         store,
-        redactor or PiiRedactor(),
-        identifier or LanguageIdentifier(),
+        redactor,
+        identifier,
         max_text_chars=options.max_text_chars,
     )
     workspace = store.create_workspace(workspace_name)

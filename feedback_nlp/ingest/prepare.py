@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from feedback_nlp.domain import FeedbackIn, PreparedFeedback
 from feedback_nlp.ingest.pseudonym import pseudonym
-from feedback_nlp.text.langid import LanguageIdentifier
+from feedback_nlp.text.langid import LanguageIdentifying
 from feedback_nlp.text.pii import PiiRedactor
 
 __all__ = ["prepare_items"]
@@ -24,7 +24,7 @@ __all__ = ["prepare_items"]
 def prepare_items(
     items: Sequence[FeedbackIn],
     redactor: PiiRedactor,
-    identifier: LanguageIdentifier,
+    identifier: LanguageIdentifying,
     *,
     customer_key: bytes | None = None,
 ) -> list[PreparedFeedback]:

@@ -13,9 +13,11 @@ path is the only path:
   validates row by row as it streams, to write its rejects file as it goes).
 * :meth:`IngestService.pipeline` does the same for a stream of chunks: one chunk is prepared
   in a background thread while another thread stores the chunk before it and the caller reads
-  and validates the next. Language identification (lingua, which releases the GIL) and
-  SQLite's statement steps then overlap with the Python work. At most three chunks are held at
-  once, so memory stays flat.
+  and validates the next. SQLite's statement steps then overlap with the Python work, and so
+  does language identification when the identifier runs in a child process
+  (:class:`~feedback_nlp.text.langid_process.LanguageIdProcess`, as in the CLI and the server:
+  lingua keeps the GIL while it detects). At most three chunks are held at once, so memory
+  stays flat.
 
 After each stored batch or chunk that created or changed items, the workspace's alerts are
 marked due (:meth:`~feedback_nlp.store.alerts.AlertStore.mark_alerts_due`: one ``UPDATE``, a
@@ -42,7 +44,7 @@ from feedback_nlp.domain import FeedbackIn, PreparedFeedback, RowError, UpsertRe
 from feedback_nlp.ingest.prepare import prepare_items
 from feedback_nlp.ingest.validate import validate_rows
 from feedback_nlp.store import Store
-from feedback_nlp.text.langid import LanguageIdentifier
+from feedback_nlp.text.langid import LanguageIdentifying
 from feedback_nlp.text.pii import PiiRedactor
 
 __all__ = ["BatchOutcome", "ChunkPipeline", "IngestService"]
@@ -103,7 +105,7 @@ class IngestService:
         self,
         store: Store,
         redactor: PiiRedactor,
-        identifier: LanguageIdentifier,
+        identifier: LanguageIdentifying,
         *,
         max_text_chars: int,
     ) -> None:
@@ -195,11 +197,11 @@ class IngestService:
         """Prepare and store chunks of validated items in two background threads.
 
         One thread prepares a chunk (PII redaction, language id) while the other upserts the
-        chunk before it, and the caller reads the next: lingua and SQLite release the GIL, so
-        the three overlap. Chunks are stored in the order they are submitted, each in its own
-        transaction; at most one chunk is being prepared and one stored at a time. Leaving
-        the block waits for every chunk; an error in preparing or storing one is raised there
-        (or at a later submit).
+        chunk before it, and the caller reads the next: SQLite and a child-process language
+        identifier release the GIL, so the three overlap. Chunks are stored in the order they
+        are submitted, each in its own transaction; at most one chunk is being prepared and
+        one stored at a time. Leaving the block waits for every chunk; an error in preparing
+        or storing one is raised there (or at a later submit).
 
         Args:
             workspace_id: The workspace the items go to.

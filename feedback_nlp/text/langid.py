@@ -17,7 +17,8 @@ no language, are removed. Then, in order:
    make a short text Urdu (:data:`LETTER_RULE_CONFIDENCE`). A long text the letters leave
    undecided (both kinds, or neither, or Urdu letters) goes to lingua.
 3. Texts shorter than ``min_words`` words are ``"unknown"``: too short for character n-grams.
-4. The rest goes to lingua's batch API (multi-threaded, the GIL released), first in its
+4. The rest goes to lingua's batch API (multi-threaded, but it holds the GIL throughout: ingest
+   runs it in a child process, :mod:`feedback_nlp.text.langid_process`), first in its
    low-accuracy mode (trigrams only: three to five times faster). That pass decides texts of
    at least ``long_text_chars`` characters, on which it is as accurate, and shorter texts whose
    best language it is near-certain of (``fast_min_confidence``); the other short texts go
@@ -33,7 +34,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
@@ -51,6 +52,7 @@ __all__ = [
     "UNKNOWN",
     "LanguageGuess",
     "LanguageIdentifier",
+    "LanguageIdentifying",
 ]
 
 _OWNER = "LanguageIdentifier"
@@ -137,6 +139,18 @@ class LanguageGuess:
 
 
 _UNKNOWN_GUESS = LanguageGuess(lang=UNKNOWN, confidence=0.0)
+
+
+class LanguageIdentifying(Protocol):
+    """What ingest needs of a language identifier: one guess per text, in order.
+
+    :class:`LanguageIdentifier` (in this process) and
+    :class:`~feedback_nlp.text.langid_process.LanguageIdProcess` (in a child) both are one.
+    """
+
+    def identify_many(self, texts: Sequence[str]) -> list[LanguageGuess]:
+        """One guess per text of ``texts``, in order."""
+        ...
 
 
 class LanguageIdentifier:
