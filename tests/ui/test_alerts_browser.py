@@ -107,13 +107,13 @@ def test_browser_make_a_rule_see_it_fire_disable_enable_delete(session: Session)
     assert week_label(5) in firing.text
     assert "spiked" in firing.text
 
-    session.find(f"#rule-{rule.id} .rule-toggle").click()
-    session.wait_for(f"/ui/alerts#rule-{rule.id}", "disable")
+    session.submit_and_wait(
+        f"#rule-{rule.id} .rule-toggle", f"/ui/alerts#rule-{rule.id}", "disable"
+    )
     assert session.find(f"#rule-{rule.id}").get_attribute("data-enabled") == "false"
     assert session.find(f"#rule-{rule.id} .rule-toggle").text == "Enable"
     assert session.rules()[0].enabled is False
-    session.find(f"#rule-{rule.id} .rule-toggle").click()
-    session.wait_for(f"/ui/alerts#rule-{rule.id}", "enable")
+    session.submit_and_wait(f"#rule-{rule.id} .rule-toggle", f"/ui/alerts#rule-{rule.id}", "enable")
     assert session.rules()[0].enabled is True
 
     session.find(f"#rule-{rule.id} .rule-delete-submit").click()

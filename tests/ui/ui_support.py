@@ -171,6 +171,33 @@ class BrowserPage:
     def wait_for(self, suffix: str, what: str) -> None:
         wait_for_url(self.driver, lambda url: url == f"{self.base}{suffix}", what)
 
+    def submit_and_wait(self, css: str, suffix: str, what: str) -> None:
+        """Click ``css``, wait until a new document replaced this one, then for the URL ``suffix``.
+
+        For a form whose answer lands on the URL the browser is already at (the alert rule's
+        toggle redirects to ``/ui/alerts#rule-N`` both times): the URL alone cannot tell the old
+        page from the new one, so one CI run read the rule before the second POST was answered.
+        A mark set on this document's ``window`` (by WebDriver; the page runs no script) is gone
+        once the next document has loaded. Asking while the browser navigates can fail; that
+        counts as "not yet".
+        """
+        from selenium.common.exceptions import TimeoutException, WebDriverException
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        def replaced(driver: Any) -> bool:
+            try:
+                return bool(driver.execute_script("return window.fnlpOldPage === undefined"))
+            except WebDriverException:
+                return False
+
+        self.driver.execute_script("window.fnlpOldPage = true")
+        self.find(css).click()
+        try:
+            WebDriverWait(self.driver, 60, poll_frequency=0.1).until(replaced)
+        except TimeoutException:
+            pytest.fail(f"{what}: the page at {self.driver.current_url} was not replaced in 60 s")
+        self.wait_for(suffix, what)
+
 
 def sign_in(driver: Any, base: str, key: str) -> None:
     """Sign in to the dashboard at ``base`` with ``key``; waits for the dashboard."""
