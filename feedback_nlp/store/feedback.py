@@ -8,9 +8,10 @@ differs), so posting the same batch twice changes nothing. An item posted withou
 ``created_at`` keeps the instant it was first ingested. Every write that changes an item sets
 its ``updated_at`` (incremental readers follow items by ``updated_at`` and ``id``).
 
-The writes are bulk statements. On SQLite: one compiled ``INSERT ... ON CONFLICT DO UPDATE ...
-RETURNING`` executed over the whole batch (SQLAlchemy's "insertmanyvalues": a few multi-row
-statements), then the segments of the created and changed items in one driver ``executemany``. On
+The writes are bulk statements. On SQLite: multi-row ``INSERT ... ON CONFLICT DO UPDATE ...
+RETURNING`` statements sent to the driver with values encoded once
+(:mod:`feedback_nlp.store.sqlite_upsert`), then the segments of the created and changed items in
+one driver ``executemany``. On
 PostgreSQL: ``COPY`` into a staging table and one ``INSERT ... SELECT ... ON CONFLICT``, then
 ``COPY`` of the segments (:mod:`feedback_nlp.store.pg_copy`). Only the redacted text is stored,
 with its SHA-256 (``text_hash``). When an item's text changes, its opinion units (split from the
@@ -31,13 +32,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.engine import Connection
 
 from feedback_nlp.domain import FeedbackIn, PreparedFeedback, UpsertResult, is_pseudonym
 from feedback_nlp.store.base import StoreBase, chunks, utcnow
 from feedback_nlp.store.pg_copy import copy_segments, copy_upsert_items
 from feedback_nlp.store.schema import feedback_items, feedback_segments, opinion_units
+from feedback_nlp.store.sqlite_upsert import upsert_items
 
 __all__ = ["OUTCOME_COLUMNS", "FeedbackWriter", "content_hash", "text_hash"]
 
@@ -174,25 +176,6 @@ class FeedbackWriter(StoreBase):
 
         return self._write_retrying(work)
 
-    def _upsert_statement(self, keep_created: bool) -> Any:
-        """SQLite's ``INSERT ... ON CONFLICT DO UPDATE ... WHERE changed RETURNING``, built once."""
-        cache: dict[bool, Any] = self.__dict__.setdefault("_upsert_statements", {})
-        if keep_created in cache:
-            return cache[keep_created]
-        stmt = self._insert(feedback_items)
-        columns = list(_UPDATABLE) + ([] if keep_created else ["created_at"])
-        changed = stmt.excluded.content_hash != feedback_items.c.content_hash
-        if not keep_created:
-            changed = or_(changed, stmt.excluded.created_at != feedback_items.c.created_at)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["workspace_id", "external_id"],
-            set_={name: stmt.excluded[name] for name in columns}
-            | {"updated_at": stmt.excluded.updated_at},
-            where=changed,
-        )
-        cache[keep_created] = stmt.returning(feedback_items.c.id, feedback_items.c.external_id)
-        return cache[keep_created]
-
     def _upsert(
         self,
         connection: Connection,
@@ -202,8 +185,8 @@ class FeedbackWriter(StoreBase):
     ) -> tuple[int, int]:
         """Upsert rows of one kind; returns ``(created, updated)`` and rewrites their segments."""
         affected: list[tuple[int, str, bool]]
+        updatable = list(_UPDATABLE) + ([] if keep_created else ["created_at"])
         if self.dialect == "postgresql":
-            updatable = list(_UPDATABLE) + ([] if keep_created else ["created_at"])
             affected = copy_upsert_items(connection, rows, updatable)
         else:
             existing: set[str] = set()  # serialised by BEGIN IMMEDIATE: a plain read is exact
@@ -216,7 +199,7 @@ class FeedbackWriter(StoreBase):
                         )
                     ).scalars()
                 )
-            returned = connection.execute(self._upsert_statement(keep_created), rows)
+            returned = upsert_items(connection, rows, updatable)
             affected = [(id_, ext, ext not in existing) for id_, ext in returned]
         old_ids = [id_ for id_, _, inserted in affected if not inserted]
         self._rewrite_segments(connection, workspace_id, rows, affected, old_ids)

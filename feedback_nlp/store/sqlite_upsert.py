@@ -1,0 +1,105 @@
+"""SQLite bulk upserts of feedback through the driver, inside the caller's transaction.
+
+SQLAlchemy's compiled ``INSERT ... ON CONFLICT ... RETURNING`` over a list of dicts runs every
+value of every row through its bind processors (JSON, the UTC datetime decorator, booleans);
+measured on 2 cores that was about a third of the time the server spent on a 1,000-item batch.
+Here each row is encoded once, straight into the values SQLAlchemy would have bound
+(:func:`encode_row`: JSON text as ``json.dumps`` writes it, naive-UTC datetime text as
+SQLAlchemy's SQLite ``DATETIME`` writes it), and multi-row statements go to
+the driver. The conflict rule is :func:`~feedback_nlp.store.pg_copy.copy_upsert_items`'s: a row
+that exists is updated only when its content hash (or, when updatable, its ``created_at``)
+differs. ``tests/store/test_sqlite_upsert.py`` checks the stored bytes against SQLAlchemy's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from feedback_nlp.store.base import chunks
+from feedback_nlp.store.pg_copy import ITEM_COLUMNS
+
+__all__ = ["ROWS_PER_STATEMENT", "encode_row", "upsert_items"]
+
+ROWS_PER_STATEMENT = 500
+"""Rows per ``INSERT``: 23 columns x 500 = 11,500 parameters, under SQLite's 32,766."""
+
+_JSON_COLUMNS = frozenset({"pii_kinds", "segments"})
+_DATETIME_COLUMNS = frozenset({"created_at", "ingested_at", "updated_at", "churned_at"})
+
+
+def upsert_items(
+    connection: Connection, rows: Sequence[dict[str, Any]], updatable: Sequence[str]
+) -> list[tuple[int, str]]:
+    """Upsert item rows with multi-row ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``.
+
+    Args:
+        connection: In a write transaction, on SQLite.
+        rows: Item rows keyed by :data:`~feedback_nlp.store.pg_copy.ITEM_COLUMNS`, of one
+            workspace, no repeated id.
+        updatable: Columns a changed row takes from the new row (``updated_at`` always).
+
+    Returns:
+        ``(id, external_id)`` of every row created or updated.
+    """
+    returned: list[tuple[int, str]] = []
+    key = tuple(updatable)
+    for part in chunks(rows, ROWS_PER_STATEMENT):
+        values = [value for row in part for value in encode_row(row)]
+        result = connection.exec_driver_sql(_statement(key, len(part)), tuple(values))
+        returned.extend((int(id_), str(external_id)) for id_, external_id in result)
+    return returned
+
+
+def encode_row(row: dict[str, Any]) -> list[Any]:
+    """The values SQLAlchemy would bind for ``row``'s :data:`ITEM_COLUMNS` on SQLite.
+
+    Booleans need nothing: the driver binds ``True`` as 1, as SQLAlchemy does.
+    """
+    values: list[Any] = []
+    for name, encode in _ENCODERS:
+        value = row[name]
+        values.append(value if encode is None or value is None else encode(value))
+    return values
+
+
+def _datetime_text(value: datetime) -> str:
+    """An instant as SQLite text: UTC, naive, microseconds always written (SQLAlchemy's form)."""
+    utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return utc.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+_ENCODERS: tuple[tuple[str, Callable[[Any], Any] | None], ...] = tuple(
+    (
+        name,
+        json.dumps
+        if name in _JSON_COLUMNS
+        else _datetime_text
+        if name in _DATETIME_COLUMNS
+        else None,
+    )
+    for name in ITEM_COLUMNS
+)
+"""Each column with the function that encodes its non-NULL values (``None``: bound as it is)."""
+
+
+@cache
+def _statement(updatable: tuple[str, ...], n_rows: int) -> str:
+    """The upsert of ``n_rows`` rows (one text per shape: the driver caches its compilation)."""
+    placeholders = "(" + ", ".join(["?"] * len(ITEM_COLUMNS)) + ")"
+    changed = "excluded.content_hash != feedback_items.content_hash"
+    if "created_at" in updatable:
+        changed += " OR excluded.created_at != feedback_items.created_at"
+    assignments = ", ".join(f"{name} = excluded.{name}" for name in [*updatable, "updated_at"])
+    return (
+        f"INSERT INTO feedback_items ({', '.join(ITEM_COLUMNS)}) "
+        f"VALUES {', '.join([placeholders] * n_rows)} "
+        "ON CONFLICT (workspace_id, external_id) DO UPDATE SET "
+        f"{assignments} WHERE {changed} "
+        "RETURNING id, external_id"
+    )
