@@ -87,7 +87,8 @@ def fresh_database(backend: str, work: Path) -> Iterator[str]:
     base = os.environ.get(POSTGRES_URL_ENV)
     if not base:
         raise RuntimeError(f"set {POSTGRES_URL_ENV} to a PostgreSQL server URL")
-    yield from postgres_database(base)
+    with postgres_database(base) as url:
+        yield url
 
 
 def create_key(database_url: str, workspace: str) -> str:

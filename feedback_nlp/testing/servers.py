@@ -178,8 +178,12 @@ def fetch_all_ids(client: httpx.Client, page_size: int = 1000) -> list[str]:
             return ids
 
 
+@contextlib.contextmanager
 def postgres_database(base_url: str) -> Iterator[str]:
-    """Create a fresh PostgreSQL database on ``base_url``'s server; drop it afterwards."""
+    """Create a fresh PostgreSQL database on ``base_url``'s server; drop it on leaving.
+
+    Use ``with postgres_database(url) as database_url:`` (pytest fixtures and the benches alike).
+    """
     import psycopg
     from sqlalchemy.engine import make_url
 

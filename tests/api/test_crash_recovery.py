@@ -39,7 +39,7 @@ def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, st
     base = os.environ.get("FEEDBACK_NLP_TEST_POSTGRES_URL")
     if not base:
         pytest.skip("FEEDBACK_NLP_TEST_POSTGRES_URL is not set (a PostgreSQL server URL)")
-    for url in postgres_database(base):
+    with postgres_database(base) as url:
         yield server_env(url, tmp_path / "var", FEEDBACK_NLP_MODELS__EMBEDDER=FAST_EMBEDDER)
 
 

@@ -40,7 +40,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[st
     base = os.environ.get("FEEDBACK_NLP_TEST_POSTGRES_URL")
     if not base:
         pytest.skip("FEEDBACK_NLP_TEST_POSTGRES_URL is not set (a PostgreSQL server URL)")
-    for url in postgres_database(base):
+    with postgres_database(base) as url:
         yield url, embedder
 
 
