@@ -17,36 +17,10 @@ from typing import Any
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-__all__ = ["ITEM_COLUMNS", "copy_segments", "copy_upsert_items"]
+from feedback_nlp.store.item_upsert import ITEM_COLUMNS, JSON_COLUMNS, on_conflict_update
 
-ITEM_COLUMNS: tuple[str, ...] = (
-    "workspace_id",
-    "external_id",
-    "text",
-    "text_hash",
-    "content_hash",
-    "lang",
-    "lang_confidence",
-    "pii_kinds",
-    "truncated",
-    "source",
-    "created_at",
-    "nps",
-    "csat",
-    "ces",
-    "segments",
-    "ingested_at",
-    "updated_at",
-    "customer_id",
-    "first_response_minutes",
-    "resolution_minutes",
-    "churned",
-    "churned_at",
-    "revenue",
-)
-"""The columns of ``feedback_items`` a write supplies (all but ``id``)."""
+__all__ = ["copy_segments", "copy_upsert_items"]
 
-_JSON_COLUMNS = frozenset({"pii_kinds", "segments"})
 _STAGE = "feedback_items_stage"
 
 
@@ -60,17 +34,14 @@ def copy_upsert_items(
 
     Args:
         connection: In a write transaction, on PostgreSQL (psycopg 3).
-        rows: Item rows keyed by :data:`ITEM_COLUMNS`, of one workspace, no repeated id.
+        rows: Item rows keyed by :data:`~feedback_nlp.store.item_upsert.ITEM_COLUMNS`, of one
+            workspace, no repeated id.
         updatable: Columns a changed row takes from the new row.
 
     Returns:
         ``(id, external_id, inserted)`` of every row created or updated.
     """
     columns = ", ".join(ITEM_COLUMNS)
-    changed = "EXCLUDED.content_hash <> feedback_items.content_hash"
-    if "created_at" in updatable:
-        changed += " OR EXCLUDED.created_at <> feedback_items.created_at"
-    assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in [*updatable, "updated_at"])
     connection.exec_driver_sql(
         f"CREATE TEMP TABLE {_STAGE} ON COMMIT DROP AS "
         f"SELECT {columns} FROM feedback_items WITH NO DATA"
@@ -79,15 +50,14 @@ def copy_upsert_items(
         connection,
         f"COPY {_STAGE} ({columns}) FROM STDIN",
         (
-            [json.dumps(row[name]) if name in _JSON_COLUMNS else row[name] for name in ITEM_COLUMNS]
+            [json.dumps(row[name]) if name in JSON_COLUMNS else row[name] for name in ITEM_COLUMNS]
             for row in rows
         ),
     )
     returned = connection.exec_driver_sql(
         f"INSERT INTO feedback_items AS feedback_items ({columns}) "
         f"SELECT {columns} FROM {_STAGE} ORDER BY external_id "
-        "ON CONFLICT (workspace_id, external_id) DO UPDATE SET "
-        f"{assignments} WHERE {changed} "
+        f"{on_conflict_update(updatable)} "
         "RETURNING feedback_items.id, feedback_items.external_id, (xmax = 0)"
     ).all()
     connection.exec_driver_sql(f"DROP TABLE {_STAGE}")

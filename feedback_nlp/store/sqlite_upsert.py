@@ -6,9 +6,10 @@ measured on 2 cores that was about a third of the time the server spent on a 1,0
 Here each row is encoded once, straight into the values SQLAlchemy would have bound
 (:func:`encode_row`: JSON text as ``json.dumps`` writes it, naive-UTC datetime text as
 SQLAlchemy's SQLite ``DATETIME`` writes it), and multi-row statements go to
-the driver. The conflict rule is :func:`~feedback_nlp.store.pg_copy.copy_upsert_items`'s: a row
-that exists is updated only when its content hash (or, when updatable, its ``created_at``)
-differs. ``tests/store/test_sqlite_upsert.py`` checks the stored bytes against SQLAlchemy's.
+the driver. The conflict rule is PostgreSQL's, from
+:func:`~feedback_nlp.store.item_upsert.on_conflict_update`: a row that exists is updated only
+when its content hash (or, when updatable, its ``created_at``) differs.
+``tests/store/test_sqlite_upsert.py`` checks the stored bytes against SQLAlchemy's.
 """
 
 from __future__ import annotations
@@ -22,15 +23,17 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from feedback_nlp.store.base import chunks
-from feedback_nlp.store.pg_copy import ITEM_COLUMNS
+from feedback_nlp.store.item_upsert import (
+    DATETIME_COLUMNS,
+    ITEM_COLUMNS,
+    JSON_COLUMNS,
+    on_conflict_update,
+)
 
 __all__ = ["ROWS_PER_STATEMENT", "encode_row", "upsert_items"]
 
 ROWS_PER_STATEMENT = 500
 """Rows per ``INSERT``: 23 columns x 500 = 11,500 parameters, under SQLite's 32,766."""
-
-_JSON_COLUMNS = frozenset({"pii_kinds", "segments"})
-_DATETIME_COLUMNS = frozenset({"created_at", "ingested_at", "updated_at", "churned_at"})
 
 
 def upsert_items(
@@ -40,7 +43,7 @@ def upsert_items(
 
     Args:
         connection: In a write transaction, on SQLite.
-        rows: Item rows keyed by :data:`~feedback_nlp.store.pg_copy.ITEM_COLUMNS`, of one
+        rows: Item rows keyed by :data:`~feedback_nlp.store.item_upsert.ITEM_COLUMNS`, of one
             workspace, no repeated id.
         updatable: Columns a changed row takes from the new row (``updated_at`` always).
 
@@ -78,9 +81,9 @@ _ENCODERS: tuple[tuple[str, Callable[[Any], Any] | None], ...] = tuple(
     (
         name,
         json.dumps
-        if name in _JSON_COLUMNS
+        if name in JSON_COLUMNS
         else _datetime_text
-        if name in _DATETIME_COLUMNS
+        if name in DATETIME_COLUMNS
         else None,
     )
     for name in ITEM_COLUMNS
@@ -92,14 +95,9 @@ _ENCODERS: tuple[tuple[str, Callable[[Any], Any] | None], ...] = tuple(
 def _statement(updatable: tuple[str, ...], n_rows: int) -> str:
     """The upsert of ``n_rows`` rows (one text per shape: the driver caches its compilation)."""
     placeholders = "(" + ", ".join(["?"] * len(ITEM_COLUMNS)) + ")"
-    changed = "excluded.content_hash != feedback_items.content_hash"
-    if "created_at" in updatable:
-        changed += " OR excluded.created_at != feedback_items.created_at"
-    assignments = ", ".join(f"{name} = excluded.{name}" for name in [*updatable, "updated_at"])
     return (
         f"INSERT INTO feedback_items ({', '.join(ITEM_COLUMNS)}) "
         f"VALUES {', '.join([placeholders] * n_rows)} "
-        "ON CONFLICT (workspace_id, external_id) DO UPDATE SET "
-        f"{assignments} WHERE {changed} "
+        f"{on_conflict_update(updatable)} "
         "RETURNING id, external_id"
     )

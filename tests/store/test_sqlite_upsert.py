@@ -10,7 +10,7 @@ from sqlalchemy.dialects import sqlite
 
 from feedback_nlp.store import Store, open_store
 from feedback_nlp.store.feedback import _row
-from feedback_nlp.store.pg_copy import ITEM_COLUMNS
+from feedback_nlp.store.item_upsert import ITEM_COLUMNS
 from feedback_nlp.store.schema import feedback_items
 from feedback_nlp.store.sqlite_upsert import ROWS_PER_STATEMENT, upsert_items
 from tests.store.factory import T0, item
