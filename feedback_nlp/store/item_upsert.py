@@ -15,30 +15,8 @@ from feedback_nlp.store.schema import UtcDateTime, feedback_items
 
 __all__ = ["DATETIME_COLUMNS", "ITEM_COLUMNS", "JSON_COLUMNS", "on_conflict_update"]
 
-ITEM_COLUMNS: tuple[str, ...] = (
-    "workspace_id",
-    "external_id",
-    "text",
-    "text_hash",
-    "content_hash",
-    "lang",
-    "lang_confidence",
-    "pii_kinds",
-    "truncated",
-    "source",
-    "created_at",
-    "nps",
-    "csat",
-    "ces",
-    "segments",
-    "ingested_at",
-    "updated_at",
-    "customer_id",
-    "first_response_minutes",
-    "resolution_minutes",
-    "churned",
-    "churned_at",
-    "revenue",
+ITEM_COLUMNS: tuple[str, ...] = tuple(
+    column.name for column in feedback_items.columns if column.name != "id"
 )
 """The columns of ``feedback_items`` a write supplies (all but ``id``)."""
 
