@@ -225,6 +225,8 @@ def check_outcomes(
         keywords (``customer_id``, ``first_response_minutes``, ``resolution_minutes``,
         ``churned``, ``churned_at``, ``revenue``), and one problem per invalid field.
     """
+    if row.keys().isdisjoint(OUTCOME_FIELDS):  # most rows: nothing to check
+        return {}, []
     check = _Checker(row, created_at)
     if check.given("customer_id"):
         customer = _customer(row.get("customer_id"))

@@ -143,16 +143,15 @@ def _external_id(value: object) -> str:
 
 
 def _created_at(value: object) -> datetime:
-    bad = _Bad(
-        error_codes.ROW_CREATED_AT,
-        "an ISO-8601 date-time such as '2024-05-01T12:30:00Z' in the years "
-        f"{_MIN_CREATED_AT.year}..{_MAX_CREATED_AT.year - 1}",
-        value,
-        "Fix the value or drop the field (it then defaults to the time of ingest).",
-    )
     parsed = parse_instant(value)  # analytics hold nanosecond timestamps: 1900..2199
     if parsed is None:
-        raise bad
+        raise _Bad(
+            error_codes.ROW_CREATED_AT,
+            "an ISO-8601 date-time such as '2024-05-01T12:30:00Z' in the years "
+            f"{_MIN_CREATED_AT.year}..{_MAX_CREATED_AT.year - 1}",
+            value,
+            "Fix the value or drop the field (it then defaults to the time of ingest).",
+        )
     return parsed
 
 
@@ -210,6 +209,13 @@ _OPTIONAL: dict[str, Callable[[object], Any]] = {
     "ces": _in_range(error_codes.ROW_CES, CES),
     "segments": _segments,
 }
+_REQUIRED = frozenset({"id", "text"})
+_CHECKS: tuple[tuple[str, Callable[[object], Any] | None], ...] = (
+    ("id", _external_id),
+    ("text", None),  # _text, which also needs the batch's max_text_chars
+    *_OPTIONAL.items(),
+)
+"""Every field's check, in message order; a missing optional field is not checked."""
 
 
 def _text(value: object, max_text_chars: int) -> tuple[str, bool]:
@@ -259,17 +265,14 @@ def _validate_row(
                 row=index, got=_shown(field), known=", ".join(FIELDS)
             )
             errors.append(RowError(index, redact(_printable(str(field))).text, reason))
-    checks: list[tuple[str, Callable[[object], Any]]] = [
-        ("id", _external_id),
-        ("text", lambda value: _text(value, max_text_chars)),
-    ]
-    checks += [(field, check) for field, check in _OPTIONAL.items() if row.get(field) is not None]
-    for field, check in checks:
+    for field, check in _CHECKS:
+        value = row.get(field)
+        if value is None and field not in _REQUIRED:
+            continue
         try:
-            values[field] = check(row.get(field))
+            values[field] = _text(value, max_text_chars) if check is None else check(value)
         except _Bad as bad:  # the row's name (its id redacted) is only made for a message
-            missing = row.get(field) is None
-            reason = _message(bad, field, _row_name(index, row), missing=missing)
+            reason = _message(bad, field, _row_name(index, row), missing=value is None)
             errors.append(RowError(index, field, reason))
     outcomes, problems = check_outcomes(row, values.get("created_at"), currency=currency)
     for problem in problems:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -64,31 +65,34 @@ def encode_row(row: dict[str, Any]) -> list[Any]:
 
     Booleans need nothing: the driver binds ``True`` as 1, as SQLAlchemy does.
     """
-    values: list[Any] = []
-    for name, encode in _ENCODERS:
-        value = row[name]
-        values.append(value if encode is None or value is None else encode(value))
+    values = list(_ITEM_VALUES(row))
+    for position, encode in _ENCODERS:
+        value = values[position]
+        if value is not None:
+            values[position] = encode(value)
     return values
 
 
+@lru_cache(maxsize=4_096)
 def _datetime_text(value: datetime) -> str:
-    """An instant as SQLite text: UTC, naive, microseconds always written (SQLAlchemy's form)."""
+    """An instant as SQLite text: UTC, naive, microseconds always written (SQLAlchemy's form).
+
+    Cached: a batch's ``ingested_at`` and ``updated_at`` are one instant, written twice a row,
+    and files often repeat their dates.
+    """
     utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     return utc.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-_ENCODERS: tuple[tuple[str, Callable[[Any], Any] | None], ...] = tuple(
-    (
-        name,
-        json.dumps
-        if name in JSON_COLUMNS
-        else _datetime_text
-        if name in DATETIME_COLUMNS
-        else None,
-    )
-    for name in ITEM_COLUMNS
+_ITEM_VALUES = itemgetter(*ITEM_COLUMNS)
+"""A row's values in :data:`ITEM_COLUMNS` order."""
+_ENCODERS: tuple[tuple[int, Callable[[Any], Any]], ...] = tuple(
+    (position, json.dumps if name in JSON_COLUMNS else _datetime_text)
+    for position, name in enumerate(ITEM_COLUMNS)
+    if name in JSON_COLUMNS or name in DATETIME_COLUMNS
 )
-"""Each column with the function that encodes its non-NULL values (``None``: bound as it is)."""
+"""The position of each column whose non-NULL values need encoding, with its encoder (the
+other values are bound as they are)."""
 
 
 @cache
