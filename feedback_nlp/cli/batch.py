@@ -35,6 +35,7 @@ from feedback_nlp.ingest.batch import IngestOptions, IngestSummary, ingest_file
 from feedback_nlp.ingest.mapping import ColumnMapping
 from feedback_nlp.ingest.readers import detect_format
 from feedback_nlp.jobs.params import MineParams
+from feedback_nlp.memory import collection_relaxed
 from feedback_nlp.settings import Settings
 from feedback_nlp.store import Store
 from feedback_nlp.themes.display import display_label, workspace_language
@@ -105,7 +106,8 @@ def run_ingest(
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        summary = ingest_file(store, workspace, path, mapping, advance, options=options)
+        with collection_relaxed():  # millions of short-lived rows, no cycles (memory.py)
+            summary = ingest_file(store, workspace, path, mapping, advance, options=options)
     console.print(summary_table(summary))
     if summary.ignored_columns:
         console.print(f"Columns not used: {', '.join(summary.ignored_columns)}")

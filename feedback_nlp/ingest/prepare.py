@@ -6,6 +6,8 @@ is never stored, logged or embedded: the language is identified on the redacted 
 values are redacted too (a ``contact`` or ``customer`` attribute must not bring an e-mail
 address or a phone number into the database); segment keys and item ids are kept as sent. A
 customer id is replaced by its keyed pseudonym (:mod:`feedback_nlp.ingest.pseudonym`).
+:func:`prepare_items` is :func:`redact_items` then :func:`identify_items`; a pipeline runs the
+two halves in their own threads (:meth:`~feedback_nlp.ingest.service.IngestService.pipeline`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from feedback_nlp.ingest.pseudonym import pseudonym
 from feedback_nlp.text.langid import LanguageIdentifying
 from feedback_nlp.text.pii import PiiRedactor
 
-__all__ = ["prepare_items"]
+__all__ = ["Redacted", "identify_items", "prepare_items", "redact_items"]
+
+Redacted = tuple[FeedbackIn, tuple[str, ...]]
+"""An item whose text, segment values and customer id are redacted, with its PII kinds."""
 
 
 def prepare_items(
@@ -44,14 +49,27 @@ def prepare_items(
     Raises:
         ValueError: If an item has a customer id and no key is given.
     """
+    return identify_items(redact_items(items, redactor, customer_key=customer_key), identifier)
+
+
+def redact_items(
+    items: Sequence[FeedbackIn], redactor: PiiRedactor, *, customer_key: bytes | None = None
+) -> list[Redacted]:
+    """The first half of :func:`prepare_items`: redaction and pseudonyms, no language yet.
+
+    A pipeline runs the halves in two threads, so that one chunk is redacted while the language
+    of the one before is identified (in the identifier's child process).
+
+    Raises:
+        ValueError: If an item has a customer id and no key is given.
+    """
     if customer_key is None and any(item.customer_id is not None for item in items):
         raise ValueError("Items with a customer id need the workspace's customer key.")
     redactions = redactor.redact_many([item.text for item in items])
-    guesses = identifier.identify_many([redaction.text for redaction in redactions])
     redacted_values: dict[str, str] = {}  # segment values repeat (plan, region): redact once
     return [
-        PreparedFeedback(
-            item=replace(
+        (
+            replace(
                 item,
                 text=redaction.text,
                 segments=_redacted(item.segments, redactor, redacted_values),
@@ -61,11 +79,25 @@ def prepare_items(
                     else pseudonym(customer_key, item.customer_id)
                 ),
             ),
+            tuple(sorted({str(span.kind) for span in redaction.spans})),
+        )
+        for item, redaction in zip(items, redactions, strict=True)
+    ]
+
+
+def identify_items(
+    redacted: Sequence[Redacted], identifier: LanguageIdentifying
+) -> list[PreparedFeedback]:
+    """The second half of :func:`prepare_items`: the language of each redacted text."""
+    guesses = identifier.identify_many([item.text for item, _ in redacted])
+    return [
+        PreparedFeedback(
+            item=item,
             lang=guess.lang,
             lang_confidence=float(guess.confidence),
-            pii_kinds=tuple(sorted({str(span.kind) for span in redaction.spans})),
+            pii_kinds=pii_kinds,
         )
-        for item, redaction, guess in zip(items, redactions, guesses, strict=True)
+        for (item, pii_kinds), guess in zip(redacted, guesses, strict=True)
     ]
 
 

@@ -11,12 +11,13 @@ path is the only path:
   redacted text) and upserts them in one transaction; it answers the counts of the batch.
 * :meth:`IngestService.store` prepares and upserts items validated elsewhere (a file reader
   validates row by row as it streams, to write its rejects file as it goes).
-* :meth:`IngestService.pipeline` does the same for a stream of chunks: one chunk is prepared
-  in a background thread while another thread stores the chunk before it and the caller reads
-  and validates the next. SQLite's statement steps then overlap with the Python work, and so
-  does language identification when the identifier runs in a child process
+* :meth:`IngestService.pipeline` does the same for a stream of chunks, in three background
+  threads, one chunk each: one chunk is redacted while the language of the chunk before is
+  identified, the one before that is stored, and the caller reads and validates the next.
+  SQLite's statement steps then overlap with the Python work, and so does language
+  identification when the identifier runs in a child process
   (:class:`~feedback_nlp.text.langid_process.LanguageIdProcess`, as in the CLI and the server:
-  lingua keeps the GIL while it detects). At most three chunks are held at once, so memory
+  lingua keeps the GIL while it detects). At most four chunks are held at once, so memory
   stays flat.
 
 After each stored batch or chunk that created or changed items, the workspace's alerts are
@@ -38,10 +39,10 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from feedback_nlp.domain import FeedbackIn, PreparedFeedback, RowError, UpsertResult
-from feedback_nlp.ingest.prepare import prepare_items
+from feedback_nlp.ingest.prepare import Redacted, identify_items, prepare_items, redact_items
 from feedback_nlp.ingest.validate import validate_rows
 from feedback_nlp.store import Store
 from feedback_nlp.text.langid import LanguageIdentifying
@@ -194,14 +195,14 @@ class IngestService:
     def pipeline(
         self, workspace_id: int, on_result: Callable[[UpsertResult], None]
     ) -> Iterator[ChunkPipeline]:
-        """Prepare and store chunks of validated items in two background threads.
+        """Redact, identify and store chunks of validated items in three background threads.
 
-        One thread prepares a chunk (PII redaction, language id) while the other upserts the
-        chunk before it, and the caller reads the next: SQLite and a child-process language
-        identifier release the GIL, so the three overlap. Chunks are stored in the order they
-        are submitted, each in its own transaction; at most one chunk is being prepared and
-        one stored at a time. Leaving the block waits for every chunk; an error in preparing
-        or storing one is raised there (or at a later submit).
+        While one thread redacts a chunk, the next identifies the language of the chunk before
+        (waiting on the identifier's child process, without the GIL), the third upserts the
+        chunk before that (SQLite releases the GIL too), and the caller reads the next: the
+        four overlap. Chunks are stored in the order they are submitted, each in its own
+        transaction; each thread works on one chunk at a time. Leaving the block waits for
+        every chunk; an error in a stage is raised there (or at a later submit).
 
         Args:
             workspace_id: The workspace the items go to.
@@ -211,10 +212,11 @@ class IngestService:
             The pipeline; call :meth:`ChunkPipeline.submit` with each chunk.
         """
         with (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-prepare") as preparer,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-redact") as redacting,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-identify") as identifying,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-store") as writer,
         ):
-            chunks = ChunkPipeline(self, workspace_id, preparer, writer, on_result)
+            chunks = ChunkPipeline(self, workspace_id, (redacting, identifying, writer), on_result)
             try:
                 yield chunks
             except BaseException:
@@ -224,29 +226,41 @@ class IngestService:
 
 
 class ChunkPipeline:
-    """Chunks on their way to the store (see :meth:`IngestService.pipeline`)."""
+    """Chunks on their way to the store (see :meth:`IngestService.pipeline`).
+
+    The stages (redact, identify, store) form a bucket brigade: each :meth:`submit` waits for
+    every stage to finish its chunk, hands each result to the next stage, and starts the new
+    chunk in the first.
+    """
 
     def __init__(
         self,
         service: IngestService,
         workspace_id: int,
-        preparer: ThreadPoolExecutor,
-        writer: ThreadPoolExecutor,
+        executors: tuple[ThreadPoolExecutor, ThreadPoolExecutor, ThreadPoolExecutor],
         on_result: Callable[[UpsertResult], None],
     ) -> None:
         self._service = service
         self._workspace_id = workspace_id
-        self._preparer = preparer
-        self._writer = writer
+        self._executors = executors
+        self._stages: tuple[Callable[[Any], Any], ...] = (self._redact, self._identify, self._store)
         self._on_result = on_result
-        self._preparing: Future[list[PreparedFeedback]] | None = None
-        self._storing: Future[UpsertResult] | None = None
-        self.seconds: dict[str, float] = {"prepare": 0.0, "store": 0.0, "wait": 0.0}
-        """Busy time of the background threads (``prepare``, ``store``) and the caller's time
-        spent waiting for them (``wait``); read them after the pipeline block."""
+        self._in_flight: list[Future[Any] | None] = [None] * len(executors)
+        self._busy = [0.0] * len(executors)  # each stage's own thread adds to its entry
+        self._waited = 0.0
+
+    @property
+    def seconds(self) -> dict[str, float]:
+        """Busy time of the background threads and the caller's wait for them.
+
+        ``prepare`` is redaction and language id together, ``store`` the upserts, ``wait`` the
+        caller's time spent waiting; read them after the pipeline block.
+        """
+        redact, identify, store = self._busy
+        return {"prepare": redact + identify, "store": store, "wait": self._waited}
 
     def submit(self, items: Sequence[FeedbackIn]) -> None:
-        """Queue a chunk, after handing the chunk before it on to the store thread.
+        """Queue a chunk, after handing each chunk in flight on to its next stage.
 
         Args:
             items: Validated items; the list is copied, so the caller may reuse it.
@@ -254,56 +268,62 @@ class ChunkPipeline:
         self._hand_on()
         chunk = list(items)
         if chunk:
-            self._preparing = self._preparer.submit(self._prepare, chunk)
+            self._in_flight[0] = self._executors[0].submit(self._stages[0], chunk)
 
     def drain(self) -> None:
         """Wait until every submitted chunk is stored."""
-        self._hand_on()
-        self._collect()
+        for _ in self._in_flight:
+            self._hand_on()
 
     def abandon(self) -> None:
         """Wait for the background threads, ignoring their outcome (the caller is failing)."""
-        for future in (self._preparing, self._storing):
+        for future in self._in_flight:
             if future is not None:
                 future.exception()
-        self._preparing = self._storing = None
+        self._in_flight = [None] * len(self._in_flight)
 
-    def _prepare(self, items: list[FeedbackIn]) -> list[PreparedFeedback]:
+    def _redact(self, items: list[FeedbackIn]) -> list[Redacted]:
         service = self._service
         tick = time.perf_counter()
-        prepared = prepare_items(
+        redacted = redact_items(
             items,
             service.redactor,
-            service.identifier,
             customer_key=service.customer_key(self._workspace_id, items),
         )
-        self.seconds["prepare"] += time.perf_counter() - tick
+        self._busy[0] += time.perf_counter() - tick
+        return redacted
+
+    def _identify(self, redacted: list[Redacted]) -> list[PreparedFeedback]:
+        tick = time.perf_counter()
+        prepared = identify_items(redacted, self._service.identifier)
+        self._busy[1] += time.perf_counter() - tick
         return prepared
 
     def _store(self, prepared: list[PreparedFeedback]) -> UpsertResult:
         tick = time.perf_counter()
         result = self._service.store.upsert_feedback(self._workspace_id, prepared)
         _mark_alerts(self._service.store, self._workspace_id, result)
-        self.seconds["store"] += time.perf_counter() - tick
+        self._busy[2] += time.perf_counter() - tick
         return result
 
     def _hand_on(self) -> None:
-        """Move the prepared chunk to the store thread (after the one it is storing)."""
-        preparing, self._preparing = self._preparing, None
-        if preparing is None:
-            return
-        prepared = self._result(preparing)
-        self._collect()
-        self._storing = self._writer.submit(self._store, prepared)
-
-    def _collect(self) -> None:
-        storing, self._storing = self._storing, None
-        if storing is not None:
-            self._on_result(self._result(storing))
+        """Collect the stored chunk, then move every other chunk one stage on (last first)."""
+        in_flight = self._in_flight
+        last = len(in_flight) - 1
+        stored, in_flight[last] = in_flight[last], None
+        if stored is not None:
+            self._on_result(self._result(stored))
+        for stage in range(last - 1, -1, -1):
+            done, in_flight[stage] = in_flight[stage], None
+            if done is not None:
+                following = stage + 1
+                in_flight[following] = self._executors[following].submit(
+                    self._stages[following], self._result(done)
+                )
 
     def _result(self, future: Future[R]) -> R:
         tick = time.perf_counter()
         try:
             return future.result()
         finally:
-            self.seconds["wait"] += time.perf_counter() - tick
+            self._waited += time.perf_counter() - tick

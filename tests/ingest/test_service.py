@@ -165,6 +165,26 @@ def test_service_pipeline_stores_chunks_in_order(store: Store, service: IngestSe
     assert set(chunks.seconds) == {"prepare", "store", "wait"}
 
 
+def test_service_pipeline_keeps_the_order_of_more_chunks_than_stages(
+    store: Store, service: IngestService
+) -> None:
+    ws = store.create_workspace("acme").id
+    results: list[UpsertResult] = []
+    with service.pipeline(ws, results.append) as chunks:
+        for round_ in range(7):  # chunk k rewrites the ids of chunk k - 1, plus two new ones
+            chunks.submit(
+                [
+                    FeedbackIn(external_id=f"i{k}", text=f"round {round_} item {k}")
+                    for k in range(2 * round_, 2 * round_ + 4)
+                ]
+            )
+    assert [(r.created, r.updated, r.unchanged) for r in results] == [(4, 0, 0)] + [(2, 2, 0)] * 6
+    assert store.get_feedback(ws, "i12").text == "round 6 item 12"
+    assert store.get_feedback(ws, "i11").text == "round 5 item 11"  # stored before round 6's
+    assert chunks.seconds["prepare"] > 0
+    assert chunks.seconds["store"] > 0
+
+
 def test_service_pipeline_raises_a_failed_chunk(service: IngestService) -> None:
     results: list[UpsertResult] = []
     with (
