@@ -92,3 +92,11 @@ def test_cli_mine_unknown_workspace_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["mine", "--workspace", "nobody"], env=_env(tmp_path))
     assert result.exit_code == 2
     assert "No workspace is named 'nobody'" in result.output
+
+
+def test_cli_ingest_help_names_the_default_chunk_size(tmp_path: Path) -> None:
+    from feedback_nlp.ingest.batch import DEFAULT_CHUNK_SIZE
+
+    done = runner.invoke(app, ["ingest", "--help"], env=_env(tmp_path))
+    assert done.exit_code == 0, done.output
+    assert f"(default {DEFAULT_CHUNK_SIZE:,})" in " ".join(done.output.split())

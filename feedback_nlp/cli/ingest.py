@@ -43,7 +43,9 @@ def ingest(
     max_row_bytes: Annotated[
         int, typer.Option(help="Longer lines/records are rejected.", min=1024)
     ] = 16 * 1024 * 1024,
-    chunk_size: Annotated[int, typer.Option(help="Rows per transaction.", min=1)] = 1000,
+    chunk_size: Annotated[
+        int | None, typer.Option(help="Rows per transaction (default 4,000).", min=1)
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Stream a file into a workspace: validate, redact PII, identify languages, upsert.
@@ -53,7 +55,7 @@ def ingest(
     the rejects file), 2 when it could not be read at all.
     """
     from feedback_nlp.cli.batch import run_ingest
-    from feedback_nlp.ingest.batch import IngestOptions
+    from feedback_nlp.ingest.batch import DEFAULT_CHUNK_SIZE, IngestOptions
     from feedback_nlp.ingest.mapping import ColumnMapping
 
     mapping = ColumnMapping(
@@ -71,7 +73,7 @@ def ingest(
         format=fmt,
         delimiter=delimiter,
         rejects_path=rejects,
-        chunk_size=chunk_size,
+        chunk_size=DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size,
         max_row_bytes=max_row_bytes,
     )
     cli = edge(ctx)

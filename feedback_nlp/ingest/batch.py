@@ -5,7 +5,7 @@ the file: rows are read one at a time (:mod:`feedback_nlp.ingest.readers`), vali
 (so only validated, truncated texts are held), and every ``chunk_size`` valid rows go to the
 :class:`~feedback_nlp.ingest.service.IngestService` pipeline, which prepares them (PII redaction,
 then language id) and bulk-upserts them, a transaction per chunk, in background threads while the
-next chunk is read (at most three chunks held). Every rejected row is written at once to the
+next chunk is read (at most four chunks held). Every rejected row is written at once to the
 rejects file, one JSON object per problem: ``{"line": 17, "field": "nps", "reason": "[E104]
 ..."}``; ``line`` is the physical line a CSV/JSONL row starts on (a CSV header is line 1) or the
 Parquet row number from 1. Re-ingesting a file is idempotent: rows already stored unchanged count
@@ -44,6 +44,7 @@ from feedback_nlp.text.langid_process import LanguageIdProcess
 from feedback_nlp.text.pii import PiiRedactor
 
 __all__ = [
+    "DEFAULT_CHUNK_SIZE",
     "IngestOptions",
     "IngestSummary",
     "UnreadableFileError",
@@ -55,6 +56,10 @@ Progress = Callable[[int, int], None]
 """Called with ``(done, total)`` in the reader's unit (bytes or rows) as reading advances."""
 
 _PROGRESS_EVERY = 1_000  # records between progress calls
+DEFAULT_CHUNK_SIZE = 4_000
+"""Valid rows per transaction. Measured on 2 cores (200,000 CSV rows, SQLite): 1,000 rows
+9,440 rows/s, 2,000 9,820, 4,000 10,330-10,440, 8,000 10,375: fewer commits, child round trips
+and pipeline hand-overs, while four chunks held at once stay a few megabytes."""
 
 
 class UnreadableFileError(InvalidInputError):
@@ -79,7 +84,7 @@ class IngestOptions:
     format: str | None = None
     delimiter: str | None = None
     rejects_path: Path | None = None
-    chunk_size: int = 1_000
+    chunk_size: int = DEFAULT_CHUNK_SIZE
     max_text_chars: int = 20_000
     max_row_bytes: int = DEFAULT_MAX_ROW_BYTES
 
