@@ -340,7 +340,8 @@ def record_cli(result: dict[str, Any], command: str) -> None:
         f"| {result['peak_tree_rss_mib']:,} MiB |",
         f"| SQLite file | {result['db_mib']:,} MiB |",
         f"| read + map + validate (reading thread, busy) | {stages['read']:,} s |",
-        f"| prepare: PII + language id (store thread, busy) | {stages['prepare']:,} s |",
+        "| prepare: PII + language id (redact + identify threads, busy, summed) | "
+        f"{stages['prepare']:,} s |",
         f"| store: bulk upserts (store thread, busy) | {stages['store']:,} s |",
         f"| redaction alone (sample of the rows) | {split['redact_rows_s']:,} rows/s |",
         f"| language id alone (same sample) | {split['langid_rows_s']:,} rows/s |",
