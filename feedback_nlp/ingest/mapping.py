@@ -25,7 +25,7 @@ strings become floats, integer customer ids strings, and ``churned`` strings tha
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -131,6 +131,22 @@ def _identifier(value: object) -> object:
     return value
 
 
+def _stripped(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+_CONVERTERS: dict[str, Callable[[object], object]] = {
+    "id": _identifier,
+    "customer_id": _identifier,
+    "nps": _integer,
+    "csat": _integer,
+    **dict.fromkeys(("ces", "first_response_minutes", "resolution_minutes", "revenue"), _number),
+    "churned": _boolean,
+    **dict.fromkeys(_STRIPPED, _stripped),
+}
+"""How a file's value becomes the raw value of a field (a field not named: as it is)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ResolvedMapping:
     """A mapping checked against a file: ``fields`` maps feedback field -> file column."""
@@ -157,17 +173,8 @@ class ResolvedMapping:
             if _missing(value):
                 continue
             value = _scalar(value)
-            if field in ("id", "customer_id"):
-                value = _identifier(value)
-            elif field in ("nps", "csat"):
-                value = _integer(value)
-            elif field in ("ces", "first_response_minutes", "resolution_minutes", "revenue"):
-                value = _number(value)
-            elif field == "churned":
-                value = _boolean(value)
-            elif field in _STRIPPED and isinstance(value, str):
-                value = value.strip()
-            raw[field] = value
+            convert = _CONVERTERS.get(field)
+            raw[field] = value if convert is None else convert(value)
         if self.default_source is not None and _missing(raw.get("source")):
             raw["source"] = self.default_source
         segments = {

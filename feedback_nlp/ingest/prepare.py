@@ -6,7 +6,7 @@ is never stored, logged or embedded: the language is identified on the redacted 
 values are redacted too (a ``contact`` or ``customer`` attribute must not bring an e-mail
 address or a phone number into the database); segment keys and item ids are kept as sent. A
 customer id is replaced by its keyed pseudonym (:mod:`feedback_nlp.ingest.pseudonym`).
-:func:`prepare_items` is :func:`redact_items` then :func:`identify_items`; a pipeline runs the
+:func:`prepare_items` is :func:`redact_and_identify` then :func:`build_items`; a pipeline runs the
 two halves in their own threads (:meth:`~feedback_nlp.ingest.service.IngestService.pipeline`).
 """
 
@@ -18,12 +18,10 @@ from dataclasses import replace
 from feedback_nlp.domain import FeedbackIn, PreparedFeedback
 from feedback_nlp.ingest.pseudonym import pseudonym
 from feedback_nlp.text.langid import LanguageIdentifying
+from feedback_nlp.text.langid_process import LanguageIdProcess, RedactedGuess
 from feedback_nlp.text.pii import PiiRedactor
 
-__all__ = ["Redacted", "identify_items", "prepare_items", "redact_items"]
-
-Redacted = tuple[FeedbackIn, tuple[str, ...]]
-"""An item whose text, segment values and customer id are redacted, with its PII kinds."""
+__all__ = ["build_items", "prepare_items", "redact_and_identify"]
 
 
 def prepare_items(
@@ -49,65 +47,99 @@ def prepare_items(
     Raises:
         ValueError: If an item has a customer id and no key is given.
     """
-    return identify_items(redact_items(items, redactor, customer_key=customer_key), identifier)
+    _check_key(items, customer_key)
+    texts = redact_and_identify([item.text for item in items], redactor, identifier)
+    return build_items(items, texts, redactor, customer_key=customer_key)
 
 
-def redact_items(
-    items: Sequence[FeedbackIn], redactor: PiiRedactor, *, customer_key: bytes | None = None
-) -> list[Redacted]:
-    """The first half of :func:`prepare_items`: redaction and pseudonyms, no language yet.
+def redact_and_identify(
+    texts: Sequence[str], redactor: PiiRedactor, identifier: LanguageIdentifying
+) -> list[RedactedGuess]:
+    """The first half of :func:`prepare_items`: each text redacted, then its language.
 
-    A pipeline runs the halves in two threads, so that one chunk is redacted while the language
-    of the one before is identified (in the identifier's child process).
+    An identifier in a child process (:class:`LanguageIdProcess`) does both there, sparing
+    this process's GIL the redaction; else they run here, one after the other.
+    """
+    if isinstance(identifier, LanguageIdProcess):
+        return identifier.redact_and_identify(texts, redactor)
+    redactions = redactor.redact_many(texts)
+    guesses = identifier.identify_many([redaction.text for redaction in redactions])
+    return [
+        RedactedGuess(
+            redaction.text, tuple(sorted({str(span.kind) for span in redaction.spans})), guess
+        )
+        for redaction, guess in zip(redactions, guesses, strict=True)
+    ]
+
+
+def build_items(
+    items: Sequence[FeedbackIn],
+    texts: Sequence[RedactedGuess],
+    redactor: PiiRedactor,
+    *,
+    customer_key: bytes | None = None,
+) -> list[PreparedFeedback]:
+    """The second half of :func:`prepare_items`: the prepared items of redacted, identified texts.
+
+    Segment values are redacted here, customer ids pseudonymised.
 
     Raises:
         ValueError: If an item has a customer id and no key is given.
     """
-    if customer_key is None and any(item.customer_id is not None for item in items):
-        raise ValueError("Items with a customer id need the workspace's customer key.")
-    redactions = redactor.redact_many([item.text for item in items])
+    _check_key(items, customer_key)
     redacted_values: dict[str, str] = {}  # segment values repeat (plan, region): redact once
     return [
-        (
-            replace(
-                item,
-                text=redaction.text,
-                segments=_redacted(item.segments, redactor, redacted_values),
-                customer_id=(
-                    None
-                    if item.customer_id is None or customer_key is None
-                    else pseudonym(customer_key, item.customer_id)
-                ),
-            ),
-            tuple(sorted({str(span.kind) for span in redaction.spans})),
-        )
-        for item, redaction in zip(items, redactions, strict=True)
-    ]
-
-
-def identify_items(
-    redacted: Sequence[Redacted], identifier: LanguageIdentifying
-) -> list[PreparedFeedback]:
-    """The second half of :func:`prepare_items`: the language of each redacted text."""
-    guesses = identifier.identify_many([item.text for item, _ in redacted])
-    return [
         PreparedFeedback(
-            item=item,
-            lang=guess.lang,
-            lang_confidence=float(guess.confidence),
-            pii_kinds=pii_kinds,
+            item=_redacted_item(item, text.text, redactor, redacted_values, customer_key),
+            lang=text.guess.lang,
+            lang_confidence=float(text.guess.confidence),
+            pii_kinds=text.pii_kinds,
         )
-        for (item, pii_kinds), guess in zip(redacted, guesses, strict=True)
+        for item, text in zip(items, texts, strict=True)
     ]
+
+
+def _redacted_item(
+    item: FeedbackIn,
+    text: str,
+    redactor: PiiRedactor,
+    memo: dict[str, str],
+    customer_key: bytes | None,
+) -> FeedbackIn:
+    """The item with its redacted text and segment values and its customer's pseudonym.
+
+    Most items carry no PII and no customer id: those are kept as they are (no copy).
+    """
+    segments = _redacted(item.segments, redactor, memo)
+    if item.customer_id is None and text == item.text and segments is item.segments:
+        return item
+    return replace(
+        item,
+        text=text,
+        segments=segments,
+        customer_id=(
+            None
+            if item.customer_id is None or customer_key is None
+            else pseudonym(customer_key, item.customer_id)
+        ),
+    )
+
+
+def _check_key(items: Sequence[FeedbackIn], customer_key: bytes | None) -> None:
+    if customer_key is None and any(item.customer_id is not None for item in items):
+        raise ValueError("Items with a customer id need the workspace's customer key.")
 
 
 def _redacted(
     segments: Mapping[str, str], redactor: PiiRedactor, memo: dict[str, str]
-) -> dict[str, str]:
+) -> Mapping[str, str]:
+    """``segments`` with redacted values (the same mapping when no value changes)."""
     out: dict[str, str] = {}
+    changed = False
     for key, value in segments.items():
         redacted = memo.get(value)
         if redacted is None:
             redacted = memo[value] = redactor(value).text
         out[key] = redacted
-    return out
+        changed = changed or redacted != value
+    return out if changed else segments

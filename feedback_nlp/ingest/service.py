@@ -12,8 +12,10 @@ path is the only path:
 * :meth:`IngestService.store` prepares and upserts items validated elsewhere (a file reader
   validates row by row as it streams, to write its rejects file as it goes).
 * :meth:`IngestService.pipeline` does the same for a stream of chunks, in three background
-  threads, one chunk each: one chunk is redacted while the language of the chunk before is
-  identified, the one before that is stored, and the caller reads and validates the next.
+  threads, one chunk each: one chunk is redacted and its language identified (both in the
+  identifier's child process when it runs in one), the chunk before is made into prepared
+  items (segment values redacted, customer ids pseudonymised), the one before that is stored,
+  and the caller reads and validates the next.
   SQLite's statement steps then overlap with the Python work, and so does language
   identification when the identifier runs in a child process
   (:class:`~feedback_nlp.text.langid_process.LanguageIdProcess`, as in the CLI and the server:
@@ -42,10 +44,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from feedback_nlp.domain import FeedbackIn, PreparedFeedback, RowError, UpsertResult
-from feedback_nlp.ingest.prepare import Redacted, identify_items, prepare_items, redact_items
+from feedback_nlp.ingest.prepare import build_items, prepare_items, redact_and_identify
 from feedback_nlp.ingest.validate import validate_rows
 from feedback_nlp.store import Store
 from feedback_nlp.text.langid import LanguageIdentifying
+from feedback_nlp.text.langid_process import RedactedGuess
 from feedback_nlp.text.pii import PiiRedactor
 
 __all__ = ["BatchOutcome", "ChunkPipeline", "IngestService"]
@@ -197,12 +200,14 @@ class IngestService:
     ) -> Iterator[ChunkPipeline]:
         """Redact, identify and store chunks of validated items in three background threads.
 
-        While one thread redacts a chunk, the next identifies the language of the chunk before
-        (waiting on the identifier's child process, without the GIL), the third upserts the
-        chunk before that (SQLite releases the GIL too), and the caller reads the next: the
-        four overlap. Chunks are stored in the order they are submitted, each in its own
-        transaction; each thread works on one chunk at a time. Leaving the block waits for
-        every chunk; an error in a stage is raised there (or at a later submit).
+        While one thread has a chunk redacted and identified (by the identifier's child
+        process, when it is a :class:`~feedback_nlp.text.langid_process.LanguageIdProcess`: the
+        thread waits without the GIL), the next builds the prepared items of the chunk before,
+        the third upserts the chunk before that (SQLite releases the GIL too), and the caller
+        reads the next: the four overlap. Chunks are stored in the order they are submitted,
+        each in its own transaction; each thread works on one chunk at a time. Leaving the
+        block waits for every chunk; an error in a stage is raised there (or at a later
+        submit).
 
         Args:
             workspace_id: The workspace the items go to.
@@ -212,11 +217,11 @@ class IngestService:
             The pipeline; call :meth:`ChunkPipeline.submit` with each chunk.
         """
         with (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-redact") as redacting,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-identify") as identifying,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-build") as building,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-store") as writer,
         ):
-            chunks = ChunkPipeline(self, workspace_id, (redacting, identifying, writer), on_result)
+            chunks = ChunkPipeline(self, workspace_id, (identifying, building, writer), on_result)
             try:
                 yield chunks
             except BaseException:
@@ -228,9 +233,9 @@ class IngestService:
 class ChunkPipeline:
     """Chunks on their way to the store (see :meth:`IngestService.pipeline`).
 
-    The stages (redact, identify, store) form a bucket brigade: each :meth:`submit` waits for
-    every stage to finish its chunk, hands each result to the next stage, and starts the new
-    chunk in the first.
+    The stages (redact + identify, build, store) form a bucket brigade: each :meth:`submit`
+    waits for every stage to finish its chunk, hands each result to the next stage, and starts
+    the new chunk in the first.
     """
 
     def __init__(
@@ -243,7 +248,7 @@ class ChunkPipeline:
         self._service = service
         self._workspace_id = workspace_id
         self._executors = executors
-        self._stages: tuple[Callable[[Any], Any], ...] = (self._redact, self._identify, self._store)
+        self._stages: tuple[Callable[[Any], Any], ...] = (self._identify, self._build, self._store)
         self._on_result = on_result
         self._in_flight: list[Future[Any] | None] = [None] * len(executors)
         self._busy = [0.0] * len(executors)  # each stage's own thread adds to its entry
@@ -253,11 +258,11 @@ class ChunkPipeline:
     def seconds(self) -> dict[str, float]:
         """Busy time of the background threads and the caller's wait for them.
 
-        ``prepare`` is redaction and language id together, ``store`` the upserts, ``wait`` the
-        caller's time spent waiting; read them after the pipeline block.
+        ``prepare`` is redaction, language id and building together, ``store`` the upserts,
+        ``wait`` the caller's time spent waiting; read them after the pipeline block.
         """
-        redact, identify, store = self._busy
-        return {"prepare": redact + identify, "store": store, "wait": self._waited}
+        identify, build, store = self._busy
+        return {"prepare": identify + build, "store": store, "wait": self._waited}
 
     def submit(self, items: Sequence[FeedbackIn]) -> None:
         """Queue a chunk, after handing each chunk in flight on to its next stage.
@@ -282,20 +287,27 @@ class ChunkPipeline:
                 future.exception()
         self._in_flight = [None] * len(self._in_flight)
 
-    def _redact(self, items: list[FeedbackIn]) -> list[Redacted]:
-        service = self._service
+    def _identify(self, items: list[FeedbackIn]) -> tuple[list[FeedbackIn], list[RedactedGuess]]:
         tick = time.perf_counter()
-        redacted = redact_items(
+        service = self._service
+        texts = redact_and_identify(
+            [item.text for item in items], service.redactor, service.identifier
+        )
+        self._busy[0] += time.perf_counter() - tick
+        return items, texts
+
+    def _build(
+        self, identified: tuple[list[FeedbackIn], list[RedactedGuess]]
+    ) -> list[PreparedFeedback]:
+        tick = time.perf_counter()
+        service = self._service
+        items, texts = identified
+        prepared = build_items(
             items,
+            texts,
             service.redactor,
             customer_key=service.customer_key(self._workspace_id, items),
         )
-        self._busy[0] += time.perf_counter() - tick
-        return redacted
-
-    def _identify(self, redacted: list[Redacted]) -> list[PreparedFeedback]:
-        tick = time.perf_counter()
-        prepared = identify_items(redacted, self._service.identifier)
         self._busy[1] += time.perf_counter() - tick
         return prepared
 

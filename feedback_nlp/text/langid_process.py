@@ -18,6 +18,10 @@ process that owns the identifier (its lingua models too: the parent never loads 
 * one call at a time goes through the socket (a lock); texts go as a list of ``str`` and guesses
   come back as ``(lang, confidence)`` pairs, pickled by
   :class:`multiprocessing.connection.Connection`;
+* :meth:`LanguageIdProcess.redact_and_identify` has the child redact the texts first (a
+  :class:`~feedback_nlp.text.pii.PiiRedactor` configured like the caller's) and identify the
+  redacted texts: the ingest pipeline's parent is bound by its GIL, the child is idle half the
+  time, and a text without PII does not travel back;
 * a child that died (killed, out of memory) is started again once for the call that found it
   gone; a second failure raises :class:`~feedback_nlp.errors.ModelLoadError`;
 * the child exits when its pipe closes, so a parent killed with SIGKILL leaves no child behind;
@@ -37,13 +41,27 @@ import threading
 from collections.abc import Mapping, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import feedback_nlp
 from feedback_nlp.errors import InvalidInputError, ModelLoadError
 from feedback_nlp.text.langid import LanguageGuess, LanguageIdentifier
+from feedback_nlp.text.pii import PiiRedactor
+from feedback_nlp.text.pii.spans import Redaction
 
-__all__ = ["LanguageIdProcess"]
+__all__ = ["LanguageIdProcess", "RedactedGuess"]
+
+
+class RedactedGuess(NamedTuple):
+    """One text after :meth:`LanguageIdProcess.redact_and_identify`."""
+
+    text: str
+    """The redacted text."""
+    pii_kinds: tuple[str, ...]
+    """The kinds of PII replaced in it, sorted."""
+    guess: LanguageGuess
+    """The language of the redacted text."""
+
 
 _START_TIMEOUT_S = 120.0
 """How long the child may take to build its identifier (preloaded models: ~15 s on 2 cores)."""
@@ -57,18 +75,37 @@ def _serve(connection: Connection, config: dict[str, Any]) -> None:
     except Exception as error:  # sent to the parent, which raises it
         connection.send(("error", f"{type(error).__name__}: {error}"))
         return
+    redactors: dict[str, PiiRedactor] = {}
     try:
         connection.send(("ready", None))
         while True:
-            texts = connection.recv()
+            texts, redactor_config = connection.recv()
             try:
-                guesses = identifier.identify_many(texts)
+                if redactor_config is None:
+                    guesses = identifier.identify_many(texts)
+                    connection.send(("ok", [(g.lang, g.confidence) for g in guesses]))
+                    continue
+                redactor = redactors.get(redactor_config)
+                if redactor is None:
+                    redactor = PiiRedactor.from_config(json.loads(redactor_config))
+                    redactors[redactor_config] = redactor
+                redactions = redactor.redact_many(texts)
+                guesses = identifier.identify_many([r.text for r in redactions])
             except InvalidInputError as error:
                 connection.send(("invalid", str(error)))
                 continue
-            connection.send(("ok", [(g.lang, g.confidence) for g in guesses]))
+            answers = [_redacted_answer(r, g) for r, g in zip(redactions, guesses, strict=True)]
+            connection.send(("ok", answers))
     except (EOFError, OSError):  # the parent closed the pipe, or is gone
         return
+
+
+def _redacted_answer(redaction: Redaction, guess: LanguageGuess) -> tuple[Any, ...]:
+    """What goes back for one text: its redacted form (``None``: unchanged), kinds, guess."""
+    if not redaction.spans:
+        return (None, (), guess.lang, guess.confidence)
+    kinds = tuple(sorted({str(span.kind) for span in redaction.spans}))
+    return (redaction.text, kinds, guess.lang, guess.confidence)
 
 
 def _child_environment() -> dict[str, str]:
@@ -149,14 +186,54 @@ class LanguageIdProcess:
         """
         if not texts:
             return []
+        return [
+            LanguageGuess(lang=lang, confidence=confidence)
+            for lang, confidence in self._call(list(texts), None)
+        ]
+
+    def redact_and_identify(
+        self, texts: Sequence[str], redactor: PiiRedactor
+    ) -> list[RedactedGuess]:
+        """Redact each text as ``redactor`` would, then identify the language of the result.
+
+        Both run in the child. Equal to ``redactor.redact_many`` followed by
+        :meth:`identify_many` on the redacted texts.
+
+        Returns:
+            One ``(redacted text, PII kinds found, guess)`` per text, in order; the kinds
+            sorted, as :func:`~feedback_nlp.ingest.prepare.prepare_items` stores them.
+
+        Raises:
+            InvalidInputError: A text is not a ``str``.
+            ModelLoadError: The child died twice during this call.
+        """
+        if not texts:
+            return []
         batch = list(texts)
+        answer = self._call(batch, json.dumps(redactor.get_config(), sort_keys=True))
+        return [
+            RedactedGuess(
+                text if redacted is None else redacted,
+                tuple(kinds),
+                LanguageGuess(lang=lang, confidence=confidence),
+            )
+            for text, (redacted, kinds, lang, confidence) in zip(batch, answer, strict=True)
+        ]
+
+    def close(self) -> None:
+        """Stop the child (a later call starts a new one)."""
+        with self._lock:
+            self._stop()
+
+    def _call(self, texts: list[str], redactor_config: str | None) -> list[Any]:
+        """The child's answer to one request (started again once if it died)."""
         with self._lock:
             try:
-                answer = self._ask(batch)
+                answer = self._ask(texts, redactor_config)
             except (EOFError, OSError):
                 self._stop()
                 try:
-                    answer = self._ask(batch)
+                    answer = self._ask(texts, redactor_config)
                 except (EOFError, OSError) as error:
                     self._stop()
                     raise ModelLoadError(
@@ -166,16 +243,11 @@ class LanguageIdProcess:
         status, payload = answer
         if status == "invalid":
             raise InvalidInputError(str(payload))
-        return [LanguageGuess(lang=lang, confidence=confidence) for lang, confidence in payload]
+        return list(payload)
 
-    def close(self) -> None:
-        """Stop the child (a later call starts a new one)."""
-        with self._lock:
-            self._stop()
-
-    def _ask(self, texts: list[str]) -> tuple[str, Any]:
+    def _ask(self, texts: list[str], redactor_config: str | None) -> tuple[str, Any]:
         connection = self._ready_connection()
-        connection.send(texts)
+        connection.send((texts, redactor_config))
         answer: tuple[str, Any] = connection.recv()
         return answer
 

@@ -13,6 +13,7 @@ import pytest
 from feedback_nlp.errors import InvalidInputError
 from feedback_nlp.text.langid import LanguageGuess, LanguageIdentifier
 from feedback_nlp.text.langid_process import LanguageIdProcess
+from feedback_nlp.text.pii import PiiRedactor
 
 TEXTS = [
     "The delivery was two days late and nobody answered the phone.",
@@ -58,6 +59,31 @@ def test_langid_process_answers_what_the_identifier_answers(process: LanguageIdP
     assert _same(process.identify_many(TEXTS), LanguageIdentifier().identify_many(TEXTS))
     assert process.identify(TEXTS[0]).lang == "en"
     assert process.identify_many([]) == []
+
+
+def test_langid_process_redacts_then_identifies_as_this_process_would(
+    process: LanguageIdProcess,
+) -> None:
+    texts = [
+        *TEXTS,
+        "Call me on +44 20 7946 0958 or write to dana@example.com, my card 4111 1111 1111 1111.",
+        "اتصل بي على ٠٥٠١٢٣٤٥٦٧ من فضلك",
+    ]
+    for redactor in (PiiRedactor(), PiiRedactor(kinds=["email"])):
+        got = process.redact_and_identify(texts, redactor)
+        redactions = redactor.redact_many(texts)
+        assert [g.text for g in got] == [r.text for r in redactions]
+        assert [g.pii_kinds for g in got] == [
+            tuple(sorted({str(span.kind) for span in r.spans})) for r in redactions
+        ]
+        expected = LanguageIdentifier().identify_many([r.text for r in redactions])
+        assert _same([g.guess for g in got], expected)
+    only_email = process.redact_and_identify(texts[-2:-1], PiiRedactor(kinds=["email"]))[0]
+    assert only_email.pii_kinds == ("email",)
+    assert "+44 20 7946 0958" in only_email.text  # the child used the caller's kinds
+    assert process.redact_and_identify([], PiiRedactor()) == []
+    with pytest.raises(InvalidInputError, match="str"):
+        process.redact_and_identify(["fine", 42], PiiRedactor())  # type: ignore[list-item]
 
 
 def test_langid_process_rejects_a_text_that_is_not_a_string(process: LanguageIdProcess) -> None:
