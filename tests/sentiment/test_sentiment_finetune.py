@@ -12,6 +12,8 @@ from feedback_nlp.errors import InvalidInputError
 
 pytest.importorskip("torch")
 
+REPO = Path(__file__).resolve().parents[2]
+
 
 @pytest.mark.slow
 def test_sentiment_finetune_stops_resumes_and_ships_a_loadable_model(tmp_path: Path) -> None:
@@ -43,11 +45,20 @@ def test_sentiment_finetune_stops_resumes_and_ships_a_loadable_model(tmp_path: P
         )
     second = train_sentiment(_with(config, stop_at_step=None), resume=True, log=lambda _l: None)
     assert (second.resumed_from, second.steps, second.finished) == (2, 4, True)
+    assert second.examples_per_s is not None
     assert second.examples_per_s > 0
+    assert first.train_seconds is not None
+    assert second.train_seconds is not None
+    assert second.train_seconds > first.train_seconds  # the time of both runs
 
     out = config.out_dir
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["training"]["steps"] == 4
+    assert manifest["training"]["train_seconds"] == round(second.train_seconds, 1)
+    settings = manifest["training"]["settings"]
+    assert not Path(settings["out_dir"]).is_absolute()  # no machine's paths in a model card
+    assert (REPO / settings["out_dir"]).resolve() == out.resolve()
+    assert "1 min of training" in (out / "README.md").read_text(encoding="utf-8")
     assert manifest["dev"]["temperature"] > 0
     assert set(manifest["data"]) >= {"seed", "goemotions", "xed"}
     assert "Training data" in (out / "README.md").read_text(encoding="utf-8")

@@ -20,7 +20,7 @@ def model_card(manifest: dict[str, Any]) -> str:
         "(`branch.onnx`) over the default embedder's layer-6 states, plus `head.npz`.",
         "",
         f"- trained: {manifest['trained']}, {manifest['training']['steps']} steps, "
-        f"{manifest['training']['examples_per_s']} examples/s",
+        f"{_speed(manifest['training'])}",
         f"- reproduce: `{manifest['command']}`",
         f"- settings: `{json.dumps(manifest['training']['settings'])}`",
         "",
@@ -59,3 +59,13 @@ def model_card(manifest: dict[str, Any]) -> str:
         if xlmt:
             lines.append(f"\nXLM-T mean macro-F1 over {len(xlmt)} files: {np.mean(xlmt):.4f}")
     return "\n".join(lines) + "\n"
+
+
+def _speed(training: dict[str, Any]) -> str:
+    """Training time and speed, or that they were not recorded."""
+    seconds, speed = training.get("train_seconds"), training.get("examples_per_s")
+    if not seconds or not speed:
+        return "training time not recorded (the run resumed a checkpoint that did not keep it)"
+    minutes = seconds / 60
+    spent = f"{minutes / 60:.1f} h" if minutes >= 90 else f"{max(1, round(minutes))} min"
+    return f"{spent} of training, {speed} examples/s"

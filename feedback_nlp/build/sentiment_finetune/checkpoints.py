@@ -14,7 +14,14 @@ from feedback_nlp.build.sentiment_finetune.head import _Head
 from feedback_nlp.errors import InvalidInputError
 
 
-def _save_checkpoint(head: _Head, optimiser: Any, step: int, config: FinetuneConfig) -> Path:
+def _save_checkpoint(
+    head: _Head, optimiser: Any, step: int, config: FinetuneConfig, seconds: float | None
+) -> Path:
+    """Save the run and its training time so far, earlier runs included.
+
+    ``seconds`` is ``None`` when that is not known (the run resumed a checkpoint that did not
+    record it).
+    """
     import torch
 
     from feedback_nlp.build.e5_training import body_state_dict
@@ -25,6 +32,7 @@ def _save_checkpoint(head: _Head, optimiser: Any, step: int, config: FinetuneCon
     torch.save(
         {
             "step": step,
+            "train_seconds": seconds,
             "body": body_state_dict(head.model),
             "head": head.linear.state_dict(),
             "optimiser": optimiser.state_dict(),
@@ -36,7 +44,14 @@ def _save_checkpoint(head: _Head, optimiser: Any, step: int, config: FinetuneCon
     return path
 
 
-def _load_checkpoint(head: _Head, optimiser: Any, config: FinetuneConfig) -> int:
+def _load_checkpoint(
+    head: _Head, optimiser: Any, config: FinetuneConfig
+) -> tuple[int, float | None]:
+    """Load the checkpoint into ``head`` and ``optimiser``.
+
+    Returns:
+        Its step and its training time so far (``None``: written before that was recorded).
+    """
     import torch
 
     path = config.checkpoint_dir / CHECKPOINT
@@ -53,7 +68,8 @@ def _load_checkpoint(head: _Head, optimiser: Any, config: FinetuneConfig) -> int
     head.model.load_state_dict(state["body"], strict=False)
     head.linear.load_state_dict(state["head"])
     optimiser.load_state_dict(state["optimiser"])
-    return int(state["step"])
+    seconds = state.get("train_seconds")
+    return int(state["step"]), None if seconds is None else float(seconds)
 
 
 _RESUME_KEYS = frozenset(

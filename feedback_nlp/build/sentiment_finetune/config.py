@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -67,8 +68,18 @@ class FinetuneConfig:
     onlplab_dir: Path = ONLPLAB_DIR
 
     def to_json(self) -> dict[str, Any]:
-        """JSON-ready settings (paths as strings)."""
-        return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
+        """JSON-ready settings, paths relative to the repository root.
+
+        A model card must not name the machine it was trained on.
+        """
+        return {k: _shown_path(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
+
+
+def _shown_path(path: Path) -> str:
+    """``path`` relative to the repository root (``../shared/...`` beside it), else as given."""
+    if not path.is_absolute():
+        return str(path)
+    return os.path.relpath(path, REPO_ROOT)
 
 
 @dataclass(slots=True)
@@ -77,8 +88,11 @@ class FinetuneOutcome:
 
     steps: int
     total_steps: int
-    examples_per_s: float
-    train_seconds: float
+    examples_per_s: float | None
+    """Over every step of the run and the runs it resumed (``None``: a resumed checkpoint did
+    not record its time)."""
+    train_seconds: float | None
+    """Training time of the run and the runs it resumed (``None``: not recorded)."""
     resumed_from: int
     finished: bool
     model_dir: Path | None

@@ -109,8 +109,8 @@ def _finish(
         "branch": branch,
         "training": {
             **training,
-            "examples_per_s": round(outcome.examples_per_s, 1),
-            "train_seconds": round(outcome.train_seconds, 1),
+            "examples_per_s": _rounded(outcome.examples_per_s),
+            "train_seconds": _rounded(outcome.train_seconds),
         },
         "dev": dev,
         "data": _data_sources(),
@@ -194,3 +194,7 @@ def _evaluate(model: Any, name: str, log: Log) -> dict[str, Any]:
         }
         log(f"{key}: {scores[key]}")
     return scores
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)

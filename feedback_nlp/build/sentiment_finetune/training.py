@@ -32,6 +32,11 @@ def _lr_factor(step: int, total: int, warmup_fraction: float) -> float:
     return max(0.0, (total - step) / max(1, total - warmup))
 
 
+def _so_far(earlier: float | None, began: float) -> float | None:
+    """Training seconds of the earlier runs plus this one's (``None`` when theirs is unknown)."""
+    return None if earlier is None else earlier + time.perf_counter() - began
+
+
 def train_sentiment(
     config: FinetuneConfig, *, resume: bool = False, log: Log = print
 ) -> FinetuneOutcome:
@@ -58,7 +63,7 @@ def train_sentiment(
     )
     head = _Head(config)
     optimiser = _optimiser(head, config)
-    start = _load_checkpoint(head, optimiser, config) if resume else 0
+    start, earlier = _load_checkpoint(head, optimiser, config) if resume else (0, 0.0)
     log(
         f"{len(train_idx)} train rows in {len(groups)} (source, language) groups, {len(dev_idx)} "
         f"dev rows; steps {start}..{total} of batch {config.batch_size}"
@@ -87,10 +92,10 @@ def train_sentiment(
             rate = (step - start) * config.batch_size / (time.perf_counter() - began)
             log(f"step {step}/{total} loss {loss.item():.4f} ({rate:.1f} examples/s)")
         if step % config.checkpoint_every == 0 and step < total:
-            _save_checkpoint(head, optimiser, step, config)
-    seconds = time.perf_counter() - began
-    speed = (step - start) * config.batch_size / seconds if seconds > 0 else 0.0
-    _save_checkpoint(head, optimiser, step, config)
+            _save_checkpoint(head, optimiser, step, config, _so_far(earlier, began))
+    seconds = _so_far(earlier, began)
+    speed = step * config.batch_size / seconds if seconds else None
+    _save_checkpoint(head, optimiser, step, config, seconds)
     outcome = FinetuneOutcome(
         steps=step,
         total_steps=total,
