@@ -18,7 +18,11 @@ from dataclasses import replace
 from feedback_nlp.domain import FeedbackIn, PreparedFeedback
 from feedback_nlp.ingest.pseudonym import pseudonym
 from feedback_nlp.text.langid import LanguageIdentifying
-from feedback_nlp.text.langid_process import LanguageIdProcess, RedactedGuess
+from feedback_nlp.text.langid_process import (
+    LanguageIdProcess,
+    RedactedGuess,
+    redact_then_identify,
+)
 from feedback_nlp.text.pii import PiiRedactor
 
 __all__ = ["build_items", "prepare_items", "redact_and_identify"]
@@ -62,14 +66,7 @@ def redact_and_identify(
     """
     if isinstance(identifier, LanguageIdProcess):
         return identifier.redact_and_identify(texts, redactor)
-    redactions = redactor.redact_many(texts)
-    guesses = identifier.identify_many([redaction.text for redaction in redactions])
-    return [
-        RedactedGuess(
-            redaction.text, tuple(sorted({str(span.kind) for span in redaction.spans})), guess
-        )
-        for redaction, guess in zip(redactions, guesses, strict=True)
-    ]
+    return redact_then_identify(texts, redactor, identifier)
 
 
 def build_items(

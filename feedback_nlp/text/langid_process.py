@@ -45,11 +45,10 @@ from typing import Any, NamedTuple
 
 import feedback_nlp
 from feedback_nlp.errors import InvalidInputError, ModelLoadError
-from feedback_nlp.text.langid import LanguageGuess, LanguageIdentifier
+from feedback_nlp.text.langid import LanguageGuess, LanguageIdentifier, LanguageIdentifying
 from feedback_nlp.text.pii import PiiRedactor
-from feedback_nlp.text.pii.spans import Redaction
 
-__all__ = ["LanguageIdProcess", "RedactedGuess"]
+__all__ = ["LanguageIdProcess", "RedactedGuess", "redact_then_identify"]
 
 
 class RedactedGuess(NamedTuple):
@@ -61,6 +60,23 @@ class RedactedGuess(NamedTuple):
     """The kinds of PII replaced in it, sorted."""
     guess: LanguageGuess
     """The language of the redacted text."""
+
+
+def redact_then_identify(
+    texts: Sequence[str], redactor: PiiRedactor, identifier: LanguageIdentifying
+) -> list[RedactedGuess]:
+    """Redact each text, then identify the language of the redacted text, in this process.
+
+    What the child computes for :meth:`LanguageIdProcess.redact_and_identify`.
+    """
+    redactions = redactor.redact_many(texts)
+    guesses = identifier.identify_many([redaction.text for redaction in redactions])
+    return [
+        RedactedGuess(
+            redaction.text, tuple(sorted({str(span.kind) for span in redaction.spans})), guess
+        )
+        for redaction, guess in zip(redactions, guesses, strict=True)
+    ]
 
 
 _START_TIMEOUT_S = 120.0
@@ -89,23 +105,19 @@ def _serve(connection: Connection, config: dict[str, Any]) -> None:
                 if redactor is None:
                     redactor = PiiRedactor.from_config(json.loads(redactor_config))
                     redactors[redactor_config] = redactor
-                redactions = redactor.redact_many(texts)
-                guesses = identifier.identify_many([r.text for r in redactions])
+                redacted = redact_then_identify(texts, redactor, identifier)
             except InvalidInputError as error:
                 connection.send(("invalid", str(error)))
                 continue
-            answers = [_redacted_answer(r, g) for r, g in zip(redactions, guesses, strict=True)]
-            connection.send(("ok", answers))
+            connection.send(("ok", [_redacted_answer(one) for one in redacted]))
     except (EOFError, OSError):  # the parent closed the pipe, or is gone
         return
 
 
-def _redacted_answer(redaction: Redaction, guess: LanguageGuess) -> tuple[Any, ...]:
-    """What goes back for one text: its redacted form (``None``: unchanged), kinds, guess."""
-    if not redaction.spans:
-        return (None, (), guess.lang, guess.confidence)
-    kinds = tuple(sorted({str(span.kind) for span in redaction.spans}))
-    return (redaction.text, kinds, guess.lang, guess.confidence)
+def _redacted_answer(redacted: RedactedGuess) -> tuple[Any, ...]:
+    """What goes back for one text: redacted form (``None``: no PII), kinds, guess."""
+    text = redacted.text if redacted.pii_kinds else None
+    return (text, redacted.pii_kinds, redacted.guess.lang, redacted.guess.confidence)
 
 
 def _child_environment() -> dict[str, str]:
