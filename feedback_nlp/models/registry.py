@@ -40,14 +40,14 @@ def _load_finetuned_sentiment(spec: ModelSpec) -> Any:
     return FineTunedSentiment.from_dir(path.parent, name=spec.name, load_embedder=load_model)
 
 
-FINETUNED_SENTIMENT = "sentiment-e5-ft-v1"
+FINETUNED_SENTIMENT = "sentiment-e5-ft-v2"
 
 
-FINETUNED_SENTIMENT_HEAD_SHA256 = "a18f011cda17fccb33dda13359e9e667a78f45f6514e0048b973d9ebf4e1428c"
+FINETUNED_SENTIMENT_HEAD_SHA256 = "469d7ce27b8178175dd034dacdbf1842398ee4906d7ee63603f5c2f857dfe05a"
 
 
 def _finetuned_sentiment_specs() -> tuple[ModelSpec, ...]:
-    """The fine-tuned sentiment model (``models/sentiment-e5-ft-v1/``, a branch of the default).
+    """The fine-tuned sentiment model (``models/sentiment-e5-ft-v2/``, a branch of the default).
 
     Retrain with ``feedback-nlp models train sentiment`` and pin the new ``head.npz`` sha256 here.
     """
@@ -56,7 +56,7 @@ def _finetuned_sentiment_specs() -> tuple[ModelSpec, ...]:
             name=FINETUNED_SENTIMENT,
             kind=ModelKind.SENTIMENT,
             package=REPO_PACKAGE,
-            version="1",
+            version="2",
             import_name="feedback_nlp",
             original=(
                 "e5-small-multilingual layers 6-11 fine-tuned by this project with a 3-class head, "
@@ -65,8 +65,9 @@ def _finetuned_sentiment_specs() -> tuple[ModelSpec, ...]:
             ),
             languages="trained on en, ar, he, fa, lt, fr, de, es, it, pt, hi",
             licence=(
-                "Apache-2.0; training data: seed set (Apache-2.0), GoEmotions (Apache-2.0), "
-                "XED (CC BY 4.0), Hebrew OnlpLab (MIT-derived)"
+                "CC BY-SA 4.0 (SentiMP-21's share-alike); training data: seed set (Apache-2.0), "
+                "GoEmotions (Apache-2.0), XED (CC BY 4.0), SentiMP-21 (CC BY-SA 4.0), "
+                "HebEMO (MIT), Hebrew OnlpLab (MIT-derived)"
             ),
             weight_file=f"{FINETUNED_SENTIMENT}/head.npz",
             sha256=FINETUNED_SENTIMENT_HEAD_SHA256,

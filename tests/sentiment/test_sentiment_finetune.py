@@ -61,7 +61,9 @@ def test_sentiment_finetune_stops_resumes_and_ships_a_loadable_model(tmp_path: P
     assert "1 min of training" in (out / "README.md").read_text(encoding="utf-8")
     assert manifest["dev"]["temperature"] > 0
     assert set(manifest["data"]) >= {"seed", "goemotions", "xed"}
-    assert "Training data" in (out / "README.md").read_text(encoding="utf-8")
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "Training data" in card
+    assert "Licence of the weights: CC BY-SA 4.0, because sentimp21" in card  # share-alike
     model = FineTunedSentiment.from_dir(out, load_embedder=load_model)
     probs = model.predict_proba_texts(["Terrible service.", "Thank you, great app!"])
     assert probs.shape == (2, 3)
@@ -110,3 +112,44 @@ def _with(config, **changes):  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
     return replace(config, **changes)
+
+
+def test_sentiment_loss_leaves_the_neutral_logit_out_of_polar_only_rows() -> None:
+    import torch
+
+    from feedback_nlp.build.sentiment_finetune.head import sentiment_loss
+
+    logits = torch.tensor([[2.0, 0.5, -1.0], [0.3, 1.2, 0.1]], requires_grad=True)
+    labels = torch.tensor([0, 1])  # negative, neutral
+    plain = sentiment_loss(logits, labels, torch.tensor([False, False]))
+    assert torch.isclose(plain, torch.nn.functional.cross_entropy(logits, labels))
+
+    polar = torch.tensor([True, False])
+    loss = sentiment_loss(logits, labels, polar)
+    two_class = torch.nn.functional.cross_entropy(logits[:1, [0, 2]], torch.tensor([0]))
+    three_class = torch.nn.functional.cross_entropy(logits[1:], labels[1:])
+    assert torch.isclose(loss, (two_class + three_class) / 2)
+    loss.backward()  # type: ignore[no-untyped-call]
+    assert logits.grad is not None
+    assert logits.grad[0, 1] == 0  # the polar-only row does not push its neutral logit down
+    assert logits.grad[1, 1] != 0
+
+    with pytest.raises(ValueError, match="neutral"):
+        sentiment_loss(logits, torch.tensor([1, 1]), polar)
+
+
+def test_polar_only_marks_the_groups_without_a_neutral_training_row() -> None:
+    from feedback_nlp.build.sentiment_finetune import TrainRow
+    from feedback_nlp.build.sentiment_finetune.rows import polar_only
+
+    rows = [
+        TrainRow("a", "negative", "es", "xed"),
+        TrainRow("b", "positive", "es", "xed"),
+        TrainRow("c", "neutral", "en", "xed"),
+        TrainRow("d", "positive", "en", "xed"),
+        TrainRow("e", "neutral", "es", "seed"),
+        TrainRow("f", "positive", "es", "seed"),
+    ]
+    assert polar_only(rows, range(6)) == [True, True, False, False, False, False]
+    # the dev split does not count: a group whose only neutral row is held out is polar only
+    assert polar_only(rows, [0, 1, 2, 3, 5]) == [True, True, False, False, True, True]

@@ -51,13 +51,14 @@ def test_sentiment_train_sources_exclude_evaluation_and_restricted_data() -> Non
     names = {path.name.lower() for path in TRAIN_DIR.iterdir()}
     assert not names & {"xlmt", "xlm-t", "parsinlu", "semeval", "umsab"}
     rows = read_train_rows(TRAIN_DIR)
-    assert {source for *_, source in rows} == {"goemotions", "xed"}
+    assert {source for *_, source in rows} == {"goemotions", "hebemo", "sentimp21", "xed"}
 
 
-def test_sentiment_train_candidate_sources_stay_out_of_the_default_mix() -> None:
-    assert set(DEFAULT_SOURCES) == {"goemotions", "xed"}
+def test_sentiment_train_sources_can_be_named_one_by_one() -> None:
+    assert set(DEFAULT_SOURCES) == {"goemotions", "hebemo", "sentimp21", "xed"}
     every = {source for *_, source in read_train_rows(TRAIN_DIR, sources=None)}
-    assert every == {"goemotions", "xed", "sentimp21", "hebemo"}
+    assert every == set(DEFAULT_SOURCES)
+    assert {s for *_, s in read_train_rows(TRAIN_DIR, sources=["xed"])} == {"xed"}
     only = read_train_rows(TRAIN_DIR, sources=["hebemo"])
     assert only
     assert {(lang, source) for _, _, lang, source in only} == {("he", "hebemo")}

@@ -3,8 +3,8 @@
 Behind ``feedback-nlp models train sentiment``. The routine:
 
 1. reads the training rows — the project's seed set (``corpora/sentiment_seed``), the copied rows
-   of ``corpora/sentiment_train/*/`` (GoEmotions, XED: see ``corpora/manifests/
-   sentiment_train.json``) and the Hebrew OnlpLab ``train``/``dev`` files when
+   of the ``sources`` of ``corpora/sentiment_train/`` (GoEmotions, HebEMO, SentiMP-21, XED: see
+   ``corpora/manifests/sentiment_train.json``) and the Hebrew OnlpLab ``train``/``dev`` files when
    ``../shared/corpora/hebrew_sentiment_onlplab`` is there — and nothing else (never an
    evaluation file, the regression set, XLM-T, ParsiNLU or SemEval);
 2. holds out a dev split of those rows (``dev_fraction``, chosen by a hash of the text, so the
@@ -15,7 +15,8 @@ Behind ``feedback-nlp models train sentiment``. The routine:
    ``lr``, head ``head_lr``), linear warm-up and decay, batches drawn by class-balanced sampling
    across (source, language) groups: a group uniformly, a class of it uniformly, a row of it
    uniformly, from a generator seeded by ``(seed, step)``, so that a resumed run draws the same
-   batches as an uninterrupted one;
+   batches as an uninterrupted one; the rows of a group without a neutral row are scored on
+   negative against positive only (``polar_loss``);
 4. checkpoints every ``checkpoint_every`` steps (and when ``max_minutes`` runs out) to
    ``checkpoint_dir/last.pt`` — body, head, optimiser, step — and resumes from it (``resume``);
 5. at the end writes the upper layers as a branch

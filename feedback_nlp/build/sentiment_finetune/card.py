@@ -18,6 +18,7 @@ def model_card(manifest: dict[str, Any]) -> str:
         "temperature fitted on a held-out dev split of the training rows. Runtime: "
         "`feedback_nlp.sentiment.finetuned.FineTunedSentiment`: layers 6-11 as an int8 branch "
         "(`branch.onnx`) over the default embedder's layer-6 states, plus `head.npz`.",
+        *_polar_note(manifest["training"]["settings"]),
         "",
         f"- trained: {manifest['trained']}, {manifest['training']['steps']} steps, "
         f"{_speed(manifest['training'])}",
@@ -33,6 +34,7 @@ def model_card(manifest: dict[str, Any]) -> str:
             f"| {name} | {facts['repository']} {facts.get('commit', '')} | {facts['licence']} "
             f"| {facts['label_mapping']} |"
         )
+    lines += _licence(manifest["data"])
     lines += ["", "Training rows per (source, language): negative / neutral / positive", ""]
     for key, counts in manifest["training"]["rows"].items():
         lines.append(f"- {key}: {counts['negative']} / {counts['neutral']} / {counts['positive']}")
@@ -59,6 +61,30 @@ def model_card(manifest: dict[str, Any]) -> str:
         if xlmt:
             lines.append(f"\nXLM-T mean macro-F1 over {len(xlmt)} files: {np.mean(xlmt):.4f}")
     return "\n".join(lines) + "\n"
+
+
+def _licence(data: dict[str, Any]) -> list[str]:
+    """The weights' licence: share-alike when a training source is (the code stays Apache-2.0)."""
+    share_alike = sorted(name for name, facts in data.items() if "BY-SA" in facts["licence"])
+    if not share_alike:
+        return ["", "Licence of the weights: Apache-2.0, as the project."]
+    return [
+        "",
+        "Licence of the weights: CC BY-SA 4.0, because "
+        f"{', '.join(share_alike)} (a training source) is share-alike; the code that trains and "
+        "runs them stays Apache-2.0.",
+    ]
+
+
+def _polar_note(settings: dict[str, Any]) -> list[str]:
+    if not settings.get("polar_loss"):
+        return []
+    return [
+        "",
+        "Rows of a (source, language) group without any neutral row (XED's projections) are "
+        "scored on negative against positive only: their loss leaves the neutral logit out, so "
+        "they do not teach that their language is never neutral.",
+    ]
 
 
 def _speed(training: dict[str, Any]) -> str:

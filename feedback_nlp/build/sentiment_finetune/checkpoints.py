@@ -84,5 +84,7 @@ _RESUME_KEYS = frozenset(
         "freeze_layers",
         "dev_fraction",
         "max_rows_per_group",
+        "sources",
+        "polar_loss",
     }
 )

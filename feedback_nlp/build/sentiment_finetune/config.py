@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from feedback_nlp.build.e5_build import TRUNK_LAYERS
-from feedback_nlp.build.sentiment_data import TRAIN_DIR
+from feedback_nlp.build.sentiment_data import DEFAULT_SOURCES, TRAIN_DIR
 from feedback_nlp.build.sentiment_train import ONLPLAB_DIR, SEED_DIR
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_OUT = REPO_ROOT / "models" / "sentiment-e5-ft-v1"
-DEFAULT_CHECKPOINTS = REPO_ROOT / "var" / "checkpoints" / "sentiment-e5-ft-v1"
+DEFAULT_NAME = "sentiment-e5-ft-v2"
+DEFAULT_OUT = REPO_ROOT / "models" / DEFAULT_NAME
+DEFAULT_CHECKPOINTS = REPO_ROOT / "var" / "checkpoints" / DEFAULT_NAME
 EVAL_DIR = REPO_ROOT.parent / "shared" / "corpora" / "eval" / "sentiment"
 REGRESSION_DIR = REPO_ROOT / "corpora" / "sentiment_regression"
 HEAD_SCALE = 20.0
@@ -44,7 +45,7 @@ class FinetuneConfig:
 
     out_dir: Path = DEFAULT_OUT
     checkpoint_dir: Path = DEFAULT_CHECKPOINTS
-    name: str = "sentiment-e5-ft-v1"
+    name: str = DEFAULT_NAME
     seed: int = 0
     epochs: float = 2.0
     max_steps: int | None = None
@@ -64,6 +65,11 @@ class FinetuneConfig:
     evaluate: bool = True
     threads: int | None = None
     train_dir: Path = TRAIN_DIR
+    sources: tuple[str, ...] = DEFAULT_SOURCES
+    """The copied sources of ``train_dir`` to read (the seed set and OnlpLab come besides)."""
+    polar_loss: bool = True
+    """Rows of a (source, language) group without a neutral row are scored on negative against
+    positive only (see :func:`~feedback_nlp.build.sentiment_finetune.head.sentiment_loss`)."""
     seed_dir: Path = SEED_DIR
     onlplab_dir: Path = ONLPLAB_DIR
 
@@ -72,7 +78,13 @@ class FinetuneConfig:
 
         A model card must not name the machine it was trained on.
         """
-        return {k: _shown_path(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
+        return {k: _shown(v) for k, v in asdict(self).items()}
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, Path):
+        return _shown_path(value)
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _shown_path(path: Path) -> str:

@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 
 from feedback_nlp.build.e5_build import TRUNK_LAYERS
-from feedback_nlp.build.sentiment_data import DEFAULT_SOURCES
 from feedback_nlp.build.sentiment_finetune.card import model_card
 from feedback_nlp.build.sentiment_finetune.config import (
     DEFAULT_OUT,
@@ -113,7 +112,7 @@ def _finish(
             "train_seconds": _rounded(outcome.train_seconds),
         },
         "dev": dev,
-        "data": _data_sources(),
+        "data": _data_sources(config.sources),
         "trained": dt.date.today().isoformat(),
         "command": _command(config),
     }
@@ -137,7 +136,7 @@ def _counts(rows: list[TrainRow], indices: list[int]) -> dict[str, dict[str, int
     return dict(sorted(table.items()))
 
 
-def _data_sources() -> dict[str, Any]:
+def _data_sources(trained_on: tuple[str, ...]) -> dict[str, Any]:
     manifest_path = REPO_ROOT / "corpora" / "manifests" / "sentiment_train.json"
     copied = json.loads(manifest_path.read_text(encoding="utf-8"))["sources"]
     sources: dict[str, Any] = {
@@ -148,7 +147,7 @@ def _data_sources() -> dict[str, Any]:
             "label_mapping": s["label_mapping"],
         }
         for name, s in copied.items()
-        if name in DEFAULT_SOURCES  # candidate sources in the manifest are not trained on
+        if name in trained_on  # candidate sources in the manifest are not trained on
     }
     sources["seed"] = {
         "repository": "this project (corpora/sentiment_seed)",

@@ -46,6 +46,33 @@ class _Head:
         return out
 
 
+def sentiment_loss(
+    logits: torch.Tensor, labels: torch.Tensor, polar_only: torch.Tensor
+) -> torch.Tensor:
+    """Mean cross-entropy over the batch; a ``polar_only`` row's over negative and positive only.
+
+    A row of a group labelled for polarity only leaves the neutral logit out of its softmax, so
+    it teaches which polarity a text has without teaching that its language is never neutral
+    (a 3-class loss on such rows made the model predict neutral for 2% of the Spanish tweets).
+
+    Args:
+        logits: Shape ``(n, 3)``, in :data:`~feedback_nlp.sentiment.classifier.LABELS` order.
+        labels: Class indices, shape ``(n,)``; a ``polar_only`` row's is never neutral.
+        polar_only: Booleans, shape ``(n,)``.
+    """
+    import torch
+
+    negative, neutral, positive = (LABELS.index(c) for c in ("negative", "neutral", "positive"))
+    if bool((polar_only & (labels == neutral)).any()):
+        raise ValueError("A polar-only row cannot be labelled neutral.")
+    full = torch.nn.functional.cross_entropy(logits, labels, reduction="none")
+    polar_logits = logits[:, [negative, positive]]
+    polar = torch.nn.functional.cross_entropy(
+        polar_logits, (labels == positive).long(), reduction="none"
+    )
+    return torch.where(polar_only, polar, full).mean()
+
+
 def _optimiser(head: _Head, config: FinetuneConfig) -> Any:
     import torch
 

@@ -25,7 +25,7 @@ def load_finetune_rows(config: FinetuneConfig) -> list[TrainRow]:
         TrainRow(text, label, lang, "seed")
         for text, label, lang in zip(*_seed_columns(config.seed_dir), strict=True)
     ]
-    rows += [TrainRow(*row) for row in read_train_rows(config.train_dir)]
+    rows += [TrainRow(*row) for row in read_train_rows(config.train_dir, config.sources)]
     if (config.onlplab_dir / "train.tsv").is_file():
         onlplab = load_onlplab(config.onlplab_dir, ("train", "dev"))
         rows += [
@@ -75,6 +75,16 @@ def _groups(rows: Sequence[TrainRow], indices: Sequence[int]) -> list[list[list[
         row = rows[i]
         table.setdefault((row.source, row.lang), {}).setdefault(row.label, []).append(i)
     return [[table[key][label] for label in sorted(table[key])] for key in sorted(table)]
+
+
+def polar_only(rows: Sequence[TrainRow], indices: Sequence[int]) -> list[bool]:
+    """For each row, whether its (source, language) group has no neutral row among ``indices``.
+
+    Such a group was labelled for polarity only (XED's projections have no neutral class), so
+    its rows say which of negative and positive a text is, not that it is not neutral.
+    """
+    neutral = {(rows[i].source, rows[i].lang) for i in indices if rows[i].label == "neutral"}
+    return [(row.source, row.lang) not in neutral for row in rows]
 
 
 def balanced_batch(

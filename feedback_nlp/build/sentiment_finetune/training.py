@@ -14,11 +14,12 @@ from feedback_nlp.build.e5_build import TRUNK_LAYERS
 from feedback_nlp.build.sentiment_finetune.checkpoints import _load_checkpoint, _save_checkpoint
 from feedback_nlp.build.sentiment_finetune.config import FinetuneConfig, FinetuneOutcome, Log
 from feedback_nlp.build.sentiment_finetune.finish import _finish
-from feedback_nlp.build.sentiment_finetune.head import _Head, _optimiser
+from feedback_nlp.build.sentiment_finetune.head import _Head, _optimiser, sentiment_loss
 from feedback_nlp.build.sentiment_finetune.rows import (
     _groups,
     balanced_batch,
     load_finetune_rows,
+    polar_only,
     split_dev,
 )
 from feedback_nlp.errors import InvalidInputError
@@ -69,6 +70,7 @@ def train_sentiment(
         f"dev rows; steps {start}..{total} of batch {config.batch_size}"
     )
     labels = torch.tensor([LABELS.index(r.label) for r in rows], dtype=torch.int64)
+    polar = torch.tensor(polar_only(rows, train_idx) if config.polar_loss else [False] * len(rows))
     base_lrs = [group["lr"] for group in optimiser.param_groups]
     head.model.train()
     began = time.perf_counter()
@@ -81,7 +83,7 @@ def train_sentiment(
         for group, base in zip(optimiser.param_groups, base_lrs, strict=True):
             group["lr"] = base * factor
         logits = head.logits([rows[i].text for i in batch], config.max_length)
-        loss = torch.nn.functional.cross_entropy(logits, labels[batch])
+        loss = sentiment_loss(logits, labels[batch], polar[batch])
         loss.backward()  # type: ignore[no-untyped-call]
         optimiser.step()
         optimiser.zero_grad()
