@@ -272,7 +272,9 @@ class SeedPreviewPublic(RecordPublic):
     theme_id: str = Field(description="The id the seeded theme will get.")
     name: str
     threshold: float = Field(description="The similarity asked of a unit.")
-    default_threshold: float = Field(description="The workspace's default threshold.")
+    default_threshold: float = Field(
+        description="This seed's default threshold: its median score plus 3.5 robust deviations."
+    )
     n_claimed: int
     n_from_examples: int = Field(description="Claimed by the examples before the members.")
     taken_from: dict[str, int] = Field(description="Claimed units per theme they are in now.")

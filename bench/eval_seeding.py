@@ -108,7 +108,9 @@ def dev_summary(results: list[SeedEvalResult]) -> list[str]:
     ]
     for threshold, runs in by_threshold.items():
         shown = (
-            f"default ({runs[0].default_threshold:.2f})" if threshold is None else f"{threshold}"
+            f"each seed's default (mean {sum(r.mean_threshold for r in runs) / len(runs):.2f})"
+            if threshold is None
+            else f"{threshold}"
         )
         f1s = [r.macro_f1 for r in runs]
         lines.append(

@@ -4,7 +4,7 @@ The evaluation runs the product end to end on a throw-away SQLite store: the CSV
 ingested as feedback items (validation, PII redaction, language identification), a real mining
 job mines them (opinion units, the embedder through the store's cache, the theme miner), then
 every seed is applied in order through :meth:`~feedback_nlp.taxonomy.service.TaxonomyService.seed`
-(the threshold left to the workspace's default unless one is given), as an analyst would. Seeds
+(the threshold left to each seed's default unless one is given), as an analyst would. Seeds
 of one group are applied one after the other, so a later seed may take units from an earlier
 one, as in the product.
 
@@ -96,7 +96,8 @@ class SeedEvalResult:
     n_items: int
     n_units: int
     n_themes: int
-    default_threshold: float
+    mean_threshold: float
+    """The mean of the seeds' thresholds (each seed's own default when none was asked)."""
     intents: tuple[IntentScore, ...]
     macro_precision: float
     macro_recall: float
@@ -243,8 +244,8 @@ def _seed_group(
     seeds: Sequence[Seed],
     embedder: Embedder,
     threshold: float | None,
-) -> tuple[list[IntentScore], float, float]:
-    """Apply one group of seeds on a copy of the mined store; scores, default bar, seconds."""
+) -> tuple[list[IntentScore], float]:
+    """Apply one group of seeds on a copy of the mined store; scores and seconds."""
     shutil.copyfile(mined.database, database)
     started = time.perf_counter()
     store = open_store(f"sqlite:///{database}")
@@ -252,7 +253,6 @@ def _seed_group(
         service = TaxonomyService(
             store, mined.workspace_id, actor="seed-eval", embedder=lambda: embedder
         )
-        default = service.preview_seed(seeds[0].name, list(seeds[0].examples)).default_threshold
         seeded = []
         for seed in seeds:
             outcome = service.seed(seed.name, list(seed.examples), threshold=threshold)
@@ -268,7 +268,7 @@ def _seed_group(
         units = _unit_themes(store, mined.workspace_id)
     finally:
         store.close()
-    return score_seeds(units, mined.labels, seeded), default, time.perf_counter() - started
+    return score_seeds(units, mined.labels, seeded), time.perf_counter() - started
 
 
 def run_seed_eval(
@@ -285,8 +285,8 @@ def run_seed_eval(
         path: CSV with columns ``text,label[,lang]``; the seeds' labels must occur in it.
         groups: Seed groups; each is applied on its own copy of the mined store.
         embedder: The workspace's embedder (mining and seeds).
-        thresholds: Every seed's threshold, one evaluation per value (``None``: the workspace's
-            default, as in the product).
+        thresholds: Every seed's threshold, one evaluation per value (``None``: each seed's
+            own default, as in the product).
         workdir: Where the SQLite files go (default: a temporary folder, removed afterwards).
 
     Returns:
@@ -306,7 +306,7 @@ def run_seed_eval(
                     "Seed labels must be gold labels of the file."
                 )
             for threshold in thresholds:
-                scores, default, seconds = _seed_group(
+                scores, seconds = _seed_group(
                     mined, folder / f"group{g}.sqlite3", seeds, embedder, threshold
                 )
                 n = len(scores)
@@ -319,7 +319,7 @@ def run_seed_eval(
                         n_items=len(mined.labels),
                         n_units=mined.n_units,
                         n_themes=mined.n_themes,
-                        default_threshold=default,
+                        mean_threshold=sum(s.threshold for s in scores) / n,
                         intents=tuple(scores),
                         macro_precision=sum(s.precision for s in scores) / n,
                         macro_recall=sum(s.recall for s in scores) / n,
@@ -334,13 +334,13 @@ def run_seed_eval(
 def format_seed_eval(result: SeedEvalResult) -> list[str]:
     """A Markdown table of the per-seed scores and the macro means."""
     asked = (
-        "the workspace's default"
+        "each seed's default"
         if result.threshold_asked is None
         else f"{result.threshold_asked:.2f} (asked)"
     )
     lines = [
         f"{result.n_items} items, {result.n_units} units, {result.n_themes} mined themes; "
-        f"threshold: {asked}; the workspace's default is {result.default_threshold:.2f}; "
+        f"threshold: {asked} (mean {result.mean_threshold:.2f}); "
         "embed + mine "
         f"{result.mine_seconds:.0f} s, seeding {result.seed_seconds:.0f} s",
         "",

@@ -147,6 +147,6 @@ def check_threshold(threshold: object) -> float:
     if not SEED_THRESHOLD.accepts(threshold):
         raise TaxonomyEditError(
             "The 'threshold' parameter of a seed must be a number in the range (0, 1]. "
-            f"Got {threshold!r} instead. Leave it out for the workspace's default."
+            f"Got {threshold!r} instead. Leave it out for the seed's default."
         )
     return float(SEED_THRESHOLD.convert(threshold))

@@ -44,7 +44,7 @@ class SeedPreview:
         theme_id: The id the seeded theme will get.
         name: Its name.
         threshold: The similarity asked of a unit.
-        default_threshold: The workspace's default (what ``threshold`` is unless told).
+        default_threshold: The seed's default (what ``threshold`` is unless told).
         n_claimed: Units it would claim now.
         n_from_examples: Of those, the ones the examples themselves claim (before the members').
         taken_from: Claimed units per theme they are in now (``"unassigned"``: the pool).

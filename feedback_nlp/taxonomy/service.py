@@ -51,7 +51,7 @@ from feedback_nlp.taxonomy.operations import (
 from feedback_nlp.taxonomy.previews import SeedPreview, SplitPreview, seed_preview, split_preview
 from feedback_nlp.taxonomy.redo import redo_operation, redo_target
 from feedback_nlp.taxonomy.replay import Replay
-from feedback_nlp.taxonomy.seed import SeedSpace, default_threshold
+from feedback_nlp.taxonomy.seed import SeedSpace, seed_threshold
 from feedback_nlp.taxonomy.vectors import EmbeddedVectors, MissingVectors, phrase_embedder
 from feedback_nlp.taxonomy_records import Operation, TaxonomyBase
 
@@ -264,7 +264,8 @@ class TaxonomyService:
         Args:
             name: Its label.
             examples: One or more example phrases.
-            threshold: The similarity a unit needs (``None``: the workspace's default).
+            threshold: The similarity a unit needs (``None``: the seed's default,
+                :func:`~feedback_nlp.taxonomy.seed.seed_threshold`).
             expected_seq: The latest operation the caller saw.
         """
         label = check_label(name, "A seeded theme's name")
@@ -277,7 +278,7 @@ class TaxonomyService:
                 "theme_id": seeded_id(seq),
                 "name": label,
                 "examples": phrases,
-                "threshold": self._default_threshold(run) if bar is None else bar,
+                "threshold": self._default_threshold(run, phrases) if bar is None else bar,
             }
 
         return self._record("seed", build, expected_seq)
@@ -363,7 +364,7 @@ class TaxonomyService:
         def step(connection: Connection, base: TaxonomyBase, ops: list[Operation]) -> SeedPreview:
             run = self._replayed(base, ops)
             seq = self.store.next_seq(connection, self.workspace_id)
-            default = self._default_threshold(run)
+            default = self._default_threshold(run, phrases)
             used = default if bar is None else bar
             params = {
                 "theme_id": seeded_id(seq),
@@ -478,12 +479,12 @@ class TaxonomyService:
             )
         return self._vectors
 
-    def _default_threshold(self, run: Replay) -> float:
-        """The workspace's default seed threshold, measured on the latest run's themes."""
+    def _default_threshold(self, run: Replay, phrases: Sequence[str]) -> float:
+        """The seed's default threshold, measured on its scores over the latest run's units."""
         draft = run.draft
         vectors = draft.vectors_of(run.context, list(range(len(draft.units))))
         space = SeedSpace.of(vectors, draft.units.langs)
-        return default_threshold(space.units, draft.units.mined)
+        return seed_threshold(space.units, space.phrases(self._embed_phrases(list(phrases))))
 
     def _check_split(self, run: Replay, base: TaxonomyBase, theme_id: str, k: int) -> None:
         live_theme(run.draft, theme_id)

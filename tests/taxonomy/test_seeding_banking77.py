@@ -2,7 +2,7 @@
 
 The corpus test mines ``../shared/corpora/eval/themes/banking77_test.csv`` with a real mining job
 and applies the seeds of ``corpora/seeding/banking77_seeds.json`` through the taxonomy service at
-the workspace's default threshold (:mod:`feedback_nlp.eval.seeding`; the same run as
+each seed's default threshold (:mod:`feedback_nlp.eval.seeding`; the same run as
 ``python bench/eval_seeding.py``). The target, macro F1 >= 0.70, is not met: the strict xfail
 records the figure measured, and turns into a failure the day the target is reached.
 """
@@ -19,7 +19,7 @@ from tests.conftest import REPO_ROOT
 
 SEEDS = REPO_ROOT / "corpora" / "seeding" / "banking77_seeds.json"
 TARGET_F1 = 0.70
-MEASURED_F1 = 0.246  # bench/RESULTS.md, "Seeded themes: banking77 test"
+MEASURED_F1 = 0.363  # bench/RESULTS.md, "Seeded themes: banking77 test" (2026-12-07, per-seed bars)
 
 
 def test_score_seeds_counts_items_once_and_units_each() -> None:
@@ -62,7 +62,10 @@ def test_seeding_banking77_measures_every_intent(banking77_seeded: SeedEvalResul
     result = banking77_seeded
     assert result.n_items == 3080
     assert [s.n_true for s in result.intents] == [40] * 10
-    assert all(s.threshold == result.default_threshold for s in result.intents)
+    thresholds = [s.threshold for s in result.intents]
+    assert all(0.05 <= t <= 0.95 for t in thresholds)
+    assert len(set(thresholds)) > 1  # each seed's own default
+    assert result.mean_threshold == pytest.approx(sum(thresholds) / len(thresholds))
     assert all(s.n_claimed > 0 for s in result.intents)
     # no regression below what was measured when the figure was recorded
     assert result.macro_f1 >= MEASURED_F1 - 0.03, result.macro_f1
@@ -74,9 +77,9 @@ def test_seeding_banking77_measures_every_intent(banking77_seeded: SeedEvalResul
     strict=True,
     raises=AssertionError,
     reason=(
-        f"measured macro F1 {MEASURED_F1} (P 0.159, R 0.620) at the default threshold 0.37; "
-        "0.401 at 0.55, the best bar on banking77 TRAIN rows; with 3 example phrases even a "
-        "per-intent oracle cut reaches 0.46 (bench/RESULTS.md)"
+        f"measured macro F1 {MEASURED_F1} (P 0.381, R 0.500) at each seed's default bar (mean "
+        "0.54); with 3 example phrases even a per-intent oracle cut reaches 0.46 on the test "
+        "and 0.53 (unit F1) on banking77 TRAIN rows (bench/RESULTS.md)"
     ),
 )
 def test_seeding_banking77_reaches_the_target_f1(banking77_seeded: SeedEvalResult) -> None:

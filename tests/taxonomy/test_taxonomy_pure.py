@@ -15,7 +15,13 @@ from feedback_nlp.taxonomy.operations import (
     child_ids,
     seeded_id,
 )
-from feedback_nlp.taxonomy.seed import FALLBACK_THRESHOLD, SeedSpace, default_threshold, match_seed
+from feedback_nlp.taxonomy.seed import (
+    FALLBACK_THRESHOLD,
+    SeedSpace,
+    match_seed,
+    seed_scores,
+    seed_threshold,
+)
 from feedback_nlp.taxonomy.split import (
     decode_centres,
     encode_centres,
@@ -124,17 +130,20 @@ def test_seed_best_example_counts_not_only_the_centroid() -> None:
     assert sorted(found.claimed.tolist()) == [0, 1]  # u0 matches example 2, u1 the centroid
 
 
-def test_seed_default_threshold_is_a_loose_themes_acceptance_bar() -> None:
-    # theme a: centroid (0.8638, 0.5039), member similarities 0.8638, 0.9214, 0.9934, so its
-    # bar (5% quantile) is 0.8696; theme b (identical members) has bar 1.0; the 10th percentile
-    # of (0.8696, 1.0) is 0.8826.
-    vectors = np.array(
-        [[1.0, 0.0], [0.8, 0.6], [0.6, 0.8], [0.0, 1.0], [0.0, 1.0], [0.7071, 0.7071]],
-        dtype=np.float32,
-    )
-    assert default_threshold(vectors, ["a", "a", "a", "b", "b", None]) == 0.88
-    assert default_threshold(vectors[3:5], ["b", "b"]) == 0.95  # a bar of 1 is capped
-    assert default_threshold(vectors[:2], ["a", None]) == FALLBACK_THRESHOLD  # nothing to measure
+def test_seed_threshold_stands_robust_deviations_above_the_seeds_median_score() -> None:
+    # 40 units at angles spread around 90 degrees from the example, so their scores (cosines)
+    # are known: median 0, MAD 0.05 -> threshold 0 + 3.5 * 1.4826 * 0.05 = 0.26
+    scores = np.array([-0.1, -0.05, 0.0, 0.05, 0.1] * 8)
+    units = np.stack([scores, np.sqrt(1 - scores**2)], axis=1).astype(np.float32)
+    example = np.array([[1.0, 0.0]], dtype=np.float32)
+    assert np.allclose(seed_scores(units, example), scores, atol=1e-6)
+    assert seed_threshold(units, example) == 0.26
+    # a seed whose units are far closer to its examples gets a higher bar
+    closer = np.stack([scores + 0.5, np.sqrt(1 - (scores + 0.5) ** 2)], axis=1)
+    assert seed_threshold(closer.astype(np.float32), example) == 0.76
+    identical = np.tile(example, (30, 1))
+    assert seed_threshold(identical, example) == 0.95  # a bar of 1 is capped
+    assert seed_threshold(units[:5], example) == FALLBACK_THRESHOLD  # too few units to measure
 
 
 def test_seed_space_centres_languages_so_an_example_finds_both() -> None:
