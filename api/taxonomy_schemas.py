@@ -25,6 +25,7 @@ from feedback_nlp.taxonomy.operations import (
     UNIT_INDEX,
 )
 from feedback_nlp.taxonomy.previews import SeedPreview, SplitPreview
+from feedback_nlp.taxonomy.seed import SPREAD_Z
 from feedback_nlp.taxonomy.service import EditOutcome
 from feedback_nlp.taxonomy_records import Operation, summary_of
 
@@ -273,7 +274,8 @@ class SeedPreviewPublic(RecordPublic):
     name: str
     threshold: float = Field(description="The similarity asked of a unit.")
     default_threshold: float = Field(
-        description="This seed's default threshold: its median score plus 3.5 robust deviations."
+        description=f"This seed's default threshold: its median score plus {SPREAD_Z} robust "
+        "deviations."
     )
     n_claimed: int
     n_from_examples: int = Field(description="Claimed by the examples before the members.")

@@ -32,6 +32,7 @@ from feedback_nlp.themes.reduce import language_pools, normalise_rows
 
 __all__ = [
     "FALLBACK_THRESHOLD",
+    "SPREAD_Z",
     "SeedMatch",
     "SeedSpace",
     "claim_new_units",
@@ -148,12 +149,12 @@ def claim_new_units(
         members: The units the seed claimed on the run, shape ``(k, d)`` (``k`` may be 0).
         threshold: The seed's threshold.
     """
-    anchors = [normalise_rows(examples.mean(axis=0, keepdims=True)), examples]
-    if members.shape[0]:
-        anchors.append(normalise_rows(members.mean(axis=0, keepdims=True)))
     if vectors.shape[0] == 0:
         return np.zeros(0, dtype=np.bool_)
-    scores = (vectors @ np.vstack(anchors).T).max(axis=1)
+    scores = seed_scores(vectors, examples)
+    if members.shape[0]:
+        centre = normalise_rows(members.mean(axis=0, keepdims=True))[0]
+        scores = np.maximum(scores, vectors @ centre)
     return np.asarray(scores >= threshold, dtype=np.bool_)
 
 
