@@ -10,7 +10,8 @@ resolution minutes on 70% (log-normal, theme ``T001`` twice as slow), first-resp
 75% (log-normal, around 2,000). Times the
 frame build and each report (best of ``--repeats`` runs, each on a frame that has derived nothing
 yet, as a new analytics snapshot) and one full report set (what the API's insight endpoints
-compute), then appends a dated section to ``bench/RESULTS.md``.
+compute), then the next snapshot: 1,000 items appended to the frame, three times; then
+appends a dated section to ``bench/RESULTS.md``.
 
 Usage::
 
@@ -48,6 +49,7 @@ from feedback_nlp.analytics import (
 )
 from feedback_nlp.analytics.churn import churn_by_segment, churn_lift
 from feedback_nlp.analytics.durations import duration_effect, durations_by
+from feedback_nlp.analytics.merge import append_frames
 from feedback_nlp.analytics.ranking import ranked_issues
 from feedback_nlp.analytics.revenue import revenue_at_risk
 from feedback_nlp.report.outcome_sections import outcome_overview
@@ -152,6 +154,39 @@ def full_report(frame: FeedbackFrame) -> None:
     ranked_issues(frame, "revenue_at_risk")
 
 
+APPENDED = 1_000
+APPENDS = 3
+
+
+def append_seconds(items: pd.DataFrame, units: pd.DataFrame) -> list[float]:
+    """Seconds of each of :data:`APPENDS` appends of :data:`APPENDED` items (a new snapshot).
+
+    The frame of all but the last ``APPENDS * APPENDED`` items derives what a full report set
+    derives, then each append adds the next items to the frame the previous one gave.
+    """
+    first = len(items) - APPENDS * APPENDED
+    theme_ids = FeedbackFrame.from_frames(items, units).theme_ids
+
+    def part(start: int, stop: int) -> FeedbackFrame:
+        chosen = items.iloc[start:stop].reset_index(drop=True)
+        inside = units["item_id"].isin(chosen["item_id"]).to_numpy()
+        return FeedbackFrame.from_frames(
+            chosen, units.loc[inside].reset_index(drop=True), theme_ids=theme_ids
+        )
+
+    frame = part(0, first)
+    full_report(frame)
+    seconds = []
+    for k in range(APPENDS):
+        added = part(first + k * APPENDED, first + (k + 1) * APPENDED)
+        started = time.perf_counter()
+        grown = append_frames(frame, added)
+        seconds.append(time.perf_counter() - started)
+        assert grown is not None
+        frame = grown
+    return seconds
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; returns the exit status (1 when the full report misses the target)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -234,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     rows = [(name, best_of(args.repeats, call)) for name, call in cases]
     full = rows[-1][1]
+    appends = append_seconds(items, units)
 
     lines = [
         f"## CX analytics latency — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
@@ -253,6 +289,13 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---:|",
         f"| FeedbackFrame.from_frames (build, once per data version) | {build:.3f} |",
         *(f"| {name} | {seconds:.3f} |" for name, seconds in rows),
+        "",
+        f"Next snapshot: {APPENDED:,} items appended to the frame of the first "
+        f"{args.items - APPENDS * APPENDED:,} (after a full report set, so it carries what that "
+        f"derived; `append_frames`), {APPENDS} times: "
+        + ", ".join(f"{s:.3f}" for s in appends)
+        + " s (the first copies the columns into buffers with room; later ones write after "
+        "them).",
         "",
         f"Result: the slowest single report takes **{max(s for _, s in rows[:-1]):.3f} s**; "
         f"the full report set takes **{full:.3f} s** "

@@ -28,6 +28,8 @@ Usage::
 
     python bench/bench_scale_api.py                                   # 1M items, both backends
     python bench/bench_scale_api.py --items 20000 --duration 20 --backends sqlite --no-write
+    python bench/bench_scale_api.py --backends sqlite --keep /tmp/mined.sqlite3  # then A/B runs:
+    python bench/bench_scale_api.py --backends sqlite --from /tmp/mined.sqlite3 --no-write
     source .ci/postgres.sh && python bench/bench_scale_api.py --backends postgres
 """
 
@@ -37,6 +39,7 @@ import argparse
 import csv
 import datetime as dt
 import random
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -348,6 +351,40 @@ def _first_insight(server: Server, key: str, timeout: float = 600.0) -> float:
     raise RuntimeError("no insight answer after the restart")
 
 
+def _sqlite_path(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy of an SQLite database (the backup API: safe while a server writes)."""
+    target.unlink(missing_ok=True)
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+
+
+def _load_and_mine(
+    backend: str,
+    args: argparse.Namespace,
+    client: httpx.Client,
+    started: float,
+    out: dict[str, Any],
+) -> None:
+    """Steps 1 (its HTTP variant; the CLI load ran before the server) and 2."""
+    if args.load == "http":
+        _load_http(generated_items(args.items, args.seed), client)
+    out["load_s"] = time.monotonic() - started
+    print(f"[{backend}] loaded {args.items:,} items in {out['load_s']:.0f} s", flush=True)
+    started = time.monotonic()
+    job = client.post("/v1/jobs", json={"n_resamples": 0}).raise_for_status().json()
+    job = wait_for_job(client, job["id"], timeout=6 * 3600, poll=2.0)
+    assert job["state"] == "succeeded", job
+    out["mine_s"] = time.monotonic() - started
+    out["themes"] = len(client.get("/v1/themes").raise_for_status().json())
+    print(f"[{backend}] mined in {out['mine_s']:.0f} s: {out['themes']} themes", flush=True)
+
+
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     """Steps 1-5 of the module docstring on one backend; returns the measurements."""
     out: dict[str, Any] = {"backend": backend}
@@ -356,31 +393,22 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         fresh_database(backend, Path(tmp)) as url,
     ):
         work = Path(tmp)
+        if args.from_copy is not None:
+            _copy_sqlite(args.from_copy, _sqlite_path(url))
         key = create_key(url, WORKSPACE)
         env = reliability_env(url, work / "var")
-        items = generated_items(args.items, args.seed)
         started = time.monotonic()
-        if args.load == "cli":
-            _load_cli(items, env, work)
+        if args.load == "cli" and args.from_copy is None:
+            _load_cli(generated_items(args.items, args.seed), env, work)
         server = start_server(env, work / "server.log", ready_timeout=600)
         try:
             with server.client(key, timeout=3600) as client:
-                if args.load == "http":
-                    _load_http(items, client)
-                out["load_s"] = time.monotonic() - started
-                print(
-                    f"[{backend}] loaded {args.items:,} items in {out['load_s']:.0f} s", flush=True
-                )
-                started = time.monotonic()
-                job = client.post("/v1/jobs", json={"n_resamples": 0}).raise_for_status().json()
-                job = wait_for_job(client, job["id"], timeout=6 * 3600, poll=2.0)
-                assert job["state"] == "succeeded", job
-                out["mine_s"] = time.monotonic() - started
-                out["themes"] = len(client.get("/v1/themes").raise_for_status().json())
-                print(
-                    f"[{backend}] mined in {out['mine_s']:.0f} s: {out['themes']} themes",
-                    flush=True,
-                )
+                if args.from_copy is None:
+                    _load_and_mine(backend, args, client, started, out)
+                else:
+                    out["themes"] = len(client.get("/v1/themes").raise_for_status().json())
+                if args.keep is not None:
+                    _copy_sqlite(_sqlite_path(url), args.keep)
                 warm = {}
                 for name, (path, params) in READ_ROUTES.items():
                     begun = time.perf_counter()
@@ -429,11 +457,15 @@ def markdown(results: Sequence[Mapping[str, Any]], args: argparse.Namespace, cmd
         tally: Tally = result["tally"]
         seconds = result["load_seconds"]
         lags = result["lags"]
+        made = (
+            f"load {result['load_s']:.0f} s, mine {result['mine_s']:.0f} s"
+            if "load_s" in result
+            else f"a copy of `{args.from_copy}`"
+        )
         lines += [
             f"### {result['backend']}",
             "",
-            f"load {result['load_s']:.0f} s, mine {result['mine_s']:.0f} s "
-            f"({result['themes']} themes); written during the load: "
+            f"{made} ({result['themes']} themes); written during the load: "
             f"{tally.items_written / seconds:,.0f} items/s.",
             "",
             "| route | requests | req/s | p50 ms | p95 ms | p99 ms | errors | p95 < 100 ms |",
@@ -483,8 +515,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--settle", type=float, default=5.0, help="seconds before the restart")
     parser.add_argument("--kill", action="store_true", help="restart after SIGKILL")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--keep", type=Path, help="copy the loaded and mined SQLite database here (for --from)"
+    )
+    parser.add_argument(
+        "--from",
+        dest="from_copy",
+        type=Path,
+        help="start from a copy of a database --keep made (SQLite; skips steps 1-2)",
+    )
     parser.add_argument("--no-write", action="store_true", help="Do not append to RESULTS.md.")
     args = parser.parse_args(argv)
+    if (args.keep or args.from_copy) and args.backends.strip() != "sqlite":
+        parser.error("--keep and --from need --backends sqlite")
     results = []
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
         results.append(run_backend(backend, args))

@@ -21,6 +21,7 @@ from feedback_nlp.analytics.breakdown import score_columns
 from feedback_nlp.analytics.customers import Customers, extended_customers
 from feedback_nlp.analytics.durations import appended_rankings
 from feedback_nlp.analytics.frame import FeedbackFrame
+from feedback_nlp.analytics.tails import appended
 
 __all__ = ["carry_appended", "carry_replaced"]
 
@@ -56,10 +57,7 @@ def carry_appended(old: FeedbackFrame, delta: FeedbackFrame, merged: FeedbackFra
         rows, cols = delta.mention_cells()
         merged.derived(
             "mention_cells",
-            lambda: (
-                _frozen(np.concatenate([cells[0], rows + offset])),
-                _frozen(np.concatenate([cells[1], cols])),
-            ),
+            lambda: (appended(cells[0], rows + offset), appended(cells[1], cols)),
         )
     if delta.units.empty:  # the units did not change: what only they decide holds
         for name in ("pool_cells", "quote_order"):
@@ -72,7 +70,7 @@ def carry_appended(old: FeedbackFrame, delta: FeedbackFrame, merged: FeedbackFra
     terms = old.kept("score_columns")
     if terms is not None:
         added = score_columns(delta)
-        merged.derived("score_columns", lambda: _frozen(np.concatenate([terms, added])))
+        merged.derived("score_columns", lambda: appended(terms, added))
     for key, value in list(old._derived.items()):
         if not isinstance(key, tuple) or value is None:
             continue
@@ -85,7 +83,7 @@ def carry_appended(old: FeedbackFrame, delta: FeedbackFrame, merged: FeedbackFra
                 continue
             new = np.full(delta.n_items, -1, dtype=np.int64)
             new[known] = found
-            _seed(merged, key, (_frozen(np.concatenate([codes, new])), labels))
+            _seed(merged, key, (appended(codes, new), labels))
         elif key[0] == "period_codes":
             codes, labels = value
             if not labels:
@@ -98,7 +96,11 @@ def carry_appended(old: FeedbackFrame, delta: FeedbackFrame, merged: FeedbackFra
                 if start < 0 or new_labels[-1] not in labels:
                     continue
                 shifted = np.where(new_codes >= 0, new_codes + start, -1)
-            _seed(merged, key, (_frozen(np.concatenate([codes, shifted]).astype(np.int64)), labels))
+            _seed(
+                merged,
+                key,
+                (appended(codes.astype(np.int64, copy=False), shifted.astype(np.int64)), labels),
+            )
 
 
 #: The item columns each kept value of a frame is computed from, by the name of its key (the

@@ -21,6 +21,7 @@ from feedback_nlp.analytics._columns import ITEM_FIELDS
 from feedback_nlp.analytics.carry import carry_appended, carry_replaced
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.analytics.loader import frame_from_records
+from feedback_nlp.analytics.tails import appended
 from feedback_nlp.domain import AnalyticsRecords
 
 __all__ = ["OUTCOME_ORDER", "FrameParts", "append_frames", "item_table", "merge_frame", "parts_of"]
@@ -151,11 +152,11 @@ def merge_frame(base: FrameParts, records: AnalyticsRecords, ids: list[int]) -> 
     target[present] = pos[present]
     target[added] = n_base + np.arange(n_added)
 
-    merged_ids = np.concatenate([base.ids, d_ids[added]])
     if not present.any() and (not n_base or d_ids.min() > base.ids[-1]):
-        appended = _appended(base, delta, keys, source_field, merged_ids)
-        if appended is not None:
-            return appended
+        newer = _appended(base, delta, keys, source_field, d_ids)
+        if newer is not None:
+            return newer
+    merged_ids = np.concatenate([base.ids, d_ids[added]])
     outcomes = _outcomes(old, delta)
     names = [*_FIXED, *outcomes, *(k for k in keys), *(["source"] if source_field else [])]
     columns: dict[str, np.ndarray] = {}
@@ -215,9 +216,12 @@ def _appended(
     delta: FeedbackFrame,
     keys: tuple[str, ...],
     source_field: bool,
-    merged_ids: IntArray,
+    ids: IntArray,
 ) -> FrameParts | None:
-    """The fast path of new items only, all newer than ``base``'s (``None``: not that case)."""
+    """The fast path of new items only, all newer than ``base``'s (``None``: not that case).
+
+    ``ids``: the new items' database ids.
+    """
     old = base.frame
     segments = tuple(sorted([*keys, *(["source"] if source_field else [])]))
     if segments != old.segments or _outcomes(old) != _outcomes(old, delta):
@@ -240,7 +244,7 @@ def _appended(
     assert frame is not None
     return FrameParts(
         frame,
-        merged_ids,
+        appended(base.ids, ids),
         base.segment_keys if keys == base.segment_keys else keys,
         source_field,
         appended=aligned,
@@ -264,20 +268,41 @@ def append_frames(old: FeedbackFrame, new: FeedbackFrame) -> FeedbackFrame | Non
         return None
     if new.n_items == 0:
         return old
-    table: pd.DataFrame = pd.concat([old.items, new.items], ignore_index=True)
-    units = old.units
-    if not new.units.empty:
-        moved = new.units.assign(item=new.units["item"].to_numpy() + old.n_items)
-        units = pd.concat([old.units, moved], ignore_index=True)
+    moved = new.units.assign(item=new.units["item"].to_numpy() + old.n_items)
     frame = FeedbackFrame(
-        items=table,
+        items=_appended_table(old.items, new.items),
         segments=old.segments,
         theme_ids=old.theme_ids,
-        mentions=np.concatenate([old.mentions, new.mentions]),
-        units=units,
+        mentions=appended(old.mentions, new.mentions),
+        units=_appended_table(old.units, moved) if not new.units.empty else old.units,
     )
     carry_appended(old, new, frame)
     return frame
+
+
+def _appended_table(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """``pd.concat([old, new], ignore_index=True)`` of two tables of the same columns and dtypes.
+
+    Each numpy column grows in its buffer where it can (:func:`~feedback_nlp.analytics.tails.
+    appended`); a datetime column is its int64 nanoseconds, appended, then typed again.
+    """
+    if list(old.columns) != list(new.columns) or any(
+        old[name].dtype != new[name].dtype for name in old.columns
+    ):
+        return pd.concat([old, new], ignore_index=True)
+    columns: dict[str, pd.Series] = {}
+    for name in old.columns:
+        dtype = old[name].dtype
+        if isinstance(dtype, pd.DatetimeTZDtype) and dtype.unit == "ns":
+            ns = appended(old[name].array.asi8, new[name].array.asi8)
+            naive = pd.Series(ns.view("datetime64[ns]"), copy=False)
+            columns[name] = naive.dt.tz_localize(dtype.tz)
+        elif isinstance(dtype, np.dtype) and dtype.kind in "biufO":
+            values = appended(old[name].to_numpy(), new[name].to_numpy())
+            columns[name] = pd.Series(values, dtype=dtype, copy=False)
+        else:
+            columns[name] = pd.concat([old[name], new[name]], ignore_index=True)
+    return pd.DataFrame(columns, copy=False)
 
 
 def _merged_units(

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
+
+import pytest
 
 from feedback_nlp.analytics.state.memo import Memo
 from feedback_nlp.analytics.state.revalidation import Revalidator
@@ -83,3 +86,48 @@ def test_waiting_computations_go_cheapest_first_and_a_fresh_one_is_skipped() -> 
     revalidator.close(timeout=5)
     revalidator.schedule(1, "after", named("after"))  # closed: nothing more runs
     assert "after" not in order
+
+
+def test_the_thread_rests_after_each_answer_so_it_computes_at_most_its_share() -> None:
+    snapshot = _Snapshot("v1")
+    finished: dict[str, float] = {}
+
+    def slow(name: str) -> Any:
+        def recipe(_snapshot: Any) -> str:
+            threading.Event().wait(0.2)
+            finished[name] = time.monotonic()
+            return name
+
+        return recipe
+
+    revalidator = Revalidator(lambda _workspace_id: snapshot, share=0.25)
+    started = time.monotonic()
+    revalidator.schedule(1, "first", slow("first"))
+    revalidator.schedule(1, "second", slow("second"))
+    _wait(lambda: "second" in finished)
+    # 0.2 s computing, then 0.6 s of rest (0.2 * 0.75 / 0.25) before the second starts
+    assert finished["second"] - finished["first"] >= 0.2 + 0.6 - 0.05
+    assert finished["second"] - started >= 1.0 - 0.05
+    revalidator.close(timeout=5)
+
+
+def test_closing_ends_the_rest_at_once() -> None:
+    snapshot = _Snapshot("v1")
+    done = threading.Event()
+
+    def recipe(_snapshot: Any) -> str:
+        threading.Event().wait(0.3)
+        done.set()
+        return "x"
+
+    revalidator = Revalidator(lambda _workspace_id: snapshot, share=0.01)  # ~30 s of rest
+    revalidator.schedule(1, "nps", recipe)
+    _wait(done.is_set)
+    started = time.monotonic()
+    revalidator.close(timeout=5)
+    assert time.monotonic() - started < 2.0
+
+
+def test_a_share_outside_zero_to_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="share"):
+        Revalidator(lambda _workspace_id: None, share=0.0)

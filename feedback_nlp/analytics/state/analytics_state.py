@@ -60,6 +60,8 @@ class AnalyticsState(SnapshotBuilder, SnapshotSaver):
         warm_window: See ``sync_below``.
         warm_budget: Most seconds spent warming one snapshot, cheapest answers first (the
             rest is served stale where it may be, else computed on use).
+        revalidate_share: The largest share of its time the thread that recomputes stale
+            answers spends computing (see :mod:`~feedback_nlp.analytics.state.revalidation`).
         clock: Monotonic seconds (tests pass a fake one).
     """
 
@@ -76,6 +78,7 @@ class AnalyticsState(SnapshotBuilder, SnapshotSaver):
         check_interval: float = 0.5,
         warm_window: float = 60.0,
         warm_budget: float = 1.0,
+        revalidate_share: float = 0.25,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.directory = directory
@@ -95,7 +98,7 @@ class AnalyticsState(SnapshotBuilder, SnapshotSaver):
         self._poller: threading.Thread | None = None
         self._refreshers: list[threading.Thread] = []
         self._closed = threading.Event()
-        self._revalidator = Revalidator(self._peek)
+        self._revalidator = Revalidator(self._peek, share=revalidate_share)
 
     # --- reading ---------------------------------------------------------------------------
 

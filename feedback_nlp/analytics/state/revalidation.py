@@ -7,6 +7,13 @@ at once with it and schedules its key here; one thread computes each scheduled k
 newest snapshot of its workspace, cheapest first (by the seconds its last computation took;
 single flight: a key scheduled again while it is waiting or being computed is not computed twice)
 and stores the answer there, so the next request gets it.
+
+The thread computes for at most ``share`` of its time: after an answer that took ``c`` seconds
+it rests ``c * (1 - share) / share`` seconds. A million-item workspace publishes a snapshot every
+second or two under writes and its slowest answers take about a second each, so without the rest
+recomputing them would keep one core (and the GIL) busy for good and every request would wait
+for it. The price is that such an answer is staler (its ``X-Analytics-As-Of`` says by how much);
+the answers that are warmed before a snapshot is published (the cheap ones) are not affected.
 """
 
 from __future__ import annotations
@@ -31,10 +38,14 @@ class Revalidator:
 
     Args:
         newest: The current snapshot of a workspace (``None``: it is no longer kept).
+        share: The largest share of its time the thread spends computing, in (0, 1].
     """
 
-    def __init__(self, newest: Callable[[int], Snapshot | None]) -> None:
+    def __init__(self, newest: Callable[[int], Snapshot | None], share: float = 0.5) -> None:
+        if not 0.0 < share <= 1.0:
+            raise ValueError(f"The 'share' of a Revalidator must be in (0, 1]. Got {share}.")
         self._newest = newest
+        self._share = share
         self._queue: list[tuple[float, int, int, Hashable, Recipe]] = []  # a heap
         self._order = itertools.count()
         self._pending: set[tuple[int, Hashable]] = set()
@@ -85,16 +96,21 @@ class Revalidator:
                 if self._closed:
                     return
                 _, _, workspace_id, key, recipe = heapq.heappop(self._queue)
+            spent = 0.0
             try:
-                self._compute(workspace_id, key, recipe)
+                spent = self._compute(workspace_id, key, recipe)
             finally:
                 with self._wake:
                     self._pending.discard((workspace_id, key))
+                    resume = time.monotonic() + spent * (1.0 - self._share) / self._share
+                    while not self._closed and (left := resume - time.monotonic()) > 0.0:
+                        self._wake.wait(left)  # close() ends the rest; schedule() does not
 
-    def _compute(self, workspace_id: int, key: Hashable, recipe: Recipe) -> None:
+    def _compute(self, workspace_id: int, key: Hashable, recipe: Recipe) -> float:
+        """Compute ``key`` over the newest snapshot; the seconds it took (0: not computed)."""
         snapshot = self._newest(workspace_id)
         if snapshot is None or snapshot.memo.is_fresh(key):
-            return
+            return 0.0
         started = time.perf_counter()
         try:
             with computing():
@@ -102,5 +118,7 @@ class Revalidator:
         except Exception:  # computed again (and failing) in the request that asks next
             logger.debug("revalidating %r failed", key, exc_info=True)
             snapshot.memo.drop_stale(key)
-            return
-        snapshot.memo.put(key, value, recipe, cost=time.perf_counter() - started)
+            return time.perf_counter() - started
+        spent = time.perf_counter() - started
+        snapshot.memo.put(key, value, recipe, cost=spent)
+        return spent
