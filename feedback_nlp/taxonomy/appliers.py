@@ -16,6 +16,7 @@ import numpy as np
 
 from feedback_nlp.errors import ConfigurationError
 from feedback_nlp.taxonomy.draft import Draft, ReplayContext
+from feedback_nlp.taxonomy.operations import seed_phrases
 from feedback_nlp.taxonomy.seed import SeedSpace, match_seed
 from feedback_nlp.taxonomy.split import (
     child_quotes,
@@ -222,7 +223,7 @@ def apply_seed(draft: Draft, op: Operation, context: ReplayContext) -> Applicati
                 ", which needs the workspace's embedder for its examples. Pass one."
             )
         space = SeedSpace.of(draft.vectors_of(context, everyone), draft.units.langs)
-        examples = space.phrases(context.embed_phrases(list(op.params["examples"])))
+        examples = space.phrases(context.embed_phrases(seed_phrases(op.params)))
         match = match_seed(space.units, examples, threshold)
         rows = match.claimed.tolist()
         picked = (

@@ -40,6 +40,7 @@ from sqlalchemy.engine import Connection
 
 from feedback_nlp.errors import ConflictError
 from feedback_nlp.taxonomy.draft import ReplayContext
+from feedback_nlp.taxonomy.operations import seed_phrases
 from feedback_nlp.taxonomy.replay import Replay
 from feedback_nlp.taxonomy.seed import SeedSpace, claim_new_units
 from feedback_nlp.taxonomy.vectors import (
@@ -211,7 +212,7 @@ def _widened_seeds(
     claimed: dict[str, int] = {}
     for op in seeds:
         members = [units.positions[k] for k in op.effect["claimed"] if k in units.positions]
-        examples = space.phrases(context.embed_phrases(list(op.params["examples"])))
+        examples = space.phrases(context.embed_phrases(seed_phrases(op.params)))
         mask = claim_new_units(
             space.units[new_rows], examples, space.units[members], float(op.params["threshold"])
         )

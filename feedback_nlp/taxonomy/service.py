@@ -17,7 +17,7 @@ embedded) and the edit is tried again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -45,6 +45,7 @@ from feedback_nlp.taxonomy.operations import (
     check_seed,
     check_threshold,
     child_ids,
+    seed_phrases,
     seeded_id,
     themes_named,
 )
@@ -274,12 +275,14 @@ class TaxonomyService:
         self._embedder()  # loaded before the transaction, not inside it
 
         def build(run: Replay, seq: int, _base: TaxonomyBase) -> dict[str, Any]:
-            return {
+            params: dict[str, Any] = {
                 "theme_id": seeded_id(seq),
                 "name": label,
                 "examples": phrases,
-                "threshold": self._default_threshold(run, phrases) if bar is None else bar,
+                "name_is_phrase": True,
             }
+            params["threshold"] = self._default_threshold(run, params) if bar is None else bar
+            return params
 
         return self._record("seed", build, expected_seq)
 
@@ -364,14 +367,14 @@ class TaxonomyService:
         def step(connection: Connection, base: TaxonomyBase, ops: list[Operation]) -> SeedPreview:
             run = self._replayed(base, ops)
             seq = self.store.next_seq(connection, self.workspace_id)
-            default = self._default_threshold(run, phrases)
-            used = default if bar is None else bar
-            params = {
+            params: dict[str, Any] = {
                 "theme_id": seeded_id(seq),
                 "name": label,
                 "examples": phrases,
-                "threshold": used,
+                "name_is_phrase": True,
             }
+            default = self._default_threshold(run, params)
+            params["threshold"] = default if bar is None else bar
             op = Operation(seq=seq, kind="seed", params=params, actor=None, created_at=_now())
             before = list(run.draft.assigned.tolist())
             done = apply_seed(run.draft, op, run.context)
@@ -479,12 +482,13 @@ class TaxonomyService:
             )
         return self._vectors
 
-    def _default_threshold(self, run: Replay, phrases: Sequence[str]) -> float:
+    def _default_threshold(self, run: Replay, params: Mapping[str, Any]) -> float:
         """The seed's default threshold, measured on its scores over the latest run's units."""
         draft = run.draft
         vectors = draft.vectors_of(run.context, list(range(len(draft.units))))
         space = SeedSpace.of(vectors, draft.units.langs)
-        return seed_threshold(space.units, space.phrases(self._embed_phrases(list(phrases))))
+        phrases = self._embed_phrases(seed_phrases(params))
+        return seed_threshold(space.units, space.phrases(phrases))
 
     def _check_split(self, run: Replay, base: TaxonomyBase, theme_id: str, k: int) -> None:
         live_theme(run.draft, theme_id)

@@ -19,7 +19,7 @@ from tests.conftest import REPO_ROOT
 
 SEEDS = REPO_ROOT / "corpora" / "seeding" / "banking77_seeds.json"
 TARGET_F1 = 0.70
-MEASURED_F1 = 0.363  # bench/RESULTS.md, "Seeded themes: banking77 test" (2026-12-07, per-seed bars)
+MEASURED_F1 = 0.378  # bench/RESULTS.md, "Seeded themes: banking77 test" (2026-12-07 15:32)
 
 
 def test_score_seeds_counts_items_once_and_units_each() -> None:
@@ -77,8 +77,8 @@ def test_seeding_banking77_measures_every_intent(banking77_seeded: SeedEvalResul
     strict=True,
     raises=AssertionError,
     reason=(
-        f"measured macro F1 {MEASURED_F1} (P 0.381, R 0.500) at each seed's default bar (mean "
-        "0.54); with 3 example phrases even a per-intent oracle cut reaches 0.46 on the test "
+        f"measured macro F1 {MEASURED_F1} (P 0.337, R 0.575) at each seed's default bar (mean "
+        "0.52); with 3 example phrases even a per-intent oracle cut reaches 0.46 on the test "
         "and 0.53 (unit F1) on banking77 TRAIN rows (bench/RESULTS.md)"
     ),
 )

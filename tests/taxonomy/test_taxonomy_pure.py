@@ -13,6 +13,7 @@ from feedback_nlp.taxonomy.operations import (
     check_seed,
     check_threshold,
     child_ids,
+    seed_phrases,
     seeded_id,
 )
 from feedback_nlp.taxonomy.seed import (
@@ -65,6 +66,17 @@ def test_operations_check_examples_needs_one_phrase() -> None:
     with pytest.raises(TaxonomyEditError, match="Example 1"):
         check_examples(["ok", "  "])
     assert check_examples([" late parcel ", "الطرد متأخر"]) == ["late parcel", "الطرد متأخر"]
+
+
+def test_operations_seed_phrases_add_the_name_only_to_seeds_recorded_with_the_flag() -> None:
+    examples = ["card charged twice", "double payment"]
+    new = {"name": "Double charge", "examples": examples, "name_is_phrase": True}
+    assert seed_phrases(new) == [*examples, "Double charge"]
+    recorded_before = {"name": "Double charge", "examples": examples}  # replays as recorded
+    assert seed_phrases(recorded_before) == examples
+    repeated = {"name": "Double Payment", "examples": examples, "name_is_phrase": True}
+    assert seed_phrases(repeated) == examples  # the name repeats an example: not twice
+    assert seed_phrases({"name": "", "examples": examples, "name_is_phrase": True}) == examples
 
 
 def test_operations_check_threshold_and_label() -> None:

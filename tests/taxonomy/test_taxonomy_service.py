@@ -225,6 +225,7 @@ def test_service_seed_claims_similar_units(store: Store, ws: int) -> None:
     assert strict.n_claimed == 1
     done = edits.seed("Battery", ["battery drains"])
     assert done.operation.params["threshold"] == preview.default_threshold
+    assert done.operation.params["name_is_phrase"] is True  # "Battery" is matched as a phrase
     seeded = store.get_theme(ws, "s_000001")
     assert (seeded.theme.display_label, seeded.theme.origin, seeded.n_units) == (
         "Battery",
