@@ -21,7 +21,8 @@ from feedback_nlp.analytics._columns import ITEM_FIELDS
 from feedback_nlp.analytics.carry import carry_appended, carry_replaced
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.analytics.loader import frame_from_records
-from feedback_nlp.analytics.tails import appended
+from feedback_nlp.analytics.tails import appended, appended_table
+from feedback_nlp.analytics.units_gained import with_units_gained
 from feedback_nlp.domain import AnalyticsRecords
 
 __all__ = ["OUTCOME_ORDER", "FrameParts", "append_frames", "item_table", "merge_frame", "parts_of"]
@@ -152,8 +153,8 @@ def merge_frame(base: FrameParts, records: AnalyticsRecords, ids: list[int]) -> 
     target[present] = pos[present]
     target[added] = n_base + np.arange(n_added)
 
-    if not present.any() and (not n_base or d_ids.min() > base.ids[-1]):
-        newer = _appended(base, delta, keys, source_field, d_ids)
+    if not n_added or not n_base or d_ids[added].min() > base.ids[-1]:
+        newer = _gained_or_appended(base, delta, keys, source_field, d_ids, pos, present)
         if newer is not None:
             return newer
     merged_ids = np.concatenate([base.ids, d_ids[added]])
@@ -211,43 +212,74 @@ def merge_frame(base: FrameParts, records: AnalyticsRecords, ids: list[int]) -> 
     return FrameParts(frame, merged_ids, keys, source_field)
 
 
-def _appended(
-    base: FrameParts,
-    delta: FeedbackFrame,
-    keys: tuple[str, ...],
-    source_field: bool,
-    ids: IntArray,
-) -> FrameParts | None:
-    """The fast path of new items only, all newer than ``base``'s (``None``: not that case).
-
-    ``ids``: the new items' database ids.
-    """
-    old = base.frame
+def _aligned(
+    old: FeedbackFrame, delta: FeedbackFrame, keys: tuple[str, ...], source_field: bool
+) -> FeedbackFrame | None:
+    """``delta`` with ``old``'s item columns and dtypes (``None``: they cannot be the same)."""
     segments = tuple(sorted([*keys, *(["source"] if source_field else [])]))
     if segments != old.segments or _outcomes(old) != _outcomes(old, delta):
         return None
     columns = list(old.items.columns)
-    added = delta.items.reindex(columns=columns)
+    items = delta.items.reindex(columns=columns)
     for name in [*segments, "customer_id"]:
         if name in columns and name not in delta.items.columns:
-            added[name] = pd.Series([None] * delta.n_items, dtype=object)
-    if any(added[c].dtype != old.items[c].dtype for c in columns):
+            items[name] = pd.Series([None] * delta.n_items, dtype=object)
+    if any(items[c].dtype != old.items[c].dtype for c in columns):
         return None
-    aligned = FeedbackFrame(
-        items=added,
+    return FeedbackFrame(
+        items=items,
         segments=old.segments,
         theme_ids=old.theme_ids,
         mentions=delta.mentions,
         units=delta.units,
     )
-    frame = append_frames(old, aligned)
-    assert frame is not None
+
+
+def _gained_or_appended(
+    base: FrameParts,
+    delta: FeedbackFrame,
+    keys: tuple[str, ...],
+    source_field: bool,
+    ids: IntArray,
+    positions: IntArray,
+    present: npt.NDArray[np.bool_],
+) -> FrameParts | None:
+    """The fast paths: known items that only gained units, then new items newer than the rest.
+
+    ``None`` when the delta is not that case (:func:`~feedback_nlp.analytics.units_gained.
+    with_units_gained` for the known items; new items need the same columns).
+
+    Args:
+        base: The current frame.
+        delta: The delta's frame.
+        keys: The segment keys of the merged frame.
+        source_field: Whether its ``source`` column is the items' field.
+        ids: The delta's database ids (ascending).
+        positions: Where each delta row's id is or would go in ``base.ids``.
+        present: Which delta rows are items of ``base``.
+    """
+    old = base.frame
+    aligned = _aligned(old, delta, keys, source_field)
+    if aligned is None:
+        return None
+    frame, kept_ids = old, base.ids
+    if present.any():
+        known = aligned if present.all() else aligned.subset(present)
+        revised_frame = with_units_gained(old, known, positions[present])
+        if revised_frame is None:
+            return None
+        frame = revised_frame
+    if present.all():
+        return FrameParts(frame, kept_ids, base.segment_keys, base.source_field)
+    new = aligned if not present.any() else aligned.subset(~present)
+    grown = append_frames(frame, new)
+    assert grown is not None
     return FrameParts(
-        frame,
-        appended(base.ids, ids),
+        grown,
+        appended(kept_ids, ids[~present]),
         base.segment_keys if keys == base.segment_keys else keys,
         source_field,
-        appended=aligned,
+        appended=None if present.any() else new,
     )
 
 
@@ -270,39 +302,14 @@ def append_frames(old: FeedbackFrame, new: FeedbackFrame) -> FeedbackFrame | Non
         return old
     moved = new.units.assign(item=new.units["item"].to_numpy() + old.n_items)
     frame = FeedbackFrame(
-        items=_appended_table(old.items, new.items),
+        items=appended_table(old.items, new.items),
         segments=old.segments,
         theme_ids=old.theme_ids,
         mentions=appended(old.mentions, new.mentions),
-        units=_appended_table(old.units, moved) if not new.units.empty else old.units,
+        units=appended_table(old.units, moved) if not new.units.empty else old.units,
     )
     carry_appended(old, new, frame)
     return frame
-
-
-def _appended_table(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
-    """``pd.concat([old, new], ignore_index=True)`` of two tables of the same columns and dtypes.
-
-    Each numpy column grows in its buffer where it can (:func:`~feedback_nlp.analytics.tails.
-    appended`); a datetime column is its int64 nanoseconds, appended, then typed again.
-    """
-    if list(old.columns) != list(new.columns) or any(
-        old[name].dtype != new[name].dtype for name in old.columns
-    ):
-        return pd.concat([old, new], ignore_index=True)
-    columns: dict[str, pd.Series] = {}
-    for name in old.columns:
-        dtype = old[name].dtype
-        if isinstance(dtype, pd.DatetimeTZDtype) and dtype.unit == "ns":
-            ns = appended(old[name].array.asi8, new[name].array.asi8)
-            naive = pd.Series(ns.view("datetime64[ns]"), copy=False)
-            columns[name] = naive.dt.tz_localize(dtype.tz)
-        elif isinstance(dtype, np.dtype) and dtype.kind in "biufO":
-            values = appended(old[name].to_numpy(), new[name].to_numpy())
-            columns[name] = pd.Series(values, dtype=dtype, copy=False)
-        else:
-            columns[name] = pd.concat([old[name], new[name]], ignore_index=True)
-    return pd.DataFrame(columns, copy=False)
 
 
 def _merged_units(

@@ -23,8 +23,9 @@ import weakref
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["appended"]
+__all__ = ["appended", "appended_table", "revised"]
 
 #: Room a new buffer leaves after its rows: a quarter of them, and at least this many.
 _MIN_ROOM = 1024
@@ -73,6 +74,28 @@ def _view(owner: np.ndarray, rows: int) -> np.ndarray:
     return view
 
 
+def _allocated(rows: int, like: np.ndarray) -> np.ndarray:
+    """A new buffer of ``like``'s row shape and dtype for ``rows`` rows and room after them."""
+    owner = np.empty((rows + max(rows // 4, _MIN_ROOM), *like.shape[1:]), dtype=like.dtype)
+    with _lock:
+        key = id(owner)
+        _buffers[key] = _Buffer(weakref.ref(owner), rows)
+    weakref.finalize(owner, _forget, key)
+    return owner
+
+
+def revised(old: np.ndarray, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``old`` with ``old[rows] = values``, read-only: a copy, in a new buffer with room after it.
+
+    The rows an older array shows are never written, so changing some means a copy; later
+    :func:`appended` calls grow the copy in place.
+    """
+    owner = _allocated(old.shape[0], old)
+    owner[: old.shape[0]] = old
+    owner[rows] = values
+    return _view(owner, old.shape[0])
+
+
 def appended(old: np.ndarray, new: np.ndarray) -> np.ndarray:
     """``np.concatenate([old, new])``, read-only, in ``old``'s buffer when it has room after it.
 
@@ -97,11 +120,32 @@ def appended(old: np.ndarray, new: np.ndarray) -> np.ndarray:
             owner[n_old:total] = new
             buffer.filled = total
             return _view(owner, total)
-    owner = np.empty((total + max(total // 4, _MIN_ROOM), *old.shape[1:]), dtype=old.dtype)
+    owner = _allocated(total, old)
     owner[:n_old] = old
     owner[n_old:total] = new
-    with _lock:
-        key = id(owner)
-        _buffers[key] = _Buffer(weakref.ref(owner), total)
-    weakref.finalize(owner, _forget, key)
     return _view(owner, total)
+
+
+def appended_table(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """``pd.concat([old, new], ignore_index=True)`` of two tables of the same columns and dtypes.
+
+    Each numpy column grows in its buffer where it can (:func:`~feedback_nlp.analytics.tails.
+    appended`); a datetime column is its int64 nanoseconds, appended, then typed again.
+    """
+    if list(old.columns) != list(new.columns) or any(
+        old[name].dtype != new[name].dtype for name in old.columns
+    ):
+        return pd.concat([old, new], ignore_index=True)
+    columns: dict[str, pd.Series] = {}
+    for name in old.columns:
+        dtype = old[name].dtype
+        if isinstance(dtype, pd.DatetimeTZDtype) and dtype.unit == "ns":
+            ns = appended(old[name].array.asi8, new[name].array.asi8)
+            naive = pd.Series(ns.view("datetime64[ns]"), copy=False)
+            columns[name] = naive.dt.tz_localize(dtype.tz)
+        elif isinstance(dtype, np.dtype) and dtype.kind in "biufO":
+            values = appended(old[name].to_numpy(), new[name].to_numpy())
+            columns[name] = pd.Series(values, dtype=dtype, copy=False)
+        else:
+            columns[name] = pd.concat([old[name], new[name]], ignore_index=True)
+    return pd.DataFrame(columns, copy=False)

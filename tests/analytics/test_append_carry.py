@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from feedback_nlp.analytics.churn import churn_lift
@@ -203,3 +204,59 @@ def test_a_replaced_item_field_drops_what_depends_on_it() -> None:
     rows[4] = moved[0]
     fresh = parts_of(_analytics_records(rows, themes), list(range(1, 13))).frame
     _assert_same(customers_of(merged.frame), customers_of(fresh))
+
+
+def _same(got: FeedbackFrame, expected: FeedbackFrame) -> None:
+    pd.testing.assert_frame_equal(got.items, expected.items)
+    pd.testing.assert_frame_equal(got.units, expected.units)
+    np.testing.assert_array_equal(got.mentions, expected.mentions)
+    for cells, fresh_cells in zip(got.mention_cells(), expected.mention_cells(), strict=True):
+        np.testing.assert_array_equal(cells, fresh_cells)
+
+
+@pytest.mark.parametrize("with_new_items", [False, True])
+def test_the_newest_items_gaining_units_keep_the_item_table(with_new_items: bool) -> None:
+    rows: list[Row] = [(f"i{k}", f"c{k % 4}", float(20 * (k % 5))) for k in range(30)]
+    themes: Themes = {f"i{k}": ["price", "ui"] if k % 2 else ["sso"] for k in range(24)}
+    base = parts_of(_analytics_records(rows, themes), list(range(1, 31)))  # i24..i29: no units
+    old = base.frame
+    customers = customers_of(old)
+    old.segment_codes("plan")
+    old.mention_cells()
+    # the assign job gives i24..i29 units; with_new_items: i30..i33 arrive in the same read
+    after = themes | {f"i{k}": ["ui", None] if k % 2 else ["price"] for k in range(24, 34)}
+    new_rows: list[Row] = [(f"i{k}", f"c{k % 4}", 30.0) for k in range(30, 34)]
+    delta_rows = rows[24:] + (new_rows if with_new_items else [])
+    ids = list(range(25, 25 + len(delta_rows)))
+    merged = merge_frame(base, _analytics_records(delta_rows, after), ids)
+    assert merged is not None
+    every = rows + (new_rows if with_new_items else [])
+    fresh = parts_of(_analytics_records(every, after), list(range(1, len(every) + 1))).frame
+    _same(merged.frame, fresh)
+    assert merged.ids.tolist() == list(range(1, len(every) + 1))
+    if not with_new_items:  # the item columns are not copied (but sentiment: units' mean)
+        got, before = merged.frame.items, old.items
+        assert np.shares_memory(got["nps"].to_numpy(), before["nps"].to_numpy())
+        assert got["sentiment"].isna().sum() < before["sentiment"].isna().sum()
+        assert merged.frame.kept("customers") is customers
+    _assert_same(customers_of(merged.frame), customers_of(fresh))
+    np.testing.assert_array_equal(
+        merged.frame.segment_codes("plan")[0], fresh.segment_codes("plan")[0]
+    )
+    assert duration_effect(merged.frame).equals(duration_effect(fresh))
+    # the old frame is untouched: its readers keep seeing what they saw
+    _same(old, parts_of(_analytics_records(rows, themes), list(range(1, 31))).frame)
+
+
+def test_gaining_units_before_an_item_that_has_some_takes_the_general_merge() -> None:
+    rows: list[Row] = [(f"i{k}", None, None) for k in range(10)]
+    themes: Themes = {f"i{k}": ["price"] for k in (0, 1, 2, 9)}  # i3..i8 have no units
+    base = parts_of(_analytics_records(rows, themes), list(range(1, 11)))
+    after = themes | {"i4": ["sso"]}
+    merged = merge_frame(base, _analytics_records([rows[4]], after), [5])
+    assert merged is not None
+    fresh = parts_of(_analytics_records(rows, after), list(range(1, 11))).frame
+    _same(merged.frame, fresh)
+    assert not np.shares_memory(
+        merged.frame.items["nps"].to_numpy(), base.frame.items["nps"].to_numpy()
+    )
