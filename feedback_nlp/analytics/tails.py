@@ -13,7 +13,8 @@ rows an earlier view shows are never written again, so a reader of an older snap
 seeing what it saw. Another array appended to the same ``old`` (a second branch) finds the rows
 after it filled and copies instead. A copy allocates a buffer a quarter larger than needed, so
 a workspace that grows by ``k`` rows a second copies its columns once every ``n / (4 k)``
-seconds instead of at every snapshot.
+seconds instead of at every snapshot. :func:`appended_table` does the same for the columns of
+a table; :func:`revised` is the copy for when some rows change.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ class _Buffer:
     filled: int
 
 
-#: The buffers :func:`appended` allocated, by ``id`` (checked against the weak reference: an id
-#: can be reused once its array is gone).
+#: The buffers this module allocated, by ``id`` (checked against the weak reference: an id can
+#: be reused once its array is gone).
 _buffers: dict[int, _Buffer] = {}
 
 
@@ -129,8 +130,9 @@ def appended(old: np.ndarray, new: np.ndarray) -> np.ndarray:
 def appended_table(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     """``pd.concat([old, new], ignore_index=True)`` of two tables of the same columns and dtypes.
 
-    Each numpy column grows in its buffer where it can (:func:`~feedback_nlp.analytics.tails.
-    appended`); a datetime column is its int64 nanoseconds, appended, then typed again.
+    Each numpy column grows in its buffer where it can (:func:`appended`). A datetime column is
+    copied (8 bytes an item): its int64 nanoseconds are appended, and typing them as UTC
+    datetimes again copies them (pandas offers no public way to wrap them without a copy).
     """
     if list(old.columns) != list(new.columns) or any(
         old[name].dtype != new[name].dtype for name in old.columns

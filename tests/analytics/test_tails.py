@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from feedback_nlp.analytics.tails import appended
+from feedback_nlp.analytics.tails import appended, appended_table, revised
 
 
 def test_appended_equals_concatenate_for_vectors_matrices_and_objects() -> None:
@@ -62,3 +63,28 @@ def test_appended_of_different_dtypes_is_their_concatenation() -> None:
 def test_appended_rejects_rows_of_another_shape() -> None:
     with pytest.raises(ValueError, match="shape"):
         appended(np.zeros((2, 3)), np.zeros((1, 4)))
+
+
+def test_revised_copies_changes_rows_and_then_grows_in_place() -> None:
+    old = appended(np.zeros((3, 2), dtype=np.bool_), np.zeros((1, 2), dtype=np.bool_))
+    changed = revised(old, np.array([1, 3]), np.ones((2, 2), dtype=np.bool_))
+    assert not old.any()  # the older array is untouched
+    assert changed.tolist() == [[False, False], [True, True], [False, False], [True, True]]
+    grown = appended(changed, np.ones((1, 2), dtype=np.bool_))
+    assert np.shares_memory(grown, changed)
+    assert grown.shape == (5, 2)
+
+
+def test_appended_table_equals_concat_and_keeps_the_datetime_type() -> None:
+    old = pd.DataFrame(
+        {
+            "item": np.arange(3, dtype=np.int64),
+            "text": pd.Series(["a", None, "c"], dtype=object),
+            "at": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-03"], utc=True),
+        }
+    )
+    new = old.iloc[:2].reset_index(drop=True)
+    grown = appended_table(old, new)
+    pd.testing.assert_frame_equal(grown, pd.concat([old, new], ignore_index=True))
+    again = appended_table(grown, new)
+    assert np.shares_memory(again["item"].to_numpy(), grown["item"].to_numpy())
