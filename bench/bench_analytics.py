@@ -158,14 +158,16 @@ APPENDED = 1_000
 APPENDS = 3
 
 
-def append_seconds(items: pd.DataFrame, units: pd.DataFrame) -> list[float]:
+def append_seconds(
+    items: pd.DataFrame, units: pd.DataFrame, theme_ids: tuple[str, ...]
+) -> list[float]:
     """Seconds of each of :data:`APPENDS` appends of :data:`APPENDED` items (a new snapshot).
 
-    The frame of all but the last ``APPENDS * APPENDED`` items derives what a full report set
-    derives, then each append adds the next items to the frame the previous one gave.
+    The frame of all but the last ``APPENDS * APPENDED`` items (over the themes ``theme_ids``
+    of all of them) derives what a full report set derives, then each append adds the next
+    items to the frame the previous one gave.
     """
     first = len(items) - APPENDS * APPENDED
-    theme_ids = FeedbackFrame.from_frames(items, units).theme_ids
 
     def part(start: int, stop: int) -> FeedbackFrame:
         chosen = items.iloc[start:stop].reset_index(drop=True)
@@ -269,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     rows = [(name, best_of(args.repeats, call)) for name, call in cases]
     full = rows[-1][1]
-    appends = append_seconds(items, units)
+    appends = append_seconds(items, units, built.theme_ids)
 
     lines = [
         f"## CX analytics latency — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",

@@ -23,7 +23,7 @@ from feedback_nlp.analytics.durations import appended_rankings
 from feedback_nlp.analytics.frame import FeedbackFrame
 from feedback_nlp.analytics.tails import appended
 
-__all__ = ["carry_appended", "carry_replaced"]
+__all__ = ["carry_appended", "carry_replaced", "replaced_columns"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -125,24 +125,38 @@ def _item_columns_of(key: Hashable) -> tuple[str, ...] | None:
     return _ITEM_COLUMNS_OF.get(key[0])
 
 
+def replaced_columns(old: FeedbackFrame, rows: pd.DataFrame, target: IntArray) -> set[str]:
+    """The item columns of ``old`` whose values at positions ``target`` differ from ``rows``'s.
+
+    ``rows`` has ``old``'s columns, one row per position of ``target``, in that order.
+    """
+    return {
+        name
+        for name in old.items.columns
+        if not old.items[name]
+        .iloc[target]
+        .reset_index(drop=True)
+        .equals(rows[name].reset_index(drop=True))
+    }
+
+
 def carry_replaced(
-    old: FeedbackFrame, delta: FeedbackFrame, merged: FeedbackFrame, target: IntArray
+    old: FeedbackFrame,
+    delta: FeedbackFrame,
+    merged: FeedbackFrame,
+    target: IntArray,
+    changed: set[str] | None = None,
 ) -> None:
     """Seed ``merged`` with what ``old`` kept that replacing rows ``target`` cannot change.
 
     ``merged`` is ``old`` with those rows replaced by ``delta``'s, no row added or moved. A
     value computed from item columns only is kept when those columns are equal on the
     replaced rows (a new theme assignment changes units, not items); the mention cells are
-    those of the other rows with the replaced rows' new cells in their place.
+    those of the other rows with the replaced rows' new cells in their place. ``changed``: the
+    :func:`replaced_columns` of those rows, when the caller has them already.
     """
-    changed = {
-        name
-        for name in merged.items.columns
-        if not old.items[name]
-        .iloc[target]
-        .reset_index(drop=True)
-        .equals(merged.items[name].iloc[target].reset_index(drop=True))
-    }
+    if changed is None:
+        changed = replaced_columns(old, merged.items.iloc[target], target)
     for key, value in list(old._derived.items()):
         columns = _item_columns_of(key)
         if value is not None and columns is not None and not changed & set(columns):

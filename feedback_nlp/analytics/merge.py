@@ -262,7 +262,7 @@ def _gained_or_appended(
     aligned = _aligned(old, delta, keys, source_field)
     if aligned is None:
         return None
-    frame, kept_ids = old, base.ids
+    frame = old
     if present.any():
         known = aligned if present.all() else aligned.subset(present)
         revised_frame = with_units_gained(old, known, positions[present])
@@ -270,13 +270,13 @@ def _gained_or_appended(
             return None
         frame = revised_frame
     if present.all():
-        return FrameParts(frame, kept_ids, base.segment_keys, base.source_field)
+        return FrameParts(frame, base.ids, base.segment_keys, base.source_field)
     new = aligned if not present.any() else aligned.subset(~present)
     grown = append_frames(frame, new)
     assert grown is not None
     return FrameParts(
         grown,
-        appended(kept_ids, ids[~present]),
+        appended(base.ids, ids[~present]),
         base.segment_keys if keys == base.segment_keys else keys,
         source_field,
         appended=None if present.any() else new,

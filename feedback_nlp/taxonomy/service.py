@@ -105,6 +105,16 @@ class TaxonomySummary:
     min_theme_size: int
 
 
+def _seed_params(seq: int, name: str | None, examples: list[str]) -> dict[str, Any]:
+    """A new seed's params, but its threshold (see :mod:`~feedback_nlp.taxonomy.operations`)."""
+    return {
+        "theme_id": seeded_id(seq),
+        "name": name,
+        "examples": examples,
+        "name_is_phrase": True,
+    }
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -275,12 +285,7 @@ class TaxonomyService:
         self._embedder()  # loaded before the transaction, not inside it
 
         def build(run: Replay, seq: int, _base: TaxonomyBase) -> dict[str, Any]:
-            params: dict[str, Any] = {
-                "theme_id": seeded_id(seq),
-                "name": label,
-                "examples": phrases,
-                "name_is_phrase": True,
-            }
+            params = _seed_params(seq, label, phrases)
             params["threshold"] = self._default_threshold(run, params) if bar is None else bar
             return params
 
@@ -367,12 +372,7 @@ class TaxonomyService:
         def step(connection: Connection, base: TaxonomyBase, ops: list[Operation]) -> SeedPreview:
             run = self._replayed(base, ops)
             seq = self.store.next_seq(connection, self.workspace_id)
-            params: dict[str, Any] = {
-                "theme_id": seeded_id(seq),
-                "name": label,
-                "examples": phrases,
-                "name_is_phrase": True,
-            }
+            params = _seed_params(seq, label, phrases)
             default = self._default_threshold(run, params)
             params["threshold"] = default if bar is None else bar
             op = Operation(seq=seq, kind="seed", params=params, actor=None, created_at=_now())
