@@ -38,3 +38,10 @@ def test_cli_themes_table_titles_themes_in_the_workspace_language() -> None:
     assert "late parcel" in text  # English, the workspace's language (10 of 15 units)
     assert "משלוח מאוחר" not in text
     assert "│ t_000003 │ 2 │ - │ he:2 │ │" in text
+
+
+def test_cli_models_train_refuses_a_malformed_group_weight_before_training() -> None:
+    for bad in ("onlplab", "onlplab=", "onlplab=-1", "=2", "onlplab=many"):
+        result = runner.invoke(app, ["models", "train", "sentiment", "--group-weight", bad])
+        assert result.exit_code == 2, (bad, result.output)
+        assert "SOURCE[:LANG]=WEIGHT" in " ".join(result.output.split())

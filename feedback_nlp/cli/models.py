@@ -88,6 +88,20 @@ def models_train(
     evaluate: Annotated[
         bool, typer.Option(help="Score the evaluation files and the regression set at the end.")
     ] = True,
+    class_power: Annotated[
+        float,
+        typer.Option(
+            help="Draw a group's classes in proportion to their row counts to this power "
+            "(0: each class equally often; 1: as in the data)."
+        ),
+    ] = 0.0,
+    group_weight: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="SOURCE[:LANG]=WEIGHT: draw that group WEIGHT times as often as the others "
+            "(repeatable)."
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Fine-tune the e5 body with a sentiment head (seeded, checkpointed, resumable)."""
@@ -102,6 +116,11 @@ def models_train(
         console.print(f"[red]Unknown task '{task}'. Choose: sentiment.[/red]")
         raise typer.Exit(code=2)
     target = out or DEFAULT_OUT
+    try:
+        weights = tuple(_group_weight(text) for text in group_weight or ())
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(code=2) from error
     config = FinetuneConfig(
         out_dir=target,
         checkpoint_dir=checkpoint_dir
@@ -117,6 +136,8 @@ def models_train(
         checkpoint_every=checkpoint_every,
         max_rows_per_group=max_rows_per_group,
         evaluate=evaluate,
+        class_power=class_power,
+        group_weights=weights,
     )
     try:
         outcome = train_sentiment(config, resume=resume, log=console.print)
@@ -169,3 +190,18 @@ def models_check(
     console.print(table)
     if failures:
         raise typer.Exit(code=1)
+
+
+def _group_weight(text: str) -> tuple[str, float]:
+    """``SOURCE[:LANG]=WEIGHT`` as a (group, weight) pair."""
+    name, sep, value = text.partition("=")
+    try:
+        weight = float(value)
+    except ValueError:
+        weight = -1.0
+    if not sep or not name or weight <= 0:
+        raise ValueError(
+            f"A --group-weight is SOURCE[:LANG]=WEIGHT with a positive weight, e.g. onlplab=3. "
+            f"Got '{text}'."
+        )
+    return name, weight

@@ -53,7 +53,12 @@ from feedback_nlp.taxonomy.previews import SeedPreview, SplitPreview, seed_previ
 from feedback_nlp.taxonomy.redo import redo_operation, redo_target
 from feedback_nlp.taxonomy.replay import Replay
 from feedback_nlp.taxonomy.seed import SeedSpace, seed_threshold
-from feedback_nlp.taxonomy.vectors import EmbeddedVectors, MissingVectors, phrase_embedder
+from feedback_nlp.taxonomy.vectors import (
+    EmbeddedVectors,
+    MissingVectors,
+    TextEmbedder,
+    phrase_embedder,
+)
 from feedback_nlp.taxonomy_records import Operation, TaxonomyBase
 
 if TYPE_CHECKING:
@@ -143,6 +148,7 @@ class TaxonomyService:
         self.actor = actor
         self._embedder_source = embedder
         self._vectors: EmbeddedVectors | None = None
+        self._phrases: TextEmbedder | None = None
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -465,7 +471,9 @@ class TaxonomyService:
         return self._vectors(keys, texts)
 
     def _embed_phrases(self, phrases: Sequence[str]) -> FloatMatrix:
-        return phrase_embedder(self._embedder())(phrases)
+        if self._phrases is None:
+            self._phrases = phrase_embedder(self._embedder())
+        return self._phrases(phrases)
 
     def _embedder(self) -> Embedder:
         if self._embedder_source is None:

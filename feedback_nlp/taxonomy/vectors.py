@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from feedback_nlp.embed.base import Embedder, FloatMatrix
 from feedback_nlp.embed.cache import CachedEmbedder, VectorCache
@@ -143,9 +144,21 @@ class LayeredVectors:
 
 
 def phrase_embedder(embedder: Embedder) -> TextEmbedder:
-    """Embed phrases with ``embedder`` itself, through their content text (no cache write)."""
+    """Embed phrases with ``embedder`` itself, through their content text (no cache write).
+
+    The returned function remembers what it embedded, so a phrase asked for again (a seed's
+    default threshold, then its replay; every earlier seed at each edit) is embedded once.
+    """
+    known: dict[str, npt.NDArray[np.float32]] = {}
 
     def embed(phrases: Sequence[str]) -> FloatMatrix:
-        return embedder.encode(content_texts(list(phrases)))
+        texts = content_texts(list(phrases))
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            vectors = np.asarray(embedder.encode(missing), dtype=np.float32)
+            known.update(zip(missing, vectors, strict=True))
+        if not texts:
+            return embedder.encode([])
+        return np.stack([known[t] for t in texts])
 
     return embed

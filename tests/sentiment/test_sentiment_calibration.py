@@ -67,6 +67,38 @@ def test_balanced_batch_is_deterministic_and_balances_groups_and_classes() -> No
     assert share_minor == pytest.approx(0.25, abs=0.03)
 
 
+def test_draw_weights_weigh_named_groups_and_classes_by_their_size() -> None:
+    from feedback_nlp.build.sentiment_finetune.rows import _groups, draw_weights
+
+    # (onlplab, he): 90 positive, 10 neutral; (seed, en): 2 negative
+    rows = [TrainRow(f"p{i}", "positive", "he", "onlplab") for i in range(90)]
+    rows += [TrainRow(f"n{i}", "neutral", "he", "onlplab") for i in range(10)]
+    rows += [TrainRow(f"s{i}", "negative", "en", "seed") for i in range(2)]
+    indices = range(len(rows))
+    groups = _groups(rows, indices)
+    uniform = draw_weights(rows, indices)
+    assert (uniform.groups, uniform.classes) == (None, None)
+    assert balanced_batch(groups, 50, 0, 3, uniform) == balanced_batch(groups, 50, 0, 3)
+
+    weighted = draw_weights(rows, indices, 1.0, (("onlplab", 3.0),))
+    assert weighted.groups == pytest.approx([0.75, 0.25])
+    assert weighted.classes is not None
+    assert weighted.classes[0] == pytest.approx([0.1, 0.9])  # neutral, positive (sorted)
+    batch = balanced_batch(groups, 8000, 0, 3, weighted)
+    assert sum(i < 100 for i in batch) / 8000 == pytest.approx(0.75, abs=0.02)
+    assert sum(90 <= i < 100 for i in batch) / 8000 == pytest.approx(0.075, abs=0.01)
+    halfway = draw_weights(rows, indices, 0.5)
+    assert halfway.classes is not None
+    assert halfway.classes[0] == pytest.approx([0.25, 0.75])  # sqrt(10) : sqrt(90)
+    assert draw_weights(rows, indices, 0.0, (("seed:en", 2.0), ("seed", 9.0))).groups == (
+        pytest.approx([1 / 3, 2 / 3])  # source:lang wins over source
+    )
+    with pytest.raises(InvalidInputError, match="No training group is named"):
+        draw_weights(rows, indices, 0.0, (("xed", 2.0),))
+    with pytest.raises(InvalidInputError, match="positive"):
+        draw_weights(rows, indices, 0.0, (("seed", 0.0),))
+
+
 def test_dev_split_depends_on_the_text_only() -> None:
     rows = [TrainRow(f"text {i}", "neutral", "en", "seed") for i in range(2000)]
     train, dev = split_dev(rows, 0.1)

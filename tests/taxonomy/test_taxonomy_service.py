@@ -235,6 +235,18 @@ def test_service_seed_claims_similar_units(store: Store, ws: int) -> None:
     assert {themes_of_items(store, ws)[i] for i in external_ids()[None]} == {"s_000001"}
 
 
+def test_service_embeds_each_seed_phrase_once_across_threshold_and_replays(
+    store: Store, ws: int
+) -> None:
+    model = WordEmbedder()
+    edits = service(store, ws, model)
+    edits.seed("Battery", ["battery drains", "battery drains"])
+    edits.preview_seed("Parcel", ["parcel lost"])  # replays the first seed, then its own
+    texts = [text for call in model.calls for text in call]
+    assert (texts.count("Battery"), texts.count("battery drains")) == (1, 1)  # name, example
+    assert texts.count("parcel lost") == 1
+
+
 @pytest.mark.parametrize(
     ("examples", "threshold", "message"),
     [

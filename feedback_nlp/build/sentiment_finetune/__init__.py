@@ -12,11 +12,12 @@ Behind ``feedback-nlp models train sentiment``. The routine:
 3. trains the body (word table and the ``freeze_layers`` lower layers frozen, at least
    :data:`~feedback_nlp.build.e5_build.TRUNK_LAYERS`, so that it can branch off the embedder) and a
    linear head over the L2-normalised mean-pooled vector times ``HEAD_SCALE``, with AdamW (body
-   ``lr``, head ``head_lr``), linear warm-up and decay, batches drawn by class-balanced sampling
-   across (source, language) groups: a group uniformly, a class of it uniformly, a row of it
-   uniformly, from a generator seeded by ``(seed, step)``, so that a resumed run draws the same
-   batches as an uninterrupted one; the rows of a group without a neutral row are scored on
-   negative against positive only (``polar_loss``);
+   ``lr``, head ``head_lr``), linear warm-up and decay, batches drawn across (source, language)
+   groups: a group (uniformly, or by ``group_weights``), a class of it (uniformly, or by its row
+   count to the power ``class_power``), a row of it uniformly, from a generator seeded by
+   ``(seed, step)``, so that a resumed run draws the same batches as an uninterrupted one; the
+   rows of a group without a neutral row are scored on negative against positive only
+   (``polar_loss``);
 4. checkpoints every ``checkpoint_every`` steps (and when ``max_minutes`` runs out) to
    ``checkpoint_dir/last.pt`` — body, head, optimiser, step — and resumes from it (``resume``);
 5. at the end writes the upper layers as a branch

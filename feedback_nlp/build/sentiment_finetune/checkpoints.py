@@ -58,7 +58,8 @@ def _load_checkpoint(
     if not path.is_file():
         raise InvalidInputError(f"Nothing to resume: '{path}' does not exist.")
     state = torch.load(path, map_location="cpu", weights_only=True)
-    saved = {k: v for k, v in state["config"].items() if k in _RESUME_KEYS}
+    defaults = FinetuneConfig().to_json()  # a key added since the checkpoint had its default
+    saved = {k: state["config"].get(k, defaults[k]) for k in _RESUME_KEYS}
     wanted = {k: v for k, v in config.to_json().items() if k in _RESUME_KEYS}
     if saved != wanted:
         raise InvalidInputError(
@@ -86,5 +87,7 @@ _RESUME_KEYS = frozenset(
         "max_rows_per_group",
         "sources",
         "polar_loss",
+        "class_power",
+        "group_weights",
     }
 )

@@ -72,6 +72,12 @@ class FinetuneConfig:
     positive only (see :func:`~feedback_nlp.build.sentiment_finetune.head.sentiment_loss`)."""
     seed_dir: Path = SEED_DIR
     onlplab_dir: Path = ONLPLAB_DIR
+    class_power: float = 0.0
+    """A group's classes are drawn in proportion to their row counts to this power: 0 draws each
+    class of the group equally often, 1 as often as the group has rows of it."""
+    group_weights: tuple[tuple[str, float], ...] = ()
+    """How often a (source, language) group is drawn against the others' weight of 1, by
+    ``source`` or ``source:lang`` (the latter wins), e.g. ``(("onlplab", 3.0),)``."""
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready settings, paths relative to the repository root.
@@ -84,7 +90,7 @@ class FinetuneConfig:
 def _shown(value: Any) -> Any:
     if isinstance(value, Path):
         return _shown_path(value)
-    return list(value) if isinstance(value, tuple) else value
+    return [_shown(v) for v in value] if isinstance(value, tuple) else value
 
 
 def _shown_path(path: Path) -> str:

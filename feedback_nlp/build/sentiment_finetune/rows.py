@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -68,13 +69,62 @@ def split_dev(rows: Sequence[TrainRow], fraction: float) -> tuple[list[int], lis
     return train, dev
 
 
+def _group_keys(rows: Sequence[TrainRow], indices: Sequence[int]) -> list[tuple[str, str]]:
+    """The (source, language) groups of ``indices``, in the order :func:`_groups` lists them."""
+    return sorted({(rows[i].source, rows[i].lang) for i in indices})
+
+
 def _groups(rows: Sequence[TrainRow], indices: Sequence[int]) -> list[list[list[int]]]:
     """For each (source, language) group, the row indices of each of its classes."""
     table: dict[tuple[str, str], dict[str, list[int]]] = {}
     for i in indices:
         row = rows[i]
         table.setdefault((row.source, row.lang), {}).setdefault(row.label, []).append(i)
-    return [[table[key][label] for label in sorted(table[key])] for key in sorted(table)]
+    keys = _group_keys(rows, indices)
+    return [[table[key][label] for label in sorted(table[key])] for key in keys]
+
+
+@dataclass(frozen=True, slots=True)
+class DrawWeights:
+    """How often :func:`balanced_batch` draws each group and each class of a group.
+
+    ``None`` draws uniformly (and draws exactly what a run without weights drew).
+    """
+
+    groups: list[float] | None = None
+    classes: list[list[float]] | None = None
+
+
+def draw_weights(
+    rows: Sequence[TrainRow],
+    indices: Sequence[int],
+    class_power: float = 0.0,
+    group_weights: Sequence[tuple[str, float]] = (),
+) -> DrawWeights:
+    """The group and class probabilities of ``class_power`` and ``group_weights``.
+
+    A group weighs what ``group_weights`` gives its ``source:lang``, else its ``source``, else 1;
+    a class of it weighs its row count to the power ``class_power``.
+    """
+    named = dict(group_weights)
+    if any(weight <= 0 for weight in named.values()):
+        raise InvalidInputError(f"Group weights must be positive. Got {named}.")
+    keys = _group_keys(rows, indices)
+    weights = [named.get(f"{source}:{lang}", named.get(source, 1.0)) for source, lang in keys]
+    unknown = set(named) - {source for source, _ in keys} - {f"{s}:{lang}" for s, lang in keys}
+    if unknown:
+        raise InvalidInputError(
+            f"No training group is named {sorted(unknown)}; the groups are "
+            f"{', '.join(f'{s}:{lang}' for s, lang in keys)}."
+        )
+    groups = None if len(set(weights)) <= 1 else [w / sum(weights) for w in weights]
+    classes = None
+    if class_power != 0.0:
+        classes = []
+        for members in _groups(rows, indices):
+            mass = [len(m) ** class_power for m in members]
+            classes.append([m / sum(mass) for m in mass])
+    return DrawWeights(groups, classes)
 
 
 def polar_only(rows: Sequence[TrainRow], indices: Sequence[int]) -> list[bool]:
@@ -88,13 +138,28 @@ def polar_only(rows: Sequence[TrainRow], indices: Sequence[int]) -> list[bool]:
 
 
 def balanced_batch(
-    groups: Sequence[Sequence[Sequence[int]]], size: int, seed: int, step: int
+    groups: Sequence[Sequence[Sequence[int]]],
+    size: int,
+    seed: int,
+    step: int,
+    weights: DrawWeights = DrawWeights(),
 ) -> list[int]:
-    """Row indices of batch ``step``: group, then class, then row, each uniformly at random."""
+    """Row indices of batch ``step``: group, then class, then row, each at random.
+
+    Groups and classes are drawn uniformly unless ``weights`` says otherwise; rows uniformly.
+    """
     rng = np.random.default_rng([seed, step])
     picked: list[int] = []
     for _ in range(size):
-        classes = groups[int(rng.integers(len(groups)))]
-        members = classes[int(rng.integers(len(classes)))]
+        g = _draw(rng, len(groups), weights.groups)
+        classes = groups[g]
+        c = _draw(rng, len(classes), weights.classes[g] if weights.classes else None)
+        members = classes[c]
         picked.append(members[int(rng.integers(len(members)))])
     return picked
+
+
+def _draw(rng: np.random.Generator, n: int, p: Sequence[float] | None) -> int:
+    if p is None:
+        return int(rng.integers(n))
+    return int(rng.choice(n, p=p))

@@ -18,6 +18,7 @@ from feedback_nlp.build.sentiment_finetune.head import _Head, _optimiser, sentim
 from feedback_nlp.build.sentiment_finetune.rows import (
     _groups,
     balanced_batch,
+    draw_weights,
     load_finetune_rows,
     polar_only,
     split_dev,
@@ -59,6 +60,7 @@ def train_sentiment(
     rows = load_finetune_rows(config)
     train_idx, dev_idx = split_dev(rows, config.dev_fraction)
     groups = _groups(rows, train_idx)
+    weights = draw_weights(rows, train_idx, config.class_power, config.group_weights)
     total = config.max_steps or max(
         1, math.ceil(config.epochs * len(train_idx) / config.batch_size)
     )
@@ -78,7 +80,7 @@ def train_sentiment(
     deadline = began + config.max_minutes * 60 if config.max_minutes else math.inf
     stop = min(total, config.stop_at_step) if config.stop_at_step is not None else total
     while step < stop and time.perf_counter() < deadline:
-        batch = balanced_batch(groups, config.batch_size, config.seed, step)
+        batch = balanced_batch(groups, config.batch_size, config.seed, step, weights)
         factor = _lr_factor(step, total, config.warmup_fraction)
         for group, base in zip(optimiser.param_groups, base_lrs, strict=True):
             group["lr"] = base * factor
