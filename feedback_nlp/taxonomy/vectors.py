@@ -153,12 +153,12 @@ def phrase_embedder(embedder: Embedder) -> TextEmbedder:
 
     def embed(phrases: Sequence[str]) -> FloatMatrix:
         texts = content_texts(list(phrases))
+        if not texts:
+            return embedder.encode([])
         missing = list(dict.fromkeys(t for t in texts if t not in known))
         if missing:
             vectors = np.asarray(embedder.encode(missing), dtype=np.float32)
             known.update(zip(missing, vectors, strict=True))
-        if not texts:
-            return embedder.encode([])
         return np.stack([known[t] for t in texts])
 
     return embed

@@ -80,8 +80,7 @@ def _groups(rows: Sequence[TrainRow], indices: Sequence[int]) -> list[list[list[
     for i in indices:
         row = rows[i]
         table.setdefault((row.source, row.lang), {}).setdefault(row.label, []).append(i)
-    keys = _group_keys(rows, indices)
-    return [[table[key][label] for label in sorted(table[key])] for key in keys]
+    return [[table[key][label] for label in sorted(table[key])] for key in sorted(table)]
 
 
 @dataclass(frozen=True, slots=True)
