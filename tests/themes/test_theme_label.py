@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from feedback_nlp.themes.label import KeyphraseLabeler, tokenize
+from feedback_nlp.themes.label import KeyphraseLabeler, _unit_phrases, tokenize
 from feedback_nlp.themes.stopwords import STOP_WORDS, stop_words_for
 
 LANGS = ["en", "ar", "he", "fa", "lt"]
@@ -157,3 +157,27 @@ def test_labeler_counts_a_capped_even_sample_of_a_large_theme() -> None:
 def test_labeler_rejects_a_zero_cap() -> None:
     with pytest.raises(ValueError, match="max_units_per_theme"):
         KeyphraseLabeler(max_units_per_theme=0).label(["a b"], ["en"], np.zeros(1, np.int64), 1)
+
+
+def test_labeler_grows_a_title_to_the_phrase_its_units_say() -> None:
+    # "add dark" is the best scored phrase, but every unit holding it goes on "add dark mode":
+    # the title is the longer phrase, not a cut-off one.
+    dark = [
+        "please add a dark mode",
+        "add a dark mode, my eyes hurt",
+        "add dark mode please",
+        "could you add a dark mode at night",
+    ]
+    export = ["export to excel", "excel export missing", "no excel export", "export excel"]
+    labels = np.array([0] * 4 + [1] * 4)
+    result = KeyphraseLabeler().label(dark + export, ["en"] * 8, labels, 2)
+    assert result[0].label["en"] == "add dark mode"
+
+
+def test_candidate_phrases_never_span_a_clause_break() -> None:
+    phrases = _unit_phrases("Please add a dark mode, the white screen hurts at night.", "en", 5)
+    assert "add dark mode" in phrases
+    assert "white screen hurts" in phrases
+    assert not [key for key in phrases if "mode" in key and "white" in key], sorted(phrases)
+    arabic = _unit_phrases("التطبيق بطيء، الإعلانات كثيرة", "ar", 5)
+    assert not [key for key in arabic if "بطيء" in key and "إعلان" in key], sorted(arabic)
