@@ -157,3 +157,28 @@ def test_an_answer_finished_after_the_next_snapshot_is_offered_to_it_stale() -> 
     newest.put("outcomes", 11, None)
     older.put("outcomes", 7, lambda _snapshot: 8)
     assert newest.answer("outcomes", lambda: -1) == (11, Served())
+
+
+def test_refresh_replaces_a_stale_answer_and_leaves_fresh_or_running_keys_alone() -> None:
+    older, newer = Memo(), Memo()
+    _asked_twice(older, "nps", 8, lambda _snapshot: 10)
+    newer.inherit(older, since=0.0, built_at=1_000.0, revalidate=lambda *_: None)
+    assert newer.refresh("nps", lambda: 10, None)  # stale: computed here
+    assert newer.answer("nps", lambda: -1) == (10, Served())
+    assert not newer.refresh("nps", lambda: -1, None)  # fresh: left alone
+    assert newer.get("nps", lambda: -1) == 10
+
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> int:
+        started.set()
+        release.wait(10)
+        return 3
+
+    asker = threading.Thread(target=lambda: newer.get("slow", slow))
+    asker.start()
+    assert started.wait(10)
+    assert not newer.refresh("slow", lambda: -1, None)  # being computed: no wait, no second run
+    release.set()
+    asker.join(10)
+    assert newer.get("slow", lambda: -1) == 3

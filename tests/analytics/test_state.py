@@ -430,3 +430,41 @@ def test_state_sigkill_while_saving_loses_nothing(
         assert parts.frame.n_items == len(parts.ids) >= 8
     restarted = AnalyticsState(directory=directory, namespace="db")
     assert_same_frame(restarted.snapshot(store, ws).frame, rebuilt(store, ws))
+
+
+def test_state_publishes_merged_items_before_it_warms_the_answers(store: Store) -> None:
+    # The refresh thread publishes the next snapshot, then warms: while a warming computation
+    # runs, the new snapshot is the current one, a question asked for the first time counts
+    # the new items, and a recently used answer is served stale (never older than before).
+    ws = seed_workspace(store)
+    state = AnalyticsState(sync_below=0, check_interval=0.0)
+    first = state.snapshot(store, ws)
+    warming, release = threading.Event(), threading.Event()
+
+    def slow_count(snapshot: Snapshot) -> int:
+        if snapshot is not first:
+            warming.set()
+            release.wait(30)
+        return snapshot.frame.n_items
+
+    for _ in range(2):
+        first.memo.get("n", lambda: slow_count(first), slow_count)
+    store.upsert_feedback(ws, [_item("new-1"), _item("new-2")])
+    state.snapshot(store, ws)  # notices the write: starts the background refresh
+    try:
+        assert warming.wait(30)  # the refresh thread is warming "n" over the next snapshot
+        fresh = state._entries[ws].snapshot
+        assert fresh is not None
+        assert fresh is not first
+        assert state.snapshot(store, ws) is fresh
+        assert fresh.memo.get("new question", lambda: _n_items(fresh)) == 10
+        value, served = fresh.memo.answer("n", lambda: -1)
+        assert (value, served.stale_as_of) == (8, first.built_at)
+    finally:
+        release.set()
+    for _ in range(200):
+        if fresh.memo.is_fresh("n"):
+            break
+        threading.Event().wait(0.05)
+    assert fresh.memo.answer("n", lambda: -1) == (10, Served())
+    state.close(timeout=30)

@@ -2,11 +2,15 @@
 
 Readers never wait for a writer: a request refreshes a small workspace's snapshot only if no
 other request is refreshing it (otherwise it answers from the current snapshot); a large one is
-refreshed in a background thread, which first extends the recently used filtered frames and
-warms the recently used answers over the next snapshot; when the next snapshot only adds items
-(same themes), the answers it could not warm in time are inherited stale and served at once,
-each computed again over the newest snapshot by one background thread (stale-while-revalidate,
-:mod:`~feedback_nlp.analytics.state.revalidation`). Only the very first request of a
+refreshed in a background thread. When the next snapshot only adds items (same themes), that
+thread publishes it at once, with the recently used answers of the snapshot before inherited
+as stale entries (served at once, stale-while-revalidate), then extends the recently used
+filtered frames and computes the cheapest recently used answers over it (warming, within a
+budget); the others are computed again by one background thread when asked for
+(:mod:`~feedback_nlp.analytics.state.revalidation`). So new items count in every new question
+as soon as they are merged, and no answer is older than it would be if the snapshot waited for
+the warming. A snapshot rebuilt by a mining run or a theme edit is warmed *before* it is
+published (nothing is served stale across a new taxonomy). Only the very first request of a
 workspace (no snapshot yet) waits for the load. Building a snapshot is
 :mod:`~feedback_nlp.analytics.state.building`; publishing and saving it is
 :mod:`~feedback_nlp.analytics.state.saving`.
@@ -49,11 +53,12 @@ class AnalyticsState(SnapshotBuilder, SnapshotSaver):
         sync_below: Workspaces with fewer items are refreshed inside the request that notices
             a change (so it sees every write that finished before it; cheap at that size).
             Larger ones are refreshed in a background thread while requests keep answering
-            from the current snapshot, and the answers used in the last ``warm_window``
-            seconds are computed over the next snapshot before it is published; those not
-            warmed within ``warm_budget`` are served stale (computed over the snapshot before)
-            until one background computation over the newest snapshot replaces them, unless
-            the next snapshot was rebuilt (a mining run or a theme edit: never served stale).
+            from the current snapshot. The answers used in the last ``warm_window`` seconds
+            are served stale (computed over the snapshot before) from the next snapshot's
+            publication until they are computed over it: first by the refresh thread, right
+            after publishing, within ``warm_budget``; the rest by one background computation
+            when asked for. A rebuilt snapshot (a mining run or a theme edit) is never served
+            stale: its answers are warmed before it is published.
         check_interval: Fewest seconds between two background refreshes of a workspace; a
             background thread also starts one every ``check_interval`` seconds when no
             request does, so a large workspace is never staler than that and a refresh.
@@ -179,17 +184,20 @@ class AnalyticsState(SnapshotBuilder, SnapshotSaver):
                 fresh = self._refresh(source, workspace_id, current)
                 if fresh is current:
                     return
+                if fresh.marks.units_key() != current.marks.units_key():
+                    self._carry_frames(current, fresh)
+                    self._warm(current, fresh)
+                    self._publish(workspace_id, entry, fresh, rebuilt=True)
+                    return
+                fresh.memo.inherit(
+                    current.memo,
+                    since=self.clock() - self.warm_window,
+                    built_at=current.built_at,
+                    revalidate=self._revalidator.for_workspace(workspace_id),
+                )
+                self._publish(workspace_id, entry, fresh)
                 self._carry_frames(current, fresh)
                 self._warm(current, fresh)
-                rebuilt = fresh.marks.units_key() != current.marks.units_key()
-                if not rebuilt:
-                    fresh.memo.inherit(
-                        current.memo,
-                        since=self.clock() - self.warm_window,
-                        built_at=current.built_at,
-                        revalidate=self._revalidator.for_workspace(workspace_id),
-                    )
-                self._publish(workspace_id, entry, fresh, rebuilt=rebuilt)
         except Exception:
             logger.exception("could not refresh the analytics state of workspace %d", workspace_id)
         finally:
@@ -223,14 +231,16 @@ class AnalyticsState(SnapshotBuilder, SnapshotSaver):
         """Compute the recently used answers of ``current`` over ``fresh``, cheapest first.
 
         An answer whose last computation took longer than what is left of ``warm_budget`` is
-        not started (it is served stale and recomputed after publication, or computed on use).
+        not started (it stays stale and is recomputed when asked for, or is computed on use).
+        One computed over ``fresh`` already, or being computed (by a request or the
+        revalidation thread), is left alone.
         """
         started = self.clock()
         for key, recipe, cost in current.memo.recent(started - self.warm_window):
             if self.clock() - started + cost > self.warm_budget:
                 break
             try:
-                fresh.memo.get(key, lambda recipe=recipe: recipe(fresh), recipe)  # type: ignore[misc]
+                fresh.memo.refresh(key, lambda recipe=recipe: recipe(fresh), recipe)  # type: ignore[misc]
             except Exception:  # an answer that no longer computes is computed (and fails) on use
                 logger.debug("warming %r failed", key, exc_info=True)
 

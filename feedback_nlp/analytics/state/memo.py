@@ -63,7 +63,7 @@ class Memo:
     An answer may come with a *recipe*, a function that computes the same answer over another
     snapshot: :meth:`~feedback_nlp.analytics.state.AnalyticsState.snapshot` uses the recipes of
     answers asked for again (served from the memo at least once) to compute them over the next
-    snapshot before publishing it (warming); a one-off question is not warmed.
+    snapshot (warming); a one-off question is not warmed.
 
     A key is computed once at a time: a request that asks for it while another computes it
     waits for that answer. After :meth:`inherit`, an answer computed over this memo's snapshot
@@ -121,6 +121,21 @@ class Memo:
         assert self._revalidate is not None
         self._revalidate(key, stale_recipe, cost)
         return value, Served(stale_as_of=as_of)
+
+    def refresh(self, key: Hashable, compute: Callable[[], Any], recipe: Recipe | None) -> bool:
+        """Compute ``key`` over this memo's snapshot unless it is fresh or being computed.
+
+        Never waits: a key another thread is computing is left to it (a stale entry is replaced
+        when that computation ends). Returns whether this call computed it.
+        """
+        now = self._clock()
+        with self._lock:
+            found = self._values.get(key)
+            if (found is not None and found[_AS_OF] is None) or key in self._computing:
+                return False
+            done = self._computing[key] = threading.Event()
+        self._compute(key, compute, recipe, now, done)
+        return True
 
     def _compute(
         self,

@@ -13,7 +13,9 @@ it rests ``c * (1 - share) / share`` seconds. A million-item workspace publishes
 second or two under writes and its slowest answers take about a second each, so without the rest
 recomputing them would keep one core (and the GIL) busy for good and every request would wait
 for it. The price is that such an answer is staler (its ``X-Analytics-As-Of`` says by how much);
-the answers that are warmed before a snapshot is published (the cheap ones) are not affected.
+the answers that the refresh thread warms right after it publishes a snapshot (the cheap ones)
+are not affected. A key being computed already (by that warming or by a request) is not
+computed a second time.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 
-from feedback_nlp.analytics.state.memo import Recipe, computing
+from feedback_nlp.analytics.state.memo import Recipe
 from feedback_nlp.analytics.state.snapshot import Snapshot
 
 __all__ = ["Revalidator"]
@@ -113,12 +115,9 @@ class Revalidator:
             return 0.0
         started = time.perf_counter()
         try:
-            with computing():
-                value = recipe(snapshot)
+            computed = snapshot.memo.refresh(key, lambda: recipe(snapshot), recipe)
         except Exception:  # computed again (and failing) in the request that asks next
             logger.debug("revalidating %r failed", key, exc_info=True)
             snapshot.memo.drop_stale(key)
             return time.perf_counter() - started
-        spent = time.perf_counter() - started
-        snapshot.memo.put(key, value, recipe, cost=spent)
-        return spent
+        return time.perf_counter() - started if computed else 0.0
