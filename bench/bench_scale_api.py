@@ -39,6 +39,7 @@ import argparse
 import csv
 import datetime as dt
 import random
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -397,6 +398,8 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             _copy_sqlite(args.from_copy, _sqlite_path(url))
         key = create_key(url, WORKSPACE)
         env = reliability_env(url, work / "var")
+        if args.server_log is not None:
+            env["FEEDBACK_NLP_API__LOG_LEVEL"] = "debug"
         started = time.monotonic()
         if args.load == "cli" and args.from_copy is None:
             _load_cli(generated_items(args.items, args.seed), env, work)
@@ -432,6 +435,8 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             )
         finally:
             server.stop()
+            if args.server_log is not None:
+                shutil.copyfile(work / "server.log", args.server_log)
     return out
 
 
@@ -523,6 +528,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         dest="from_copy",
         type=Path,
         help="start from a copy of a database --keep made (SQLite; skips steps 1-2)",
+    )
+    parser.add_argument(
+        "--server-log",
+        type=Path,
+        help="serve at log level debug and copy the server's log here (the state's refresh times)",
     )
     parser.add_argument("--no-write", action="store_true", help="Do not append to RESULTS.md.")
     args = parser.parse_args(argv)

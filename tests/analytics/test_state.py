@@ -468,3 +468,20 @@ def test_state_publishes_merged_items_before_it_warms_the_answers(store: Store) 
         threading.Event().wait(0.05)
     assert fresh.memo.answer("n", lambda: -1) == (10, Served())
     state.close(timeout=30)
+
+
+def test_state_logs_each_background_refresh_with_its_times(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    ws = seed_workspace(store)
+    state = AnalyticsState(sync_below=0, check_interval=0.0)
+    first = state.snapshot(store, ws)
+    caplog.set_level("DEBUG", logger="feedback_nlp.analytics.state.analytics_state")
+    store.upsert_feedback(ws, [_item("new-1"), _item("new-2")])
+    state.snapshot(store, ws)
+    _next_snapshot(state, ws, first)
+    state.close(timeout=30)
+    lines = [r.getMessage() for r in caplog.records if "built in" in r.getMessage()]
+    assert any(
+        f"workspace {ws}: snapshot" in line and "merged, 8 -> 10 items" in line for line in lines
+    ), lines

@@ -181,23 +181,37 @@ class AnalyticsState(SnapshotBuilder, SnapshotSaver):
                 current = entry.snapshot
                 if current is None:
                     return
+                started = time.perf_counter()
                 fresh = self._refresh(source, workspace_id, current)
                 if fresh is current:
                     return
-                if fresh.marks.units_key() != current.marks.units_key():
+                built = time.perf_counter()
+                rebuilt = fresh.marks.units_key() != current.marks.units_key()
+                if rebuilt:
                     self._carry_frames(current, fresh)
                     self._warm(current, fresh)
                     self._publish(workspace_id, entry, fresh, rebuilt=True)
-                    return
-                fresh.memo.inherit(
-                    current.memo,
-                    since=self.clock() - self.warm_window,
-                    built_at=current.built_at,
-                    revalidate=self._revalidator.for_workspace(workspace_id),
+                else:
+                    fresh.memo.inherit(
+                        current.memo,
+                        since=self.clock() - self.warm_window,
+                        built_at=current.built_at,
+                        revalidate=self._revalidator.for_workspace(workspace_id),
+                    )
+                    self._publish(workspace_id, entry, fresh)
+                    self._carry_frames(current, fresh)
+                    self._warm(current, fresh)
+                logger.debug(
+                    "analytics state of workspace %d: snapshot %d (%s, %d -> %d items) built in "
+                    "%.2f s, carried and warmed in %.2f s",
+                    workspace_id,
+                    fresh.version,
+                    "rebuilt" if rebuilt else "merged",
+                    current.frame.n_items,
+                    fresh.frame.n_items,
+                    built - started,
+                    time.perf_counter() - built,
                 )
-                self._publish(workspace_id, entry, fresh)
-                self._carry_frames(current, fresh)
-                self._warm(current, fresh)
         except Exception:
             logger.exception("could not refresh the analytics state of workspace %d", workspace_id)
         finally:
