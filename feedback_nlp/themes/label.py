@@ -326,7 +326,7 @@ class KeyphraseLabeler:
         if " " in head and head_share >= self.min_title_share:
             return shown[self._grown(scored, head, head_share)]
         head_words = set(head.split())
-        needed = max(self.min_title_share, HEAD_EXTENSION_SHARE * head_share)
+        needed = self._extension_share(head_share)
         for _, key, share in scored:
             if " " in key and share >= needed and head_words <= set(key.split()):
                 return shown[self._grown(scored, key, share)]
@@ -340,6 +340,10 @@ class KeyphraseLabeler:
                 break
         return LABEL_SEPARATOR.join(shown[key] for key in chosen)
 
+    def _extension_share(self, share: float) -> float:
+        """The share of the units a longer title needs around one held by ``share`` of them."""
+        return max(self.min_title_share, HEAD_EXTENSION_SHARE * share)
+
     def _grown(self, scored: list[tuple[float, str, float]], title: str, share: float) -> str:
         """``title``, or the longest candidate holding it (in order) that most of its units hold.
 
@@ -349,7 +353,7 @@ class KeyphraseLabeler:
         length go to the better score, then to the alphabetically first key.
         """
         while True:
-            needed = max(self.min_title_share, HEAD_EXTENSION_SHARE * share)
+            needed = self._extension_share(share)
             inside = f" {title} "
             longer = [
                 (-key.count(" "), -score, key, held)
